@@ -1,0 +1,8 @@
+// Test kit shared by every package's tests: where the test stack listens, and
+// isolated state (a database, topics, a namespace) per suite.
+export * from './env.js';
+export * from './names.js';
+export * from './redis.js';
+export * from './mysql.js';
+export * from './kafka.js';
+export * from './kube.js';

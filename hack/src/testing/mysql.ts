@@ -1,0 +1,42 @@
+import mysql from 'mysql2/promise';
+import { stackEnv } from './env.js';
+import { uniqueName } from './names.js';
+
+export interface TestDatabase {
+  name: string;
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  /** mysql://user:password@host:port/name */
+  url: string;
+  drop(): Promise<void>;
+}
+
+/** A fresh, empty database on the test stack's MariaDB, for one suite. */
+export async function createTestDatabase(prefix = 'rc'): Promise<TestDatabase> {
+  const { host, port, user, password } = stackEnv().mysql;
+  const name = uniqueName(prefix).replace(/-/g, '_');
+  const admin = await mysql.createConnection({ host, port, user, password });
+  try {
+    await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
+  } finally {
+    await admin.end();
+  }
+  return {
+    name,
+    host,
+    port,
+    user,
+    password,
+    url: `mysql://${user}:${password}@${host}:${port}/${name}`,
+    async drop() {
+      const conn = await mysql.createConnection({ host, port, user, password });
+      try {
+        await conn.query(`DROP DATABASE IF EXISTS \`${name}\``);
+      } finally {
+        await conn.end();
+      }
+    },
+  };
+}
