@@ -1,1 +1,24 @@
-export {};
+// @rediclaim/core: the shared kernel. Schemas, contracts and pure policies; no I/O.
+export * from './errors.js';
+export * from './validation.js';
+export * from './identity.js';
+export * from './couponevent/spec.js';
+export * from './couponevent/status.js';
+export * from './couponevent/resource.js';
+export * from './couponevent/rules.js';
+export * from './couponevent/phase.js';
+export * from './couponevent/crd.js';
+export * from './config/events-config.js';
+export * from './config/env.js';
+export * from './messages/topics.js';
+export * from './messages/outcome.js';
+export * from './messages/issue-request.js';
+export * from './messages/issue-result.js';
+export * from './messages/dead-letter.js';
+export * from './messages/codec.js';
+export * from './redis/keys.js';
+export * from './policy/coupon-code.js';
+export * from './policy/validity.js';
+export * from './policy/discount.js';
+export * from './policy/issuance.js';
+export * from './policy/scaling.js';

@@ -6,3 +6,5 @@ export * from './redis.js';
 export * from './mysql.js';
 export * from './kafka.js';
 export * from './kube.js';
+export * from './crd.js';
+export * from './private-stack.js';

@@ -1,0 +1,44 @@
+/**
+ * The Redis key scheme. Every key of one event shares the hash tag `{tenant/eventId}`,
+ * so each Lua script touches one Redis Cluster slot, and different events spread over
+ * shards. Tenants (namespaces) and event ids cannot contain braces or "/"; the
+ * schemas guarantee the tag is unambiguous.
+ */
+export const KEY_PREFIX = 'rc';
+
+export interface EventKeys {
+  /** ZSET shopper → ticket: the waiting line, in ticket order. */
+  queue: string;
+  /** STRING: the last ticket handed out. */
+  seq: string;
+  /** HASH shopper → ticket of shoppers admitted and awaiting a result. */
+  inflight: string;
+  /** ZSET shopper → deadline (ms): when an admitted shopper goes back to the queue. */
+  deadlines: string;
+  /** HASH shopper → JSON outcome, kept for the event's retention. */
+  results: string;
+  /** HASH of counters (admitted, issued, soldOut, ...) and event state (soldOutAtStock). */
+  stats: string;
+  /** HASH: the fleet-wide token bucket (tokens, last refill in server µs). */
+  limiter: string;
+  /** STRING: set when the event was deleted, so late pollers learn it ended. */
+  tombstone: string;
+}
+
+export function eventHashTag(tenant: string, eventId: string): string {
+  return `{${tenant}/${eventId}}`;
+}
+
+export function eventKeys(tenant: string, eventId: string): EventKeys {
+  const p = `${KEY_PREFIX}:${eventHashTag(tenant, eventId)}:`;
+  return {
+    queue: `${p}queue`,
+    seq: `${p}seq`,
+    inflight: `${p}inflight`,
+    deadlines: `${p}deadlines`,
+    results: `${p}results`,
+    stats: `${p}stats`,
+    limiter: `${p}limiter`,
+    tombstone: `${p}tombstone`,
+  };
+}
