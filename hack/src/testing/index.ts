@@ -8,3 +8,4 @@ export * from './kafka.js';
 export * from './kube.js';
 export * from './crd.js';
 export * from './private-stack.js';
+export * from './services.js';
