@@ -21,6 +21,10 @@ export interface StartOptions {
   /** Polled until it answers 200; the service is then considered started. */
   readyUrl?: string;
   timeoutMs?: number;
+  /** Where the log file goes (default .rediclaim/test/logs). */
+  logDir?: string;
+  /** Name of the log file, without .log (default: the service name and a random suffix). */
+  logName?: string;
 }
 
 /**
@@ -33,9 +37,9 @@ export async function startService(
   env: Record<string, string>,
   options: StartOptions = {},
 ): Promise<ServiceProcess> {
-  const logDir = path.join(repoRoot, '.rediclaim', 'test', 'logs');
+  const logDir = options.logDir ?? path.join(repoRoot, '.rediclaim', 'test', 'logs');
   mkdirSync(logDir, { recursive: true });
-  const logFile = path.join(logDir, `${uniqueName(name)}.log`);
+  const logFile = path.join(logDir, `${options.logName ?? uniqueName(name)}.log`);
   const out = createWriteStream(logFile);
   const child: ChildProcess = spawn(
     process.execPath,
