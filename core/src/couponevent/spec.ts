@@ -24,12 +24,10 @@ export const scheduleSchema = withRules(
     opensAt: dateTime.meta({
       description: 'When admission starts (RFC 3339). Joining before it needs a pre-queue.',
     }),
-    closesAt: dateTime
-      .optional()
-      .meta({
-        description:
-          'When the sale ends: nobody joins or is admitted after it. Open-ended when unset.',
-      }),
+    closesAt: dateTime.optional().meta({
+      description:
+        'When the sale ends: nobody joins or is admitted after it. Open-ended when unset.',
+    }),
     preQueueOpensAt: dateTime.optional().meta({
       description:
         'When shoppers may start joining, before opensAt. Everyone who joins before opensAt is shuffled into a fair random order at opening; later arrivals queue behind them first-come-first-served.',
@@ -60,13 +58,10 @@ export const admissionSchema = z
       description:
         'Shoppers admitted from the queue to the issuer per second, across all gate replicas together.',
     }),
-    mode: z
-      .enum([AdmissionMode.Fifo, AdmissionMode.Paused])
-      .default(AdmissionMode.Fifo)
-      .meta({
-        description:
-          'fifo admits in ticket order; paused holds everyone in place (joining still works).',
-      }),
+    mode: z.enum([AdmissionMode.Fifo, AdmissionMode.Paused]).default(AdmissionMode.Fifo).meta({
+      description:
+        'fifo admits in ticket order; paused holds everyone in place (joining still works).',
+    }),
     processingTimeoutSeconds: z.int().min(5).max(3600).default(30).meta({
       description:
         'An admitted shopper without a result after this long goes back to their original place in the queue.',
@@ -97,15 +92,10 @@ export const discountSchema = withRules(
       .lte(100)
       .optional()
       .meta({ description: 'For type percent: the share, 0 < percent <= 100.' }),
-    amount: z
-      .int()
-      .min(1)
-      .max(1_000_000_000_000)
-      .optional()
-      .meta({
-        description:
-          'For type fixed: the amount off, in minor units of currency (cents; won have none).',
-      }),
+    amount: z.int().min(1).max(1_000_000_000_000).optional().meta({
+      description:
+        'For type fixed: the amount off, in minor units of currency (cents; won have none).',
+    }),
     currency: currency
       .optional()
       .meta({ description: 'ISO 4217 currency of amount, maxAmount and minOrderAmount.' }),
@@ -156,15 +146,10 @@ export const validitySchema = withRules(
       .optional()
       .meta({ description: 'Coupons cannot be used before this. Default: when issued.' }),
     endsAt: dateTime.optional().meta({ description: 'Coupons expire at this instant.' }),
-    validForHours: z
-      .int()
-      .min(1)
-      .max(87_600)
-      .optional()
-      .meta({
-        description:
-          'Coupons expire this many hours after they are issued (or at endsAt, if sooner).',
-      }),
+    validForHours: z.int().min(1).max(87_600).optional().meta({
+      description:
+        'Coupons expire this many hours after they are issued (or at endsAt, if sooner).',
+    }),
   }),
   [
     {
@@ -216,15 +201,9 @@ export const couponSchema = z
 
 export const issuerScalingSchema = withRules(
   z.object({
-    perReplicaThroughput: z
-      .int()
-      .min(1)
-      .max(1_000_000)
-      .default(2_000)
-      .meta({
-        description:
-          'Issuances per second one issuer replica sustains; sizes the issuer Deployment.',
-      }),
+    perReplicaThroughput: z.int().min(1).max(1_000_000).default(2_000).meta({
+      description: 'Issuances per second one issuer replica sustains; sizes the issuer Deployment.',
+    }),
     minReplicas: z
       .int()
       .min(0)

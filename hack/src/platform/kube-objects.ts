@@ -26,10 +26,17 @@ export async function ensureNamespace(kc: k8s.KubeConfig, name: string): Promise
  * The empty events ConfigMap, so gates started before the operator find an empty
  * config rather than a missing object. The operator owns its content from then on.
  */
-export async function ensureEventsConfigMap(kc: k8s.KubeConfig, namespace: string, name: string): Promise<void> {
+export async function ensureEventsConfigMap(
+  kc: k8s.KubeConfig,
+  namespace: string,
+  name: string,
+): Promise<void> {
   const core = kc.makeApiClient(k8s.CoreV1Api);
   await core
-    .createNamespacedConfigMap({ namespace, body: { metadata: { name }, data: { [EVENTS_CONFIG_KEY]: '' } } })
+    .createNamespacedConfigMap({
+      namespace,
+      body: { metadata: { name }, data: { [EVENTS_CONFIG_KEY]: '' } },
+    })
     .catch((e: unknown) => {
       if (!isConflict(e)) throw e;
     });
@@ -40,18 +47,32 @@ export async function ensureEventsConfigMap(kc: k8s.KubeConfig, namespace: strin
  * no kubelet here, so it exists for the operator to scale and for `kubectl get` to
  * show; the replica follower turns its replica count into processes.
  */
-export async function ensureDeployment(kc: k8s.KubeConfig, namespace: string, name: string, replicas: number): Promise<void> {
+export async function ensureDeployment(
+  kc: k8s.KubeConfig,
+  namespace: string,
+  name: string,
+  replicas: number,
+): Promise<void> {
   const apps = kc.makeApiClient(k8s.AppsV1Api);
   const labels = { 'app.kubernetes.io/name': name, 'app.kubernetes.io/part-of': 'rediclaim' };
   await apps
     .createNamespacedDeployment({
       namespace,
       body: {
-        metadata: { name, labels, annotations: { 'rediclaim.io/local': 'processes run by hack/up, not a kubelet' } },
+        metadata: {
+          name,
+          labels,
+          annotations: { 'rediclaim.io/local': 'processes run by hack/up, not a kubelet' },
+        },
         spec: {
           replicas,
           selector: { matchLabels: labels },
-          template: { metadata: { labels }, spec: { containers: [{ name, image: `rediclaim/${name.replace(/^rediclaim-/, '')}:local` }] } },
+          template: {
+            metadata: { labels },
+            spec: {
+              containers: [{ name, image: `rediclaim/${name.replace(/^rediclaim-/, '')}:local` }],
+            },
+          },
         },
       },
     })

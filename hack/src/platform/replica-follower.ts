@@ -40,15 +40,23 @@ export class ReplicaFollower {
     this.busy = true;
     try {
       const apps = this.kc.makeApiClient(k8s.AppsV1Api);
-      const deployment = await apps.readNamespacedDeployment({ namespace: this.namespace, name: this.name });
+      const deployment = await apps.readNamespacedDeployment({
+        namespace: this.namespace,
+        name: this.name,
+      });
       const desired = deployment.spec?.replicas ?? 1;
       const before = this.replicas.length;
-      while (this.replicas.length < desired && !this.stopped) this.replicas.push(await this.start(this.replicas.length));
+      while (this.replicas.length < desired && !this.stopped)
+        this.replicas.push(await this.start(this.replicas.length));
       while (this.replicas.length > desired) await this.replicas.pop()!.stop('SIGTERM');
       if (this.replicas.length !== before) this.onChange(this.replicas.length);
       const n = this.replicas.length;
       const status = deployment.status ?? {};
-      if (status.replicas !== n || status.readyReplicas !== n || status.observedGeneration !== deployment.metadata?.generation) {
+      if (
+        status.replicas !== n ||
+        status.readyReplicas !== n ||
+        status.observedGeneration !== deployment.metadata?.generation
+      ) {
         await apps.replaceNamespacedDeploymentStatus({
           namespace: this.namespace,
           name: this.name,
