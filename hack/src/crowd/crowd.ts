@@ -1,0 +1,220 @@
+import { Pool } from 'undici';
+import { isFinalStatus, UserStatus } from '@rediclaim/core';
+import { percentiles } from './percentiles.js';
+
+export interface CrowdOptions {
+  gateUrls: string[];
+  eventId: string;
+  users: number;
+  /** Shoppers arrive evenly over this many seconds; 0 = everybody in the same instant. */
+  arrivalSeconds: number;
+  userIdPrefix: string;
+  connectionsPerGate?: number;
+  /** Poll interval when the gate suggests none. */
+  pollMs?: number;
+  /** A shopper who has no final outcome after this long counts as lost. */
+  giveUpMs?: number;
+  onProgress?: (progress: CrowdProgress) => void;
+}
+
+export interface CrowdProgress {
+  elapsedMs: number;
+  joined: number;
+  byStatus: Partial<Record<string, number>>;
+  finished: number;
+  requests: number;
+  errors: number;
+}
+
+export interface ShopperResult {
+  userId: string;
+  status: string;
+  /** Rank the gate gave at join (1-based). */
+  rankAtJoin?: number;
+  /** From the join request to learning the outcome. */
+  waitMs?: number;
+  couponCode?: string;
+}
+
+export interface CrowdReport {
+  users: number;
+  outcomes: Record<string, number>;
+  waitMs: { p50: number; p95: number; p99: number; max: number };
+  /** When the last shopper learned their outcome, from the first arrival. */
+  allKnowMs: number;
+  requests: number;
+  errors: { http5xx: number; http503: number; http429: number; http4xx: number; network: number };
+  shoppers: ShopperResult[];
+}
+
+interface GateAnswer {
+  status: string;
+  rank?: number | null;
+  pollAfterMs?: number;
+  coupon?: { code?: string };
+  couponCode?: string;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A crowd of shoppers using the gate's seed API exactly as the seed's clients do:
+ * join once (`POST .../enqueue?userId=`), then poll (`GET .../rank?userId=`) until a
+ * final answer. Honors Retry-After on 429/503 and the poll interval the gate
+ * suggests, the way a polite client (and the waiting-room page) does.
+ */
+export async function runCrowd(options: CrowdOptions): Promise<CrowdReport> {
+  const pools = options.gateUrls.map(
+    (url) =>
+      new Pool(url, {
+        connections: options.connectionsPerGate ?? 64,
+        pipelining: 1,
+        keepAliveTimeout: 30_000,
+      }),
+  );
+  const pollMs = options.pollMs ?? 1_000;
+  const giveUpMs = options.giveUpMs ?? 300_000;
+  const errors = { http5xx: 0, http503: 0, http429: 0, http4xx: 0, network: 0 };
+  const byStatus: Record<string, number> = {};
+  const shoppers: ShopperResult[] = [];
+  let requests = 0;
+  let joined = 0;
+  let finished = 0;
+  const started = Date.now();
+  let lastFinish = started;
+
+  const call = async (
+    pool: Pool,
+    method: 'POST' | 'GET',
+    path: string,
+  ): Promise<{ answer?: GateAnswer; retryAfterMs?: number }> => {
+    requests++;
+    try {
+      const res = await pool.request({ method, path, headersTimeout: 30_000, bodyTimeout: 30_000 });
+      const text = await res.body.text();
+      if (res.statusCode === 503 || res.statusCode === 429) {
+        if (res.statusCode === 503) errors.http503++;
+        else errors.http429++;
+        const retry = Number(res.headers['retry-after'] ?? 1);
+        return { retryAfterMs: (Number.isFinite(retry) ? retry : 1) * 1000 };
+      }
+      if (res.statusCode >= 500) {
+        errors.http5xx++;
+        return { retryAfterMs: 1000 };
+      }
+      const body = JSON.parse(text) as GateAnswer & { code?: string };
+      // Refusals (404 unknown event, 409 sold out, ...) still carry a status to act on.
+      if (res.statusCode >= 400 && !body.status) {
+        errors.http4xx++;
+        return { answer: { status: body.code ?? `HTTP_${res.statusCode}` } };
+      }
+      return { answer: body };
+    } catch {
+      errors.network++;
+      return { retryAfterMs: 1000 };
+    }
+  };
+
+  const tally = (from: string | undefined, to: string) => {
+    if (from) byStatus[from] = (byStatus[from] ?? 1) - 1;
+    byStatus[to] = (byStatus[to] ?? 0) + 1;
+  };
+
+  const shopper = async (index: number): Promise<void> => {
+    const userId = `${options.userIdPrefix}${index}`;
+    const pool = pools[index % pools.length]!;
+    const event = encodeURIComponent(options.eventId);
+    const result: ShopperResult = { userId, status: 'NOT_JOINED' };
+    shoppers.push(result);
+    await sleep(
+      options.arrivalSeconds > 0 ? (index / options.users) * options.arrivalSeconds * 1000 : 0,
+    );
+    const joinedAt = Date.now();
+    const deadline = joinedAt + giveUpMs;
+    let status: string | undefined;
+    let answer: GateAnswer | undefined;
+    // Join, retrying politely while the gate sheds load.
+    while (!answer && Date.now() < deadline) {
+      const r = await call(
+        pool,
+        'POST',
+        `/gate/events/${event}/enqueue?userId=${encodeURIComponent(userId)}`,
+      );
+      if (r.answer) answer = r.answer;
+      else await sleep(r.retryAfterMs!);
+    }
+    joined++;
+    if (answer) {
+      result.rankAtJoin = answer.rank ?? undefined;
+      const joinedStatus =
+        answer.status === 'ENQUEUED' || answer.status === 'ALREADY_ENQUEUED'
+          ? UserStatus.Waiting
+          : answer.status;
+      tally(status, joinedStatus);
+      status = joinedStatus;
+    }
+    while (status !== undefined && !isFinalStatus(status as UserStatus) && Date.now() < deadline) {
+      const suggested = answer?.pollAfterMs ?? pollMs;
+      await sleep(suggested * (0.8 + Math.random() * 0.4));
+      const r = await call(
+        pool,
+        'GET',
+        `/gate/events/${event}/rank?userId=${encodeURIComponent(userId)}`,
+      );
+      if (!r.answer) {
+        await sleep(r.retryAfterMs!);
+        continue;
+      }
+      answer = r.answer;
+      if (answer.status !== status) {
+        tally(status, answer.status);
+        status = answer.status;
+      }
+    }
+    const done = status !== undefined && isFinalStatus(status as UserStatus);
+    result.status = done ? status! : 'LOST';
+    if (!done) tally(status, 'LOST');
+    if (done) {
+      const now = Date.now();
+      result.waitMs = now - joinedAt;
+      lastFinish = Math.max(lastFinish, now);
+      result.couponCode = answer?.coupon?.code ?? answer?.couponCode;
+    }
+    finished++;
+  };
+
+  const ticker = options.onProgress
+    ? setInterval(
+        () =>
+          options.onProgress!({
+            elapsedMs: Date.now() - started,
+            joined,
+            byStatus: { ...byStatus },
+            finished,
+            requests,
+            errors: errors.http5xx + errors.network + errors.http4xx,
+          }),
+        1000,
+      )
+    : undefined;
+  try {
+    await Promise.all(Array.from({ length: options.users }, (_, i) => shopper(i)));
+  } finally {
+    if (ticker) clearInterval(ticker);
+    await Promise.all(pools.map((p) => p.close()));
+  }
+
+  const waits = shoppers.filter((s) => s.waitMs !== undefined).map((s) => s.waitMs!);
+  const [p50, p95, p99, max] = percentiles(waits, [50, 95, 99, 100]);
+  const outcomes: Record<string, number> = {};
+  for (const s of shoppers) outcomes[s.status] = (outcomes[s.status] ?? 0) + 1;
+  return {
+    users: options.users,
+    outcomes,
+    waitMs: { p50: p50!, p95: p95!, p99: p99!, max: max! },
+    allKnowMs: lastFinish - started,
+    requests,
+    errors,
+    shoppers,
+  };
+}

@@ -1,0 +1,119 @@
+// `npm start`: rediclaim on this machine, end to end. Brings up the real dependencies
+// (hack/stack), runs operator, gates and issuers as processes, applies a CouponEvent
+// with kubectl, sends a crowd through the waiting room, and checks the invariants
+// against MySQL. See hack/up for the shell part (install, build).
+import * as yaml from 'js-yaml';
+import path from 'node:path';
+import { stackEnv } from '../testing/env.js';
+import { startLocalPlatform } from '../platform/local-platform.js';
+import { runCrowd, type CrowdProgress } from '../crowd/crowd.js';
+import { parseDemoArgs } from './args.js';
+import { demoCouponEvent } from './event.js';
+import { kubectl } from './kubectl.js';
+import { checkInvariants } from './invariants.js';
+import { printSummary } from './summary.js';
+import { waitForEventAtGate } from './wait.js';
+
+const say = (line: string) => console.log(`[rediclaim] ${line}`);
+
+async function main(): Promise<number> {
+  const args = parseDemoArgs(process.argv.slice(2));
+  const env = stackEnv();
+  const logDir = path.join(env.stateDir, 'logs');
+  say(
+    `starting operator, ${args.gates} gate(s) and the issuer (logs in ${path.relative(process.cwd(), logDir)}/)`,
+  );
+  const platform = await startLocalPlatform({
+    env,
+    gates: args.gates,
+    logDir,
+    issuerMinReplicas: 1,
+    issuerMaxReplicas: 2,
+    onIssuerReplicas: (n) =>
+      say(`issuer replicas: ${n} (the operator scaled the rediclaim-issuer Deployment)`),
+  });
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    say(
+      'stopping the platform (the dependencies keep running: RC_STACK=local hack/stack down stops them)',
+    );
+    await platform.stop();
+  };
+  process.once('SIGINT', () => void stop().then(() => process.exit(130)));
+  process.once('SIGTERM', () => void stop().then(() => process.exit(143)));
+
+  try {
+    const eventId = `demo-${new Date().toISOString().slice(11, 19).replace(/:/g, '')}`;
+    const event = demoCouponEvent({
+      namespace: platform.namespace,
+      eventId,
+      stock: args.stock,
+      rate: args.rate,
+      opensInMs: 6_000,
+    });
+    say(
+      `kubectl apply: CouponEvent ${platform.namespace}/${eventId}, ${args.stock} coupons, ${args.rate} admissions/s, opens ${event.spec.schedule.opensAt}`,
+    );
+    await kubectl(env.kubeconfig, ['apply', '-f', '-'], yaml.dump(event));
+    await waitForEventAtGate(platform.gateUrls[0]!, eventId, 30_000);
+    const opensIn = Date.parse(event.spec.schedule.opensAt) - Date.now();
+    if (opensIn > 0) {
+      say(`the gate knows the event; the sale opens in ${(opensIn / 1000).toFixed(1)} s`);
+      await new Promise((r) => setTimeout(r, opensIn));
+    }
+
+    say(
+      `${args.users} shoppers arrive over ${args.arrivalSeconds} s, join the queue and poll until they know their outcome`,
+    );
+    const report = await runCrowd({
+      gateUrls: platform.gateUrls,
+      eventId,
+      users: args.users,
+      arrivalSeconds: args.arrivalSeconds,
+      userIdPrefix: `${eventId}-shopper-`,
+      onProgress: (p: CrowdProgress) => say(progressLine(p)),
+    });
+    console.log();
+    console.log(
+      (
+        await kubectl(env.kubeconfig, ['get', 'couponevents', '-n', platform.namespace, eventId])
+      ).trimEnd(),
+    );
+    console.log();
+    const invariants = await checkInvariants({
+      mysqlUrl: platform.mysqlUrl,
+      tenant: platform.namespace,
+      eventId,
+      stock: args.stock,
+      perUserLimit: 1,
+      report,
+    });
+    printSummary(args, report, invariants);
+    if (args.keep) {
+      say(
+        `still running. Try:\n  curl -s -XPOST '${platform.gateUrls[0]}/gate/events/${eventId}/enqueue?userId=me'\n  KUBECONFIG=${env.kubeconfig} kubectl get couponevents -A\nCtrl-C stops the platform.`,
+      );
+      await new Promise(() => undefined);
+    }
+    return invariants.every((i) => i.ok) ? 0 : 1;
+  } finally {
+    if (!args.keep) await stop();
+  }
+}
+
+function progressLine(p: CrowdProgress): string {
+  const s = p.byStatus;
+  return `${(p.elapsedMs / 1000).toFixed(0).padStart(3)} s  joined ${p.joined}  waiting ${s.WAITING ?? 0}  processing ${s.PROCESSING ?? 0}  issued ${s.ISSUED ?? 0}  sold out ${s.SOLD_OUT ?? 0}  errors ${p.errors}`;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(
+      `[rediclaim] the demo failed: ${error instanceof Error ? error.message : String(error)}`,
+    );
+    process.exit(1);
+  },
+);
