@@ -32,6 +32,7 @@ export interface LocalPlatform {
   gates: ServiceProcess[];
   operator: ServiceProcess;
   issuerReplicas(): number;
+  issuerPids(): number[];
   kubeConfig: k8s.KubeConfig;
   mysqlUrl: string;
   stop(): Promise<void>;
@@ -142,6 +143,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       gates,
       operator,
       issuerReplicas: () => follower.count,
+      issuerPids: () => follower.pids,
       kubeConfig: kc,
       mysqlUrl,
       async stop() {

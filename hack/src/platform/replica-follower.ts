@@ -1,6 +1,7 @@
 import * as k8s from '@kubernetes/client-node';
 
 export interface Replica {
+  pid: number;
   stop(signal?: NodeJS.Signals): Promise<unknown>;
   exited: Promise<unknown>;
 }
@@ -28,6 +29,10 @@ export class ReplicaFollower {
 
   get count(): number {
     return this.replicas.length;
+  }
+
+  get pids(): number[] {
+    return this.replicas.map((r) => r.pid);
   }
 
   async run(): Promise<void> {

@@ -1,0 +1,138 @@
+// The whole-pipeline benchmark: a crowd through gate → Kafka → issuer → MySQL → gate on
+// this machine. Prints time to sell out next to the ideal (stock ÷ rate), the time
+// until every shopper knows the outcome, and the peak memory of every process.
+//
+//   node hack/dist/bench/pipeline.js [--users 100000] [--stock 10000] [--rate 2000]
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import * as yaml from 'js-yaml';
+import mysql from 'mysql2/promise';
+import { repoRoot, stackEnv } from '../testing/env.js';
+import { startLocalPlatform } from '../platform/local-platform.js';
+import { runCrowd } from '../crowd/crowd.js';
+import { demoCouponEvent } from '../demo/event.js';
+import { kubectl } from '../demo/kubectl.js';
+import { waitForEventAtGate } from '../demo/wait.js';
+import { checkInvariants } from '../demo/invariants.js';
+import { machine } from './machine.js';
+import { peakRssMiB, pidFromFile } from './memory.js';
+
+const { values } = parseArgs({
+  options: {
+    users: { type: 'string', default: '100000' },
+    stock: { type: 'string', default: '10000' },
+    rate: { type: 'string', default: '2000' },
+    gates: { type: 'string', default: '2' },
+  },
+});
+const users = Number(values.users);
+const stock = Number(values.stock);
+const rate = Number(values.rate);
+
+const env = stackEnv();
+const platform = await startLocalPlatform({
+  env,
+  gates: Number(values.gates),
+  logDir: path.join(env.stateDir, 'logs'),
+  logLevel: 'warn',
+  issuerMinReplicas: 1,
+  issuerMaxReplicas: 2,
+});
+try {
+  const eventId = `bench-${Date.now().toString(36)}`;
+  const event = demoCouponEvent({
+    namespace: platform.namespace,
+    eventId,
+    stock,
+    rate,
+    opensInMs: 8_000,
+  });
+  await kubectl(env.kubeconfig, ['apply', '-f', '-'], yaml.dump(event));
+  await waitForEventAtGate(platform.gateUrls[0]!, eventId, 30_000);
+  const opensAt = Date.parse(event.spec.schedule.opensAt);
+  // The crowd is already at the door: everybody arrives in the first second.
+  await new Promise((r) => setTimeout(r, Math.max(0, opensAt - Date.now())));
+  const report = await runCrowd({
+    gateUrls: platform.gateUrls,
+    eventId,
+    users,
+    arrivalSeconds: 1,
+    userIdPrefix: `${eventId}-u`,
+    connectionsPerGate: 128,
+  });
+
+  const conn = await mysql.createConnection(platform.mysqlUrl);
+  const [rows] = await conn.query(
+    `SELECT UNIX_TIMESTAMP(MAX(c.issued_at)) * 1000 AS last FROM issued_coupons c JOIN coupon_events e ON e.id = c.event_id WHERE e.tenant = ? AND e.event_id = ?`,
+    [platform.namespace, eventId],
+  );
+  await conn.end();
+  const soldOutMs = Number((rows as { last: number }[])[0]?.last) - opensAt;
+  const invariants = await checkInvariants({
+    mysqlUrl: platform.mysqlUrl,
+    tenant: platform.namespace,
+    eventId,
+    stock,
+    perUserLimit: 1,
+    report,
+  });
+
+  const memory: Record<string, number | undefined> = {
+    operator: peakRssMiB(platform.operator.pid),
+    ...Object.fromEntries(platform.gates.map((g, i) => [`gate-${i}`, peakRssMiB(g.pid)])),
+    ...Object.fromEntries(platform.issuerPids().map((pid, i) => [`issuer-${i}`, peakRssMiB(pid)])),
+    redis: peakRssMiB(pidFromFile(env.redisPidFile) ?? -1),
+    kafka: peakRssMiB(pidFromFile(env.kafkaPidFile) ?? -1),
+    mariadb: peakRssMiB(pidFromFile(env.mariadbPidFile) ?? -1),
+    'kube-apiserver': peakRssMiB(pidFromFile(env.apiserverPidFile) ?? -1),
+    'load generator': peakRssMiB(process.pid),
+  };
+  const result = {
+    scenario: { users, stock, rate, gates: platform.gateUrls.length },
+    idealSoldOutMs: (stock / rate) * 1000,
+    soldOutMs,
+    allKnowMs: report.allKnowMs,
+    waitMs: report.waitMs,
+    outcomes: report.outcomes,
+    errors: report.errors,
+    requests: report.requests,
+    issuerReplicas: platform.issuerReplicas(),
+    peakMemoryMiB: memory,
+    invariantsOk: invariants.every((i) => i.ok),
+    invariants,
+    machine: machine(),
+  };
+  const s = (n: number) => `${(n / 1000).toFixed(2)} s`;
+  console.log(`Pipeline: ${users} shoppers, ${stock} coupons, ${rate} admissions/s`);
+  console.log(
+    `  time to sell out          ${s(soldOutMs)}   (ideal ${s(result.idealSoldOutMs)}, ${(soldOutMs / result.idealSoldOutMs).toFixed(2)}x)`,
+  );
+  console.log(`  every shopper knew after  ${s(report.allKnowMs)}`);
+  console.log(
+    `  wait p50/p95/p99          ${s(report.waitMs.p50)} / ${s(report.waitMs.p95)} / ${s(report.waitMs.p99)}`,
+  );
+  console.log(`  outcomes                  ${JSON.stringify(report.outcomes)}`);
+  console.log(`  errors                    ${JSON.stringify(report.errors)}`);
+  console.log(
+    `  peak memory (MiB)         ${Object.entries(memory)
+      .map(([k, v]) => `${k} ${v ?? '?'}`)
+      .join(', ')}`,
+  );
+  console.log(
+    `  invariants                ${
+      result.invariantsOk
+        ? 'all hold'
+        : invariants
+            .filter((i) => !i.ok)
+            .map((i) => `${i.name}: ${i.detail}`)
+            .join('; ')
+    }`,
+  );
+  const out = path.join(repoRoot, 'hack/bench/results');
+  mkdirSync(out, { recursive: true });
+  writeFileSync(path.join(out, 'pipeline.json'), JSON.stringify(result, null, 2));
+  process.exitCode = result.invariantsOk ? 0 : 1;
+} finally {
+  await platform.stop();
+}
