@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { StackEnv } from '../testing/env.js';
 import { ensureCouponEventCrd } from '../testing/crd.js';
+import { freePorts } from '../testing/private-stack.js';
 import { startService, type ServiceProcess } from '../testing/services.js';
 import { ensureDeployment, ensureEventsConfigMap, ensureNamespace } from './kube-objects.js';
 import { ReplicaFollower } from './replica-follower.js';
@@ -15,8 +16,20 @@ export interface LocalPlatformOptions {
   gates?: number;
   issuerMinReplicas?: number;
   issuerMaxReplicas?: number;
-  /** First port for the services: gate i gets base+10i (public) and base+10i+1 (admin). */
-  portBase?: number;
+  /**
+   * First port for the services: gate i gets base+10i (public) and base+10i+1 (admin),
+   * the operator base+90, issuer i base+100+i. 'free' takes ports the OS says are free
+   * (tests running side by side).
+   */
+  portBase?: number | 'free';
+  /** Kafka topic names (default: the platform's own). Tests isolate with their own. */
+  topics?: { issueRequests: string; issueResults: string; deadLetters: string };
+  /** Prefix of the consumer groups (default "rediclaim": rediclaim-gate, rediclaim-issuer). */
+  groupPrefix?: string;
+  /** The issuer's database on the stack's MariaDB (default "rediclaim"). */
+  database?: string;
+  /** Namespaces the operator watches (default: all). */
+  watchNamespaces?: string[];
   logDir: string;
   logLevel?: string;
   /** Extra settings for every service (tests tune timeouts with these). */
@@ -49,7 +62,10 @@ export const ISSUER_DEPLOYMENT = 'rediclaim-issuer';
 export async function startLocalPlatform(options: LocalPlatformOptions): Promise<LocalPlatform> {
   const { env, logDir } = options;
   const namespace = options.namespace ?? 'rediclaim';
-  const base = options.portBase ?? env.portBase + 10;
+  const fixedBase =
+    options.portBase === 'free' ? undefined : (options.portBase ?? env.portBase + 10);
+  const port = async (offset: number) =>
+    fixedBase !== undefined ? fixedBase + offset : (await freePorts(1))[0]!;
   const gateCount = options.gates ?? 2;
   const logLevel = options.logLevel ?? 'info';
   const kc = new k8s.KubeConfig();
@@ -60,30 +76,42 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
   await ensureEventsConfigMap(kc, namespace, EVENTS_CONFIGMAP);
   await ensureDeployment(kc, namespace, ISSUER_DEPLOYMENT, options.issuerMinReplicas ?? 1);
 
-  const { host, port, user, password } = env.mysql;
-  const mysqlUrl = `mysql://${user}:${password}@${host}:${port}/rediclaim`;
-  const common = { KAFKA_BROKERS: env.kafkaBrokers.join(','), LOG_LEVEL: logLevel };
+  const { host, user, password } = env.mysql;
+  const mysqlUrl = `mysql://${user}:${password}@${host}:${env.mysql.port}/${options.database ?? 'rediclaim'}`;
+  const groups = options.groupPrefix ?? 'rediclaim';
+  const common: Record<string, string> = {
+    KAFKA_BROKERS: env.kafkaBrokers.join(','),
+    LOG_LEVEL: logLevel,
+  };
+  if (options.topics) {
+    common.TOPIC_ISSUE_REQUESTS = options.topics.issueRequests;
+    common.TOPIC_ISSUE_RESULTS = options.topics.issueResults;
+    common.TOPIC_DEAD_LETTERS = options.topics.deadLetters;
+  }
   const started: ServiceProcess[] = [];
   const ready = (url: string) => ({ readyUrl: `${url}/readyz`, logDir, timeoutMs: 90_000 });
 
+  let follower: ReplicaFollower | undefined;
   try {
-    const issuerPort = (i: number) => base + 100 + i;
-    const follower = new ReplicaFollower(
+    follower = new ReplicaFollower(
       kc,
       namespace,
       ISSUER_DEPLOYMENT,
-      (i) =>
-        startService(
+      async (i) => {
+        const adminPort = await port(100 + i);
+        return startService(
           'issuer',
           {
             ...common,
-            ISSUER_ADMIN_PORT: String(issuerPort(i)),
+            ISSUER_ADMIN_PORT: String(adminPort),
             MYSQL_URL: mysqlUrl,
+            KAFKA_GROUP_ID: `${groups}-issuer`,
             COUPON_CODE_SECRET: 'local-demo-secret',
             ...options.extraEnv?.issuer,
           },
-          { ...ready(`http://127.0.0.1:${issuerPort(i)}`), logName: `issuer-${i}` },
-        ),
+          { ...ready(`http://127.0.0.1:${adminPort}`), logName: `issuer-${i}` },
+        );
+      },
       options.onIssuerReplicas,
     );
     await follower.run();
@@ -93,8 +121,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     const gateUrls: string[] = [];
     const gateAdminUrls: string[] = [];
     for (let i = 0; i < gateCount; i++) {
-      const publicPort = base + 10 * i;
-      const adminPort = publicPort + 1;
+      const publicPort = await port(10 * i);
+      const adminPort = await port(10 * i + 1);
       const gate = await startService(
         'gate',
         {
@@ -105,6 +133,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
           EVENTS_CONFIGMAP: `${namespace}/${EVENTS_CONFIGMAP}`,
           KUBECONFIG: env.kubeconfig,
           TICKET_SECRET: ticketSecret,
+          KAFKA_GROUP_ID: `${groups}-gate`,
           ...options.extraEnv?.gate,
         },
         { ...ready(`http://127.0.0.1:${publicPort}`), logName: `gate-${i}` },
@@ -115,7 +144,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       gateAdminUrls.push(`http://127.0.0.1:${adminPort}`);
     }
 
-    const operatorPort = base + 90;
+    const operatorPort = await port(90);
     const operator = await startService(
       'operator',
       {
@@ -129,6 +158,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
         ISSUER_MAX_REPLICAS: String(options.issuerMaxReplicas ?? 2),
         GATE_ADMIN_URL: gateAdminUrls[0]!,
         POD_NAME: `operator-local-${process.pid}`,
+        ...(options.watchNamespaces ? { WATCH_NAMESPACES: options.watchNamespaces.join(',') } : {}),
         ...options.extraEnv?.operator,
       },
       { ...ready(`http://127.0.0.1:${operatorPort}`), logName: 'operator' },
@@ -142,8 +172,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       operatorAdminUrl: `http://127.0.0.1:${operatorPort}`,
       gates,
       operator,
-      issuerReplicas: () => follower.count,
-      issuerPids: () => follower.pids,
+      issuerReplicas: () => follower!.count,
+      issuerPids: () => follower!.pids,
       kubeConfig: kc,
       mysqlUrl,
       async stop() {
@@ -151,11 +181,12 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
         // then the issuers, which finish their batches on SIGTERM.
         await operator.stop('SIGTERM');
         await Promise.all(gates.map((g) => g.stop('SIGTERM')));
-        await follower.stop();
+        await follower!.stop();
       },
     };
   } catch (error) {
     await Promise.all(started.map((s) => s.stop('SIGKILL')));
+    await follower?.stop();
     throw error;
   }
 }

@@ -9,3 +9,4 @@ export * from './kube.js';
 export * from './crd.js';
 export * from './private-stack.js';
 export * from './services.js';
+export * from './e2e.js';

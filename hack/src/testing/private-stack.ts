@@ -12,7 +12,7 @@ const run = promisify(execFile);
 export type Component = 'redis' | 'mariadb' | 'kafka' | 'apiserver';
 
 /** Ports the OS says are free right now. */
-async function freePorts(count: number): Promise<number[]> {
+export async function freePorts(count: number): Promise<number[]> {
   const servers = await Promise.all(
     Array.from(
       { length: count },
