@@ -21,6 +21,10 @@ export const ErrorCode = {
   StockBelowIssued: 'STOCK_BELOW_ISSUED',
   EventIdConflict: 'EVENT_ID_CONFLICT',
   Unavailable: 'UNAVAILABLE',
+  /** No such route or resource (HTTP 404 that is not an unknown event). */
+  NotFound: 'NOT_FOUND',
+  /** A failure the service did not expect; the message says nothing internal. */
+  Internal: 'INTERNAL',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
