@@ -16,6 +16,9 @@ Every name the services need is passed to them explicitly, so fullnameOverride w
 {{- define "rediclaim.issuer.name" -}}{{ include "rediclaim.fullname" . }}-issuer{{- end -}}
 {{- define "rediclaim.operator.name" -}}{{ include "rediclaim.fullname" . }}-operator{{- end -}}
 {{- define "rediclaim.eventsConfigMap" -}}{{ include "rediclaim.fullname" . }}-events{{- end -}}
+{{- define "rediclaim.redis.name" -}}{{ include "rediclaim.fullname" . }}-redis{{- end -}}
+{{- define "rediclaim.kafka.name" -}}{{ include "rediclaim.fullname" . }}-kafka{{- end -}}
+{{- define "rediclaim.mysql.name" -}}{{ include "rediclaim.fullname" . }}-mysql{{- end -}}
 
 {{/* Labels every object carries. Call with (dict "ctx" $ "component" "gate"). */}}
 {{- define "rediclaim.labels" -}}
@@ -34,4 +37,203 @@ app.kubernetes.io/part-of: rediclaim
 app.kubernetes.io/name: rediclaim
 app.kubernetes.io/instance: {{ .ctx.Release.Name }}
 app.kubernetes.io/component: {{ .component }}
+{{- end -}}
+
+{{/* A service's image: (dict "ctx" $ "image" .Values.gate.image). A digest wins over a tag. */}}
+{{- define "rediclaim.image" -}}
+{{- $g := .ctx.Values.image -}}
+{{- $repo := .image.repository -}}
+{{- if $g.registry }}{{ $repo = printf "%s/%s" $g.registry $repo }}{{ end -}}
+{{- if .image.digest -}}
+{{ $repo }}@{{ .image.digest }}
+{{- else -}}
+{{ $repo }}:{{ .image.tag | default $g.tag | default .ctx.Chart.AppVersion }}
+{{- end -}}
+{{- end -}}
+
+{{/* A public dependency image: (dict "ctx" $ "image" .Values.redis.image). */}}
+{{- define "rediclaim.depImage" -}}
+{{- $repo := .image.repository -}}
+{{- if .ctx.Values.image.registry }}{{ $repo = printf "%s/%s" .ctx.Values.image.registry $repo }}{{ end -}}
+{{ $repo }}:{{ .image.tag }}
+{{- end -}}
+
+{{- define "rediclaim.pullSecrets" -}}
+{{- with .Values.image.pullSecrets -}}
+imagePullSecrets:
+  {{- range . }}
+  - name: {{ . }}
+  {{- end }}
+{{- end -}}
+{{- end -}}
+
+{{/*
+A pod's annotations: Prometheus scrape annotations (metrics.podAnnotations) plus the
+user's. Call with (dict "ctx" $ "port" 9090 "extra" .Values.gate.podAnnotations).
+*/}}
+{{- define "rediclaim.podAnnotations" -}}
+{{- $a := dict -}}
+{{- if .ctx.Values.metrics.podAnnotations -}}
+{{- $_ := set $a "prometheus.io/scrape" "true" -}}
+{{- $_ := set $a "prometheus.io/port" (toString .port) -}}
+{{- $_ := set $a "prometheus.io/path" "/metrics" -}}
+{{- end -}}
+{{- $a = merge (deepCopy (.extra | default dict)) $a -}}
+{{- with $a -}}
+annotations:
+  {{- toYaml . | nindent 2 }}
+{{- end -}}
+{{- end -}}
+
+{{/* --- where the dependencies are ------------------------------------------- */}}
+
+{{- define "rediclaim.kafka.brokers" -}}
+{{- if .Values.kafka.bundled -}}
+{{ include "rediclaim.kafka.name" . }}.{{ .Release.Namespace }}.svc:9092
+{{- else -}}
+{{ required "kafka.brokers is required when kafka.bundled is false (e.g. \"kafka-0.kafka:9092,kafka-1.kafka:9092\")" .Values.kafka.brokers }}
+{{- end -}}
+{{- end -}}
+
+{{/* The Secret holding the Redis password, or "" when Redis has none. */}}
+{{- define "rediclaim.redis.secretName" -}}
+{{- if .Values.redis.existingSecret -}}
+{{ .Values.redis.existingSecret }}
+{{- else if or .Values.redis.bundled .Values.redis.password -}}
+{{ include "rediclaim.redis.name" . }}
+{{- end -}}
+{{- end -}}
+
+{{- define "rediclaim.redis.passwordKey" -}}
+{{- if .Values.redis.existingSecret }}{{ .Values.redis.passwordKey }}{{ else }}redis-password{{ end -}}
+{{- end -}}
+
+{{/* REDIS_URL; $(REDIS_PASSWORD) is expanded by the kubelet from the env var before it. */}}
+{{- define "rediclaim.redis.url" -}}
+{{- $auth := "" -}}
+{{- if include "rediclaim.redis.secretName" . }}{{ $auth = ":$(REDIS_PASSWORD)@" }}{{ end -}}
+{{- if .Values.redis.bundled -}}
+redis://{{ $auth }}{{ include "rediclaim.redis.name" . }}.{{ .Release.Namespace }}.svc:6379/0
+{{- else -}}
+{{ ternary "rediss" "redis" .Values.redis.tls }}://{{ $auth }}{{ required "redis.host is required when redis.bundled is false" .Values.redis.host }}:{{ .Values.redis.port }}/{{ .Values.redis.db }}
+{{- end -}}
+{{- end -}}
+
+{{- define "rediclaim.mysql.secretName" -}}
+{{- if .Values.mysql.existingSecret }}{{ .Values.mysql.existingSecret }}{{ else }}{{ include "rediclaim.mysql.name" . }}{{ end -}}
+{{- end -}}
+
+{{- define "rediclaim.mysql.passwordKey" -}}
+{{- if .Values.mysql.existingSecret }}{{ .Values.mysql.passwordKey }}{{ else }}mysql-password{{ end -}}
+{{- end -}}
+
+{{- define "rediclaim.mysql.url" -}}
+{{- $host := .Values.mysql.host -}}
+{{- $port := .Values.mysql.port -}}
+{{- if .Values.mysql.bundled -}}
+{{- $host = printf "%s.%s.svc" (include "rediclaim.mysql.name" .) .Release.Namespace -}}
+{{- $port = 3306 -}}
+{{- else -}}
+{{- $host = required "mysql.host is required when mysql.bundled is false" $host -}}
+{{- end -}}
+mysql://{{ .Values.mysql.user }}:$(MYSQL_PASSWORD)@{{ $host }}:{{ $port }}/{{ .Values.mysql.database }}
+{{- end -}}
+
+{{- define "rediclaim.secrets.name" -}}
+{{- if .Values.secrets.existingSecret }}{{ .Values.secrets.existingSecret }}{{ else }}{{ include "rediclaim.fullname" . }}-secrets{{ end -}}
+{{- end -}}
+
+{{/*
+A generated secret value that survives upgrades: the given value if set, else the value
+already stored in the cluster (lookup), else a new random one. `helm template` has no
+cluster to look in, so it generates a new value each time: GitOps users set the values.
+Call with (dict "ctx" $ "secret" name "key" key "value" given).
+*/}}
+{{- define "rediclaim.secretValue" -}}
+{{- if .value -}}
+{{ .value }}
+{{- else -}}
+{{- $existing := lookup "v1" "Secret" .ctx.Release.Namespace .secret -}}
+{{- if and $existing $existing.data (hasKey $existing.data .key) -}}
+{{ index $existing.data .key | b64dec }}
+{{- else -}}
+{{ randAlphaNum 40 }}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Common env of every service: Kafka and the topics. */}}
+{{- define "rediclaim.kafkaEnv" -}}
+- name: KAFKA_BROKERS
+  value: {{ include "rediclaim.kafka.brokers" . | quote }}
+- name: TOPIC_PARTITIONS
+  value: {{ .Values.kafka.topicPartitions | quote }}
+{{- with .Values.kafka.topics.issueRequests }}
+- name: TOPIC_ISSUE_REQUESTS
+  value: {{ . | quote }}
+{{- end }}
+{{- with .Values.kafka.topics.issueResults }}
+- name: TOPIC_ISSUE_RESULTS
+  value: {{ . | quote }}
+{{- end }}
+{{- with .Values.kafka.topics.deadLetters }}
+- name: TOPIC_DEAD_LETTERS
+  value: {{ . | quote }}
+{{- end }}
+{{- end -}}
+
+{{/* User-supplied extra env: (map of name: value). */}}
+{{- define "rediclaim.extraEnv" -}}
+{{- range $k, $v := . }}
+- name: {{ $k }}
+  value: {{ $v | toString | quote }}
+{{- end -}}
+{{- end -}}
+
+{{/*
+An init container that waits until the bundled dependencies accept TCP connections, so a
+fresh dev install starts in order instead of crash-looping into long back-offs. It runs
+the service's own image (node), so it needs no other image.
+Call with (dict "ctx" $ "image" <image> "targets" (list "host:port" ...)).
+*/}}
+{{- define "rediclaim.waitForDeps" -}}
+{{- if and .ctx.Values.waitForDependencies .targets -}}
+initContainers:
+  - name: wait-for-dependencies
+    image: {{ .image }}
+    imagePullPolicy: {{ .ctx.Values.image.pullPolicy }}
+    command:
+      - node
+      - -e
+      - |
+        // Polls each host:port until it accepts a TCP connection (up to 10 minutes).
+        const net = require('node:net');
+        const targets = process.argv.slice(1);
+        const open = (t) => new Promise((resolve) => {
+          const [host, port] = t.split(':');
+          const s = net.connect({ host, port: Number(port), timeout: 2000 });
+          s.once('connect', () => { s.destroy(); resolve(true); });
+          s.once('error', () => resolve(false));
+          s.once('timeout', () => { s.destroy(); resolve(false); });
+        });
+        (async () => {
+          const deadline = Date.now() + 600000;
+          for (const t of targets) {
+            while (!(await open(t))) {
+              if (Date.now() > deadline) { console.error(`gave up waiting for ${t}`); process.exit(1); }
+              console.log(`waiting for ${t}`);
+              await new Promise((r) => setTimeout(r, 2000));
+            }
+            console.log(`${t} is up`);
+          }
+        })();
+      {{- range .targets }}
+      - {{ . | quote }}
+      {{- end }}
+    securityContext:
+      {{- toYaml .ctx.Values.securityContext | nindent 6 }}
+    resources:
+      requests: { cpu: 10m, memory: 32Mi }
+      limits: { memory: 64Mi }
+{{- end -}}
 {{- end -}}

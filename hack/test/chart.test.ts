@@ -1,0 +1,431 @@
+// The Helm chart without a cluster: `helm lint --strict` and `helm template` (helm built
+// through the Go module proxy) for the value sets users run, the names and settings the
+// services and CONTRACTS.md agree on, the security every pod runs with, and
+// values.schema.json refusing mistakes with a message that names the value.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from '@jest/globals';
+import { repoRoot } from '@rediclaim/hack/testing';
+import {
+  chartDir,
+  envOf,
+  find,
+  helm,
+  kubeVersion,
+  podSpecOf,
+  everythingOn,
+  externalDeps,
+  render,
+  type K8sObject,
+  type Values,
+} from './chart-support.js';
+
+const workloads = (objects: K8sObject[]) =>
+  objects.filter((o) => o.kind === 'Deployment' || o.kind === 'StatefulSet');
+
+describe('helm lint --strict', () => {
+  it.each([
+    ['the defaults (bundled dependencies)', {}],
+    ['external Redis, Kafka and MySQL', externalDeps],
+    ['HPA, NetworkPolicies, ServiceMonitor, Ingress and watched namespaces', everythingOn],
+  ])('passes with %s', async (_name, values) => {
+    const result = await helm(
+      ['lint', '--strict', chartDir, '--kube-version', kubeVersion],
+      values,
+    );
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toContain('1 chart(s) linted, 0 chart(s) failed');
+  });
+});
+
+describe('helm template', () => {
+  it('renders the objects CONTRACTS.md names, whatever the release is called', async () => {
+    const objects = await render({}, 'rediclaim', 'my-sale');
+    for (const s of ['gate', 'issuer', 'operator']) {
+      find(objects, 'Deployment', `rediclaim-${s}`);
+      find(objects, 'ServiceAccount', `rediclaim-${s}`);
+    }
+    const gate = find(objects, 'Service', 'rediclaim-gate').spec as {
+      ports: { port: number; targetPort: string }[];
+    };
+    expect(gate.ports).toEqual([expect.objectContaining({ port: 80, targetPort: 'http' })]);
+    const admin = find(objects, 'Service', 'rediclaim-gate-admin').spec as {
+      ports: { port: number }[];
+    };
+    expect(admin.ports[0]!.port).toBe(9090);
+    const httpPort = (
+      podSpecOf(find(objects, 'Deployment', 'rediclaim-gate')).containers[0]!.ports as {
+        name: string;
+        containerPort: number;
+      }[]
+    ).find((p) => p.name === 'http');
+    expect(httpPort?.containerPort).toBe(8080);
+    find(objects, 'ConfigMap', 'rediclaim-events');
+  });
+
+  it('leaves the data of the events ConfigMap to the operator, so upgrades never wipe it', async () => {
+    const cm = find(await render(), 'ConfigMap', 'rediclaim-events');
+    expect(cm.data).toBeUndefined();
+    expect(cm.binaryData).toBeUndefined();
+  });
+
+  it('gives each service the settings CONTRACTS.md fixes', async () => {
+    const objects = await render({}, 'shop');
+    const gate = envOf(find(objects, 'Deployment', 'rediclaim-gate'));
+    expect(gate).toMatchObject({
+      GATE_PORT: '8080',
+      GATE_ADMIN_PORT: '9090',
+      REDIS_URL: 'redis://:$(REDIS_PASSWORD)@rediclaim-redis.shop.svc:6379/0',
+      REDIS_PASSWORD: 'secret:rediclaim-redis/redis-password',
+      KAFKA_BROKERS: 'rediclaim-kafka.shop.svc:9092',
+      KAFKA_GROUP_ID: 'rediclaim-gate',
+      EVENTS_CONFIGMAP: 'shop/rediclaim-events',
+      TICKET_SECRET: 'secret:rediclaim-secrets/ticket-secret',
+    });
+    // $(REDIS_PASSWORD) is expanded by the kubelet only from variables defined before it.
+    expect(Object.keys(gate).indexOf('REDIS_PASSWORD')).toBeLessThan(
+      Object.keys(gate).indexOf('REDIS_URL'),
+    );
+    const issuer = envOf(find(objects, 'Deployment', 'rediclaim-issuer'));
+    expect(issuer).toMatchObject({
+      ISSUER_ADMIN_PORT: '9091',
+      MYSQL_PASSWORD: 'secret:rediclaim-mysql/mysql-password',
+      MYSQL_URL: 'mysql://rediclaim:$(MYSQL_PASSWORD)@rediclaim-mysql.shop.svc:3306/rediclaim',
+      COUPON_CODE_SECRET: 'secret:rediclaim-secrets/coupon-code-secret',
+      KAFKA_BROKERS: 'rediclaim-kafka.shop.svc:9092',
+      KAFKA_GROUP_ID: 'rediclaim-issuer',
+      MIGRATE_ON_START: 'true',
+    });
+    const operator = envOf(find(objects, 'Deployment', 'rediclaim-operator'));
+    expect(operator).toMatchObject({
+      OPERATOR_ADMIN_PORT: '9092',
+      PLATFORM_NAMESPACE: 'field:metadata.namespace',
+      POD_NAME: 'field:metadata.name',
+      WATCH_NAMESPACES: '',
+      EVENTS_CONFIGMAP_NAME: 'rediclaim-events',
+      ISSUER_DEPLOYMENT_NAME: 'rediclaim-issuer',
+      ISSUER_MIN_REPLICAS: '1',
+      ISSUER_MAX_REPLICAS: '8',
+      GATE_ADMIN_URL: 'http://rediclaim-gate-admin.shop.svc:9090',
+      LEASE_NAME: 'rediclaim-operator',
+      KAFKA_BROKERS: 'rediclaim-kafka.shop.svc:9092',
+    });
+  });
+
+  it('points the services at external Redis, Kafka and MySQL and their existing Secrets', async () => {
+    const objects = await render(externalDeps);
+    expect(objects.filter((o) => o.kind === 'StatefulSet')).toEqual([]);
+    expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
+    const gate = envOf(find(objects, 'Deployment', 'rediclaim-gate'));
+    expect(gate.REDIS_URL).toBe('redis://:$(REDIS_PASSWORD)@redis.data.svc:6379/0');
+    expect(gate.REDIS_PASSWORD).toBe('secret:shop-redis/redis-password');
+    expect(gate.KAFKA_BROKERS).toBe('kafka-0.kafka:9092,kafka-1.kafka:9092');
+    expect(gate.TICKET_SECRET).toBe('secret:shop-rediclaim/ticket-secret');
+    const issuer = envOf(find(objects, 'Deployment', 'rediclaim-issuer'));
+    expect(issuer.MYSQL_URL).toBe(
+      'mysql://rediclaim:$(MYSQL_PASSWORD)@mysql.data.svc:3306/rediclaim',
+    );
+    expect(issuer.MYSQL_PASSWORD).toBe('secret:shop-mysql/mysql-password');
+    // Nothing to wait for: the user's servers are not ours to start.
+    expect(
+      podSpecOf(find(objects, 'Deployment', 'rediclaim-issuer')).initContainers,
+    ).toBeUndefined();
+  });
+
+  it('connects to a TLS Redis without a password when told so', async () => {
+    const objects = await render({
+      redis: { bundled: false, host: 'cache.example.com', port: 6380, tls: true, db: 2 },
+    });
+    const gate = envOf(find(objects, 'Deployment', 'rediclaim-gate'));
+    expect(gate.REDIS_URL).toBe('rediss://cache.example.com:6380/2');
+    expect(gate.REDIS_PASSWORD).toBeUndefined();
+  });
+
+  it('runs every pod non-root, read-only, without privilege escalation, with resources', async () => {
+    for (const values of [{}, everythingOn]) {
+      for (const w of workloads(await render(values))) {
+        const spec = podSpecOf(w);
+        const where = `${w.kind}/${w.metadata.name}`;
+        expect({ where, runAsNonRoot: spec.securityContext?.runAsNonRoot }).toEqual({
+          where,
+          runAsNonRoot: true,
+        });
+        expect({ where, seccomp: spec.securityContext?.seccompProfile }).toEqual({
+          where,
+          seccomp: { type: 'RuntimeDefault' },
+        });
+        for (const c of [...spec.containers, ...(spec.initContainers ?? [])]) {
+          const sc = c.securityContext as Record<string, unknown>;
+          expect({ where, container: c.name, sc }).toEqual({
+            where,
+            container: c.name,
+            sc: {
+              allowPrivilegeEscalation: false,
+              readOnlyRootFilesystem: true,
+              capabilities: { drop: ['ALL'] },
+            },
+          });
+          const resources = c.resources as { requests?: object; limits?: { memory?: string } };
+          expect({ where, container: c.name, memoryLimit: !!resources?.limits?.memory }).toEqual({
+            where,
+            container: c.name,
+            memoryLimit: true,
+          });
+        }
+        for (const c of spec.containers) {
+          expect({
+            where,
+            probes: ['readinessProbe', 'livenessProbe'].filter((p) => !c[p]),
+          }).toEqual({ where, probes: [] });
+        }
+      }
+    }
+  });
+
+  it('probes the services where they serve /healthz and /readyz', async () => {
+    const objects = await render();
+    const probe = (name: string, kind: 'readinessProbe' | 'livenessProbe') => {
+      const c = podSpecOf(find(objects, 'Deployment', name)).containers[0]!;
+      const ports = c.ports as { name: string; containerPort: number }[];
+      const get = (c[kind] as { httpGet: { path: string; port: string } }).httpGet;
+      return `${get.path}:${ports.find((p) => p.name === get.port)?.containerPort}`;
+    };
+    expect(probe('rediclaim-gate', 'readinessProbe')).toBe('/readyz:8080');
+    expect(probe('rediclaim-gate', 'livenessProbe')).toBe('/healthz:8080');
+    expect(probe('rediclaim-issuer', 'readinessProbe')).toBe('/readyz:9091');
+    expect(probe('rediclaim-operator', 'livenessProbe')).toBe('/healthz:9092');
+  });
+
+  it('labels every object with the app.kubernetes.io set', async () => {
+    for (const o of await render(everythingOn)) {
+      const labels = o.metadata.labels ?? {};
+      expect({ object: `${o.kind}/${o.metadata.name}`, labels }).toEqual({
+        object: `${o.kind}/${o.metadata.name}`,
+        labels: expect.objectContaining({
+          'app.kubernetes.io/name': 'rediclaim',
+          'app.kubernetes.io/instance': 'rediclaim',
+          'app.kubernetes.io/component': expect.any(String),
+          'app.kubernetes.io/managed-by': 'Helm',
+          'app.kubernetes.io/part-of': 'rediclaim',
+          'app.kubernetes.io/version': expect.any(String),
+        }),
+      });
+    }
+  });
+
+  it('leaves the issuer replica count to the operator unless told otherwise', async () => {
+    const managed = find(await render(), 'Deployment', 'rediclaim-issuer');
+    expect((managed.spec as { replicas?: number }).replicas).toBeUndefined();
+    const fixed = find(
+      await render({ issuer: { managedByOperator: false, replicas: 3 } }),
+      'Deployment',
+      'rediclaim-issuer',
+    );
+    expect((fixed.spec as { replicas?: number }).replicas).toBe(3);
+  });
+
+  it('hands the gate replica count to the HPA when autoscaling is on', async () => {
+    const objects = await render(everythingOn);
+    const gate = find(objects, 'Deployment', 'rediclaim-gate');
+    expect((gate.spec as { replicas?: number }).replicas).toBeUndefined();
+    const hpa = find(objects, 'HorizontalPodAutoscaler', 'rediclaim-gate');
+    expect(hpa.spec).toMatchObject({
+      scaleTargetRef: { kind: 'Deployment', name: 'rediclaim-gate' },
+      minReplicas: 2,
+      maxReplicas: 10,
+    });
+  });
+
+  it('runs two operators and a PodDisruptionBudget for each service', async () => {
+    const objects = await render();
+    expect(
+      (find(objects, 'Deployment', 'rediclaim-operator').spec as { replicas: number }).replicas,
+    ).toBe(2);
+    for (const s of ['gate', 'issuer', 'operator']) {
+      const pdb = find(objects, 'PodDisruptionBudget', `rediclaim-${s}`);
+      expect(pdb.spec).toMatchObject({
+        maxUnavailable: 1,
+        selector: { matchLabels: { 'app.kubernetes.io/component': s } },
+      });
+    }
+  });
+
+  it('selects all three admin Services from one ServiceMonitor, by a port they all name', async () => {
+    const objects = await render(everythingOn);
+    const sm = find(objects, 'ServiceMonitor', 'rediclaim');
+    const spec = sm.spec as {
+      selector: { matchLabels: Record<string, string> };
+      endpoints: { port: string; path: string }[];
+    };
+    const selected = objects.filter(
+      (o) =>
+        o.kind === 'Service' &&
+        Object.entries(spec.selector.matchLabels).every(([k, v]) => o.metadata.labels?.[k] === v),
+    );
+    expect(selected.map((s) => s.metadata.name).sort()).toEqual([
+      'rediclaim-gate-admin',
+      'rediclaim-issuer-admin',
+      'rediclaim-operator-admin',
+    ]);
+    for (const s of selected) {
+      const ports = (s.spec as { ports: { name: string }[] }).ports.map((p) => p.name);
+      expect(ports).toContain(spec.endpoints[0]!.port);
+    }
+    expect(spec.endpoints[0]!.path).toBe('/metrics');
+  });
+
+  it('admits only the traffic each part needs when NetworkPolicies are on', async () => {
+    const objects = await render(everythingOn);
+    const policy = (name: string) =>
+      find(objects, 'NetworkPolicy', name).spec as {
+        ingress: {
+          ports: { port: number }[];
+          from?: { podSelector?: { matchLabels: Record<string, string> } }[];
+        }[];
+      };
+    const redis = policy('rediclaim-redis').ingress;
+    expect(redis).toHaveLength(1);
+    expect(
+      redis[0]!.from?.map((f) => f.podSelector?.matchLabels['app.kubernetes.io/component']),
+    ).toEqual(['gate']);
+    const mysql = policy('rediclaim-mysql').ingress;
+    expect(
+      mysql[0]!.from?.map((f) => f.podSelector?.matchLabels['app.kubernetes.io/component']),
+    ).toEqual(['issuer']);
+    const gateAdmin = policy('rediclaim-gate').ingress.find((r) => r.ports[0]!.port === 9090)!;
+    expect(gateAdmin.from?.[0]?.podSelector?.matchLabels['app.kubernetes.io/component']).toBe(
+      'operator',
+    );
+  });
+
+  it('grants the operator Roles in the watched namespaces only when they are listed', async () => {
+    const objects = await render(everythingOn);
+    expect(
+      objects.filter(
+        (o) => o.kind === 'ClusterRoleBinding' && o.metadata.name.includes('operator'),
+      ),
+    ).toEqual([]);
+    const tenantRoles = objects.filter(
+      (o) => o.kind === 'Role' && o.metadata.namespace !== 'rediclaim',
+    );
+    expect(tenantRoles.map((r) => r.metadata.namespace).sort()).toEqual(['shop-a', 'shop-b']);
+    expect(envOf(find(objects, 'Deployment', 'rediclaim-operator')).WATCH_NAMESPACES).toBe(
+      'shop-a,shop-b',
+    );
+  });
+
+  it('ships the same CouponEvent CRD as crds/', () => {
+    const name = 'couponevents.rediclaim.io.yaml';
+    expect(readFileSync(path.join(chartDir, 'crds', name), 'utf8')).toBe(
+      readFileSync(path.join(repoRoot, 'crds', name), 'utf8'),
+    );
+  });
+
+  it('keeps the generated secrets across uninstalls and tells the user where they are', async () => {
+    const objects = await render();
+    const secret = find(objects, 'Secret', 'rediclaim-secrets');
+    expect(secret.metadata.annotations).toEqual({ 'helm.sh/resource-policy': 'keep' });
+    const data = secret.stringData as Record<string, string>;
+    expect(data['ticket-secret']!.length).toBeGreaterThanOrEqual(32);
+    expect(data['coupon-code-secret']).not.toBe(data['ticket-secret']);
+    const given = find(
+      await render({ secrets: { ticketSecret: 't'.repeat(32), couponCodeSecret: 'c'.repeat(32) } }),
+      'Secret',
+      'rediclaim-secrets',
+    );
+    expect(given.stringData).toEqual({
+      'ticket-secret': 't'.repeat(32),
+      'coupon-code-secret': 'c'.repeat(32),
+    });
+  });
+
+  it('prints next steps from helm install to a sale in NOTES.txt', async () => {
+    const result = await helm(
+      ['install', 'rediclaim', chartDir, '-n', 'rediclaim', '--dry-run=client'],
+      {},
+    );
+    expect(result.stderr).toBe('');
+    const notes = result.stdout.slice(result.stdout.indexOf('NOTES:'));
+    expect(notes).toContain('kubectl rollout status deployment/rediclaim-gate -n rediclaim');
+    expect(notes).toContain('kubectl get couponevents');
+    expect(notes).toContain('kubectl port-forward -n rediclaim service/rediclaim-gate 8080:80');
+    expect(notes).toContain('/gate/events/<eventId>/enqueue?userId=');
+  });
+});
+
+describe('values.schema.json and the chart refuse mistakes, naming the value', () => {
+  it.each<[string, Values, RegExp]>([
+    [
+      'zero gate replicas',
+      { gate: { replicas: 0 } },
+      /at '\/gate\/replicas': minimum: got 0, want 1/,
+    ],
+    [
+      'a misspelt value',
+      { gate: { replica: 2 } },
+      /at '\/gate': additional properties 'replica' not allowed/,
+    ],
+    [
+      'an unknown pull policy',
+      { image: { pullPolicy: 'Sometimes' } },
+      /at '\/image\/pullPolicy': value must be one of/,
+    ],
+    [
+      'brokers without ports',
+      { kafka: { bundled: false, brokers: 'kafka' } },
+      /at '\/kafka\/brokers': 'kafka' does not match/,
+    ],
+    [
+      'a password that would break MYSQL_URL',
+      { mysql: { password: 'p@ss/word' } },
+      /at '\/mysql\/password'/,
+    ],
+    [
+      'a short coupon code secret',
+      { secrets: { couponCodeSecret: 'short' } },
+      /at '\/secrets\/couponCodeSecret'.*\n.*\n.*minLength: got 5, want 32/,
+    ],
+    [
+      'an invalid namespace to watch',
+      { operator: { watchNamespaces: ['Shop_A'] } },
+      /at '\/operator\/watchNamespaces\/0': 'Shop_A' does not match/,
+    ],
+    [
+      'no issuer at all',
+      { issuer: { maxReplicas: 0 } },
+      /at '\/issuer\/maxReplicas': minimum: got 0, want 1/,
+    ],
+    [
+      'a string where a number belongs',
+      { redis: { port: '6379' } },
+      /at '\/redis\/port': got string, want integer/,
+    ],
+    [
+      'more minimum than maximum issuers',
+      { issuer: { minReplicas: 5, maxReplicas: 2 } },
+      /issuer.minReplicas \(5\) must not be greater than issuer.maxReplicas \(2\)/,
+    ],
+    [
+      'an external Redis without a host',
+      { redis: { bundled: false } },
+      /redis.host is required when redis.bundled is false/,
+    ],
+    [
+      'an external Kafka without brokers',
+      { kafka: { bundled: false } },
+      /kafka.brokers is required when kafka.bundled is false/,
+    ],
+    [
+      'an external MySQL without a password',
+      { mysql: { bundled: false, host: 'db' } },
+      /mysql.password or mysql.existingSecret is required when mysql.bundled is false/,
+    ],
+  ])('refuses %s', async (_name, values, message) => {
+    const result = await helm(
+      ['template', 'rediclaim', chartDir, '--kube-version', kubeVersion],
+      values,
+    );
+    expect(result.ok).toBe(false);
+    expect(result.stderr).toMatch(message);
+  });
+});
