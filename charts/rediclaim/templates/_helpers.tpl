@@ -182,6 +182,15 @@ Call with (dict "ctx" $ "secret" name "key" key "value" given).
 {{- end }}
 {{- end -}}
 
+{{/* Extra env from Secrets: (map of NAME: {name: <secret>, key: <key>}). */}}
+{{- define "rediclaim.secretEnv" -}}
+{{- range $k, $v := . }}
+- name: {{ $k }}
+  valueFrom:
+    secretKeyRef: { name: {{ $v.name }}, key: {{ $v.key }} }
+{{- end -}}
+{{- end -}}
+
 {{/* User-supplied extra env: (map of name: value). */}}
 {{- define "rediclaim.extraEnv" -}}
 {{- range $k, $v := . }}
