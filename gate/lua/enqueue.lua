@@ -1,0 +1,67 @@
+--[[
+  enqueue: one shopper joins one event's queue, atomically and idempotently.
+
+  KEYS[1] queue      ZSET userId -> ticket
+  KEYS[2] seq        STRING last sequence number handed out
+  KEYS[3] inflight   HASH userId -> ticket (admitted, awaiting the issuer)
+  KEYS[4] results    HASH userId -> stored result (see includes/result_header.lua)
+  KEYS[5] stats      HASH counters and sale state
+  KEYS[6] tombstone  STRING uid of a deleted event
+
+  ARGV[1] userId
+  ARGV[2] stock             the event's current stock
+  ARGV[3] perUserLimit
+  ARGV[4] maxQueueLength
+  ARGV[5] preQueueTicket    a random 48-bit ticket during the pre-queue, '' once open
+  ARGV[6] uid               the event's uid ('' when unknown)
+
+  Returns one of:
+    {'CLOSED'}                           the event was deleted
+    {'INFLIGHT', ticket}                 already admitted, waiting for the issuer
+    {'QUEUED', rank, ticket, isNew}      in the queue (rank 1-based; isNew 1 = joined now)
+    {'RESULT', storedResult}             has a final outcome and may not join again
+    {'SOLD_OUT'}                         no stock left to wait for
+    {'FULL', queueLength}                maxQueueLength shoppers already wait
+
+  Tickets are returned as strings: they reach 2^48 + seq, beyond Lua's %.14g.
+  A shopper whose coupon was ISSUED may join again while they hold fewer than
+  perUserLimit coupons; SOLD_OUT and REJECTED outcomes may join again if the sale is
+  (again) not sold out. Fair order: a ticket is never reassigned or moved.
+]]
+-- @include "tombstoned"
+-- @include "sold_out"
+-- @include "result_header"
+
+local userId = ARGV[1]
+local stock = tonumber(ARGV[2])
+
+if tombstoned(KEYS[6], ARGV[6]) then return {'CLOSED'} end
+
+local inflight = redis.call('HGET', KEYS[3], userId)
+if inflight then return {'INFLIGHT', inflight} end
+
+local score = redis.call('ZSCORE', KEYS[1], userId)
+if score then
+  return {'QUEUED', redis.call('ZRANK', KEYS[1], userId) + 1, score, 0}
+end
+
+local stored = redis.call('HGET', KEYS[4], userId)
+if stored then
+  local count, _, status = resultHeader(stored)
+  local again = (status == 'ISSUED' and count < tonumber(ARGV[3]))
+    or status == 'SOLD_OUT' or status == 'REJECTED'
+  if not again then return {'RESULT', stored} end
+end
+
+if soldOut(KEYS[5], stock) then return {'SOLD_OUT'} end
+
+local length = redis.call('ZCARD', KEYS[1])
+if length >= tonumber(ARGV[4]) then return {'FULL', length} end
+
+local ticket = ARGV[5]
+if ticket == '' then
+  -- After opening: first come, first served, behind everyone from the pre-queue (< 2^48).
+  ticket = string.format('%.0f', 281474976710656 + redis.call('INCR', KEYS[2]))
+end
+redis.call('ZADD', KEYS[1], ticket, userId)
+return {'QUEUED', redis.call('ZRANK', KEYS[1], userId) + 1, ticket, 1}

@@ -1,0 +1,69 @@
+--[[
+  recordResult: the issuer's final outcome for one request (from Kafka). Stores it for
+  the shopper, clears their admission, and updates the sale's counters. Idempotent: the
+  same result delivered again (or an older one after a newer) changes nothing but
+  cleaning up the admission it belongs to.
+
+  KEYS[1] queue      ZSET userId -> ticket
+  KEYS[2] inflight   HASH userId -> ticket
+  KEYS[3] deadlines  ZSET userId -> deadline
+  KEYS[4] results    HASH userId -> stored result
+  KEYS[5] stats      HASH counters and sale state
+  KEYS[6] tombstone  STRING uid of a deleted event
+
+  ARGV[1] userId
+  ARGV[2] ticket              of the request decided
+  ARGV[3] outcome             ISSUED | SOLD_OUT | ALREADY_ISSUED | REJECTED
+  ARGV[4] resultJson          starts with {"ticket":T,"status":"<outcome>",
+  ARGV[5] stock               the stock the issuer decided against
+  ARGV[6] remaining           stock left after the issuer's batch
+  ARGV[7] retentionSeconds    how long results stay readable
+  ARGV[8] uid                 the event's uid ('' when unknown)
+
+  Returns 1 recorded, 0 duplicate or older than the stored result, -1 event deleted.
+]]
+-- @include "tombstoned"
+-- @include "result_header"
+
+if tombstoned(KEYS[6], ARGV[8]) then return -1 end
+
+local userId, ticket, outcome = ARGV[1], ARGV[2], ARGV[3]
+local ticketNumber = tonumber(ticket)
+
+-- The admission this result answers is over, whatever else happens.
+if redis.call('HGET', KEYS[2], userId) == ticket then
+  redis.call('HDEL', KEYS[2], userId)
+  redis.call('ZREM', KEYS[3], userId)
+end
+-- Requeued after a timeout while the answer was on its way: it has its answer now.
+local queued = redis.call('ZSCORE', KEYS[1], userId)
+if queued and tonumber(queued) == ticketNumber then redis.call('ZREM', KEYS[1], userId) end
+
+local stored = redis.call('HGET', KEYS[4], userId)
+local count, storedTicket, storedStatus = 0, -1, ''
+if stored then count, storedTicket, storedStatus = resultHeader(stored) end
+if storedTicket >= ticketNumber then return 0 end
+
+if outcome == 'ISSUED' then count = count + 1 end
+-- A shopper's coupon (and its code) is never replaced by the outcome of a later try.
+if not (storedStatus == 'ISSUED' and outcome ~= 'ISSUED') then
+  redis.call('HSET', KEYS[4], userId,
+    '{"issuedCount":' .. count .. ',' .. string.sub(ARGV[4], 2))
+elseif outcome ~= 'ISSUED' then
+  -- keep the coupon, but remember this ticket was answered (duplicates stay no-ops)
+  redis.call('HSET', KEYS[4], userId,
+    (string.gsub(stored, '^({"issuedCount":%d+,"ticket":)%d+', '%1' .. ticket, 1)))
+end
+redis.call('EXPIRE', KEYS[4], tonumber(ARGV[7]))
+
+redis.call('HINCRBY', KEYS[5], 'outcome:' .. outcome, 1)
+local stock, remaining = tonumber(ARGV[5]), tonumber(ARGV[6])
+-- Confirmed issued = stock - remaining at the decision; results may arrive out of order.
+local s = redis.call('HMGET', KEYS[5], 'issued', 'soldOutAtStock')
+if stock - remaining > (tonumber(s[1]) or 0) then
+  redis.call('HSET', KEYS[5], 'issued', stock - remaining)
+end
+if (outcome == 'SOLD_OUT' or remaining == 0) and stock > (tonumber(s[2]) or -1) then
+  redis.call('HSET', KEYS[5], 'soldOutAtStock', stock)
+end
+return 1

@@ -1,0 +1,48 @@
+--[[
+  status: where one shopper stands in one event (the rank poll). Read-only.
+
+  KEYS[1] queue      ZSET userId -> ticket
+  KEYS[2] inflight   HASH userId -> ticket
+  KEYS[3] results    HASH userId -> stored result
+  KEYS[4] stats      HASH counters and sale state
+  KEYS[5] tombstone  STRING uid of a deleted event
+
+  ARGV[1] userId
+  ARGV[2] stock      the event's current stock, '' when the event is not in the config
+  ARGV[3] uid        the event's uid ('' when unknown)
+
+  Returns one of:
+    {'CLOSED'}                               the event was deleted
+    {'INFLIGHT', ticket}                     admitted, waiting for the issuer
+    {'QUEUED', rank, ticket, rate, rateAt}   waiting (rank 1-based; the fleet's observed
+                                             admissions/s and when it was measured, ms)
+    {'SOLD_OUT'}                             waiting, or not in the queue, and sold out
+    {'RESULT', storedResult}                 the issuer's final outcome
+    {'NONE'}                                 not in this event's queue
+
+  Order matters: a shopper who joins again after an outcome is WAITING/PROCESSING, not
+  their old outcome; a waiting shopper learns SOLD_OUT the moment stock is confirmed gone.
+]]
+-- @include "tombstoned"
+-- @include "sold_out"
+
+local userId = ARGV[1]
+local stock = tonumber(ARGV[2])
+
+if tombstoned(KEYS[5], ARGV[3]) then return {'CLOSED'} end
+
+local inflight = redis.call('HGET', KEYS[2], userId)
+if inflight then return {'INFLIGHT', inflight} end
+
+local score = redis.call('ZSCORE', KEYS[1], userId)
+if score then
+  if stock and soldOut(KEYS[4], stock) then return {'SOLD_OUT'} end
+  local r = redis.call('HMGET', KEYS[4], 'rate', 'rateAt')
+  return {'QUEUED', redis.call('ZRANK', KEYS[1], userId) + 1, score, r[1] or '', r[2] or ''}
+end
+
+local stored = redis.call('HGET', KEYS[3], userId)
+if stored then return {'RESULT', stored} end
+
+if stock and soldOut(KEYS[4], stock) then return {'SOLD_OUT'} end
+return {'NONE'}

@@ -1,0 +1,280 @@
+import type { FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
+import { Partitioners, type Admin, type Kafka, type Producer } from 'kafkajs';
+import type * as k8s from '@kubernetes/client-node';
+import { pino, type Logger } from 'pino';
+import { buildAdminApp, buildApp, type AppDeps } from './app.js';
+import { EventsStore } from './config/events-store.js';
+import { ConfigMapConfigSource } from './config/configmap-source.js';
+import { FileConfigSource } from './config/file-source.js';
+import type { ConfigSource } from './config/source.js';
+import { Dispatcher } from './dispatch/dispatcher.js';
+import { createKafka, ensureTopics } from './dispatch/kafka.js';
+import { ResultsConsumer } from './dispatch/results-consumer.js';
+import type { CheckResult, ReadinessReport } from './http/health.js';
+import { Identity } from './http/identity.js';
+import { GateMetrics } from './metrics.js';
+import { TicketSigner } from './queue/tickets.js';
+import { WaitingRoom } from './queue/waiting-room.js';
+import { defineGateCommands } from './redis/scripts.js';
+import type { GateSettings } from './settings.js';
+
+export interface GateOptions {
+  settings: GateSettings;
+  logger?: Logger;
+  /** The gate's clock for schedule phases (tests move it); Redis time drives the rate. */
+  clock?: () => number;
+  /** For EVENTS_CONFIGMAP; default: KUBECONFIG or in-cluster. */
+  kubeConfig?: k8s.KubeConfig;
+  /** Whether to run the dispatcher and the results consumer (default true). */
+  background?: boolean;
+}
+
+const withTimeout = <T>(promise: Promise<T>, ms: number, what: string): Promise<T> =>
+  Promise.race([
+    promise,
+    new Promise<T>((_, reject) =>
+      setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms).unref(),
+    ),
+  ]);
+
+/**
+ * The whole gate, wired: Redis, Kafka, the config source, the dispatcher, the results
+ * consumer and both HTTP servers. main.ts creates one from the environment; tests create
+ * them in-process with their own settings.
+ */
+export class Gate {
+  readonly logger: Logger;
+  readonly metrics = new GateMetrics();
+  readonly events = new EventsStore();
+  readonly redis: Redis;
+  readonly room: WaitingRoom;
+  readonly tickets: TicketSigner;
+  readonly identity: Identity;
+  readonly kafka: Kafka;
+  readonly producer: Producer;
+  readonly admin: Admin;
+  readonly dispatcher: Dispatcher;
+  readonly results: ResultsConsumer;
+  readonly configSource: ConfigSource;
+  app!: FastifyInstance;
+  adminApp!: FastifyInstance;
+  private shuttingDown = false;
+  private kafkaCheck: { at: number; result: CheckResult } | undefined;
+
+  constructor(private readonly options: GateOptions) {
+    const s = options.settings;
+    this.logger = options.logger ?? pino({ level: s.LOG_LEVEL, base: { service: 'gate' } });
+    const clock = options.clock ?? Date.now;
+    this.redis = defineGateCommands(
+      new Redis(s.REDIS_URL, {
+        commandTimeout: s.REDIS_COMMAND_TIMEOUT_MS,
+        maxRetriesPerRequest: 1,
+        // Commands issued in the same tick share one write: fewer syscalls under load.
+        enableAutoPipelining: true,
+        lazyConnect: true,
+      }),
+    );
+    this.redis.on('error', (error) => this.logger.debug({ err: error }, 'Redis connection error'));
+    this.room = new WaitingRoom(
+      this.redis,
+      this.events,
+      clock,
+      s.RESULTS_DEFAULT_RETENTION_SECONDS,
+    );
+    this.tickets = new TicketSigner(s.TICKET_SECRET);
+    this.identity = new Identity({
+      mode: s.IDENTITY_MODE,
+      header: s.IDENTITY_HEADER,
+      ...(s.JWT_SECRET ? { jwtSecret: s.JWT_SECRET } : {}),
+      ...(s.JWT_PUBLIC_KEY ? { jwtPublicKey: s.JWT_PUBLIC_KEY } : {}),
+      ...(s.JWT_ALGORITHMS ? { jwtAlgorithms: s.JWT_ALGORITHMS } : {}),
+      ...(s.JWT_ISSUER ? { jwtIssuer: s.JWT_ISSUER } : {}),
+      ...(s.JWT_AUDIENCE ? { jwtAudience: s.JWT_AUDIENCE } : {}),
+    });
+    this.kafka = createKafka({
+      brokers: s.KAFKA_BROKERS,
+      clientId: s.KAFKA_CLIENT_ID,
+      logger: this.logger,
+    });
+    this.producer = this.kafka.producer({
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+    this.admin = this.kafka.admin();
+    this.dispatcher = new Dispatcher(
+      {
+        redis: this.redis,
+        events: this.events,
+        producer: this.producer,
+        topic: s.TOPIC_ISSUE_REQUESTS,
+        logger: this.logger,
+        metrics: this.metrics,
+        clock,
+      },
+      {
+        intervalMs: s.DISPATCH_INTERVAL_MS,
+        batchMax: s.DISPATCH_BATCH_MAX,
+        burstSeconds: s.DISPATCH_BURST_SECONDS,
+        requeueIntervalMs: s.REQUEUE_INTERVAL_MS,
+        sendTimeoutMs: s.KAFKA_SEND_TIMEOUT_MS,
+        holdAfterAdmitMs: s.DISPATCH_TEST_HOLD_AFTER_ADMIT_MS,
+      },
+    );
+    this.results = new ResultsConsumer(
+      {
+        kafka: this.kafka,
+        producer: this.producer,
+        redis: this.redis,
+        events: this.events,
+        logger: this.logger,
+        metrics: this.metrics,
+      },
+      {
+        groupId: s.KAFKA_GROUP_ID,
+        topic: s.TOPIC_ISSUE_RESULTS,
+        deadLetterTopic: s.TOPIC_DEAD_LETTERS,
+        sessionTimeoutMs: s.KAFKA_SESSION_TIMEOUT_MS,
+        defaultRetentionSeconds: s.RESULTS_DEFAULT_RETENTION_SECONDS,
+      },
+    );
+    const sourceDeps = {
+      store: this.events,
+      logger: this.logger,
+      onInvalid: () => this.metrics.configErrors.inc(),
+      onApplied: () => {
+        this.metrics.configEvents.set(this.events.size);
+        this.metrics.configApplied.set(Date.now() / 1000);
+      },
+    };
+    this.configSource = s.EVENTS_FILE
+      ? new FileConfigSource(s.EVENTS_FILE, sourceDeps)
+      : new ConfigMapConfigSource(s.EVENTS_CONFIGMAP!, sourceDeps, options.kubeConfig);
+  }
+
+  private appDeps(): AppDeps {
+    const s = this.options.settings;
+    return {
+      room: this.room,
+      identity: this.identity,
+      tickets: this.tickets,
+      metrics: this.metrics,
+      logger: this.logger,
+      health: { live: () => this.live(), ready: () => this.readiness() },
+      options: {
+        trustProxy: s.TRUST_PROXY,
+        joinRateLimitMax: s.ENQUEUE_RATE_LIMIT_MAX,
+        joinRateLimitWindowMs: s.ENQUEUE_RATE_LIMIT_WINDOW_MS,
+        maxEventLoopDelayMs: s.OVERLOAD_MAX_EVENT_LOOP_DELAY_MS,
+        maxHeapUsedBytes: s.OVERLOAD_MAX_HEAP_USED_BYTES,
+        maxRssBytes: s.OVERLOAD_MAX_RSS_BYTES,
+        retryAfterSeconds: s.OVERLOAD_RETRY_AFTER_SECONDS,
+        ...(s.ADMIN_TOKEN ? { adminToken: s.ADMIN_TOKEN } : {}),
+      },
+    };
+  }
+
+  /**
+   * Connects everything and starts work. `listen: false` builds the HTTP apps for
+   * app.inject() without opening ports.
+   */
+  async start(options: { listen?: boolean } = {}): Promise<void> {
+    const s = this.options.settings;
+    const background = this.options.background ?? true;
+    if (this.tickets.ephemeral)
+      this.logger.warn('TICKET_SECRET is not set: signed tickets verify on this replica only');
+    await this.redis.connect();
+    await this.configSource.start();
+    if (!this.events.loaded)
+      this.logger.error(`no valid events config from ${this.configSource.description} yet`);
+    await this.admin.connect();
+    await ensureTopics(
+      this.admin,
+      [s.TOPIC_ISSUE_REQUESTS, s.TOPIC_ISSUE_RESULTS, s.TOPIC_DEAD_LETTERS],
+      s.TOPIC_PARTITIONS,
+    );
+    await this.producer.connect();
+    if (background) {
+      await this.results.start();
+      this.dispatcher.start();
+    }
+    const deps = this.appDeps();
+    this.app = await buildApp(deps);
+    this.adminApp = await buildAdminApp(deps);
+    if (options.listen ?? true) {
+      await this.adminApp.listen({ port: s.GATE_ADMIN_PORT, host: s.GATE_HOST });
+      await this.app.listen({ port: s.GATE_PORT, host: s.GATE_HOST });
+    } else {
+      await Promise.all([this.app.ready(), this.adminApp.ready()]);
+    }
+    this.logger.info(
+      {
+        port: s.GATE_PORT,
+        adminPort: s.GATE_ADMIN_PORT,
+        config: this.configSource.description,
+        identity: s.IDENTITY_MODE,
+        events: this.events.size,
+      },
+      'gate started',
+    );
+  }
+
+  /**
+   * Graceful stop: not ready, no new requests, no new admissions; sends in progress
+   * finish (or their shoppers go back to the queue); then Kafka and Redis close.
+   * Shoppers admitted but not yet answered stay in Redis and are answered through
+   * another replica's consumer (or requeued at their deadline): nobody is lost.
+   */
+  async stop(): Promise<void> {
+    if (this.shuttingDown) return;
+    this.shuttingDown = true;
+    this.logger.info('gate stopping');
+    await Promise.allSettled([this.dispatcher.stop(), this.app?.close()]);
+    await Promise.allSettled([this.results.stop(), this.configSource.stop()]);
+    await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect()]);
+    await this.adminApp?.close().catch(() => undefined);
+    await this.redis.quit().catch(() => this.redis.disconnect());
+    this.logger.info('gate stopped');
+  }
+
+  /** Alive unless the results consumer gave up (kafkajs does not restart it): restart the process. */
+  private live(): boolean {
+    return !this.results.failed;
+  }
+
+  async readiness(): Promise<ReadinessReport> {
+    const checks: Record<string, CheckResult> = {};
+    checks.shutdown = this.shuttingDown ? { ok: false, message: 'shutting down' } : { ok: true };
+    checks.config = this.events.loaded
+      ? { ok: true, message: `${this.events.size} events from ${this.events.lastSource}` }
+      : { ok: false, message: `no valid config from ${this.configSource.description} yet` };
+    const [redis, kafka] = await Promise.all([this.checkRedis(), this.checkKafka()]);
+    checks.redis = redis;
+    checks.kafka = kafka;
+    return { ready: Object.values(checks).every((c) => c.ok), checks };
+  }
+
+  private async checkRedis(): Promise<CheckResult> {
+    try {
+      await withTimeout(this.redis.ping(), 1_000, 'Redis');
+      return { ok: true };
+    } catch (error) {
+      return { ok: false, message: (error as Error).message };
+    }
+  }
+
+  /** Kafka answers a metadata request (cached for a second: probes come often). */
+  private async checkKafka(): Promise<CheckResult> {
+    const now = Date.now();
+    if (this.kafkaCheck && now - this.kafkaCheck.at < 1_000) return this.kafkaCheck.result;
+    let result: CheckResult;
+    try {
+      await withTimeout(this.admin.describeCluster(), 2_000, 'Kafka');
+      result = { ok: true };
+    } catch (error) {
+      result = { ok: false, message: (error as Error).message };
+    }
+    this.kafkaCheck = { at: now, result };
+    return result;
+  }
+}

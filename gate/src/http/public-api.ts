@@ -1,0 +1,202 @@
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import { ErrorCode, RediclaimError, UserStatus, isRediclaimError } from '@rediclaim/core';
+import type { GateMetrics } from '../metrics.js';
+import type { LiveEvent } from '../config/live-event.js';
+import type { WaitingRoom } from '../queue/waiting-room.js';
+import type { TicketSigner } from '../queue/tickets.js';
+import type { JoinResult, StatusView } from '../queue/views.js';
+import type { Identity } from './identity.js';
+import {
+  errorResponses,
+  eventInfoJson,
+  eventParams,
+  identityQuery,
+  joinJson,
+  seedEnqueueJson,
+  seedRankJson,
+  statusJson,
+} from './schemas.js';
+
+export interface PublicApiOptions {
+  room: WaitingRoom;
+  identity: Identity;
+  tickets: TicketSigner;
+  metrics: GateMetrics;
+  /** Per-client limit on joins; undefined disables it. */
+  joinRateLimit?: { max: number; timeWindow: number };
+}
+
+interface EventParams {
+  eventId: string;
+}
+interface IdentityQuery {
+  userId?: string;
+}
+
+/**
+ * The shoppers' API: the seed's two routes, kept byte-compatible for its clients, and
+ * the versioned /v1 API with what a waiting room's users expect (people ahead, ETA,
+ * a signed ticket to resume, the outcome with its coupon).
+ */
+export const publicApi: FastifyPluginAsync<PublicApiOptions> = async (app, options) => {
+  const { room, identity, tickets, metrics } = options;
+  const rateLimit = options.joinRateLimit ? { rateLimit: options.joinRateLimit } : {};
+  const eventOf = (eventId: string): LiveEvent => {
+    const event = room.event(eventId);
+    if (!event) throw room.refuseUnknown(eventId);
+    return event;
+  };
+  const join = async (eventId: string, userId: string): Promise<JoinResult> => {
+    try {
+      const result = await room.join(eventOf(eventId), userId);
+      metrics.joins.inc({ answer: result.answer });
+      return result;
+    } catch (error) {
+      if (isRediclaimError(error)) metrics.joins.inc({ answer: error.code });
+      throw error;
+    }
+  };
+  const signed = (event: LiveEvent | undefined, userId: string, view: StatusView) =>
+    event && view.ticketNumber !== undefined
+      ? tickets.sign({ tenant: event.tenant, eventId: event.id, userId, ticket: view.ticketNumber })
+      : undefined;
+  // In the pre-queue the order is drawn at opening: v1 shows no rank until then.
+  const v1View = (view: StatusView) =>
+    view.preQueue ? { ...view, rank: null, ahead: null, etaSeconds: null } : view;
+
+  // --- The seed's API ------------------------------------------------------------
+  app.post<{ Params: EventParams; Querystring: IdentityQuery }>(
+    '/gate/events/:eventId/enqueue',
+    {
+      config: rateLimit,
+      schema: {
+        tags: ['seed'],
+        summary: 'Join the queue (seed API)',
+        params: eventParams,
+        querystring: identityQuery(identity.queryRequired),
+        response: { 200: seedEnqueueJson, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const userId = identity.resolve(request, request.query.userId);
+      const { answer, view } = await join(request.params.eventId, userId);
+      return { status: answer, rank: view.status === UserStatus.Waiting ? view.rank : null };
+    },
+  );
+
+  app.get<{ Params: EventParams; Querystring: IdentityQuery }>(
+    '/gate/events/:eventId/rank',
+    {
+      schema: {
+        tags: ['seed'],
+        summary: 'Where the shopper stands (seed API)',
+        params: eventParams,
+        querystring: identityQuery(identity.queryRequired),
+        response: { 200: seedRankJson, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const userId = identity.resolve(request, request.query.userId);
+      const view = await room.status(request.params.eventId, userId);
+      return {
+        status: view.status,
+        rank: view.status === UserStatus.Waiting ? view.rank : null,
+        ...(view.coupon ? { couponCode: view.coupon.code } : {}),
+        ...(view.reason ? { reason: view.reason } : {}),
+      };
+    },
+  );
+
+  // --- v1 --------------------------------------------------------------------------
+  app.post<{ Params: EventParams; Querystring: IdentityQuery; Body: Record<string, never> }>(
+    '/v1/events/:eventId/queue',
+    {
+      config: rateLimit,
+      // The body is optional: no body validates as {}.
+      preValidation: async (request) => {
+        if (request.body === undefined || request.body === null) request.body = {};
+      },
+      schema: {
+        tags: ['v1'],
+        summary: 'Join the queue',
+        description:
+          'Idempotent: one place per shopper per event. 201 when the shopper joined now, 200 when they already hold a place (or were admitted). Refusals: EVENT_NOT_OPEN, EVENT_CLOSED, SOLD_OUT, ALREADY_ISSUED (409), QUEUE_FULL (503 + Retry-After), UNKNOWN_EVENT (404).',
+        params: eventParams,
+        querystring: identityQuery(identity.queryRequired),
+        body: {
+          type: 'object',
+          description: 'Optional; no fields are defined yet.',
+          properties: {},
+          additionalProperties: false,
+        },
+        response: { 200: joinJson, 201: joinJson, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const userId = identity.resolve(request, request.query.userId);
+      const { answer, view } = await join(request.params.eventId, userId);
+      reply.code(answer === 'ENQUEUED' ? 201 : 200);
+      return {
+        joined: answer,
+        ...v1View(view),
+        ticket: signed(room.event(request.params.eventId), userId, view),
+      };
+    },
+  );
+
+  app.get<{ Params: EventParams; Querystring: IdentityQuery & { ticket?: string } }>(
+    '/v1/events/:eventId/queue/me',
+    {
+      schema: {
+        tags: ['v1'],
+        summary: "The shopper's status",
+        description:
+          'Identify with the configured identity, or with the signed ticket from the join (?ticket=) to resume after a reload.',
+        params: eventParams,
+        querystring: identityQuery(false, {
+          ticket: { type: 'string', minLength: 10, maxLength: 1024 },
+        }),
+        response: { 200: statusJson, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { eventId } = request.params;
+      const event = room.event(eventId);
+      let userId: string;
+      if (request.query.ticket !== undefined) {
+        if (!event) throw room.refuseUnknown(eventId);
+        userId = tickets.verify(request.query.ticket, event.tenant, eventId).userId;
+        if (request.query.userId !== undefined && request.query.userId !== userId)
+          throw new RediclaimError(
+            ErrorCode.ValidationFailed,
+            'querystring.userId: does not match the ticket',
+          );
+      } else {
+        if (identity.queryRequired && request.query.userId === undefined)
+          throw new RediclaimError(
+            ErrorCode.ValidationFailed,
+            'querystring.userId: is required (or pass the signed ticket as ?ticket=)',
+          );
+        userId = identity.resolve(request, request.query.userId);
+      }
+      const view = await room.status(eventId, userId);
+      const ticket = signed(event, userId, view);
+      return ticket ? { ...v1View(view), ticket } : v1View(view);
+    },
+  );
+
+  app.get<{ Params: EventParams }>(
+    '/v1/events/:eventId',
+    {
+      schema: {
+        tags: ['v1'],
+        summary: 'The event: schedule, phase, discount and live counts',
+        params: eventParams,
+        response: { 200: eventInfoJson, ...errorResponses },
+      },
+    },
+    async (request) => room.info(eventOf(request.params.eventId)),
+  );
+};
+
+export type { FastifyInstance };

@@ -1,0 +1,228 @@
+import { z } from 'zod';
+import {
+  ErrorCode,
+  Phase,
+  UserStatus,
+  eventIdSchema,
+  tenantSchema,
+  userIdSchema,
+} from '@rediclaim/core';
+
+/**
+ * JSON schemas of the HTTP APIs: fastify validates requests and serialises responses
+ * with them, and @fastify/swagger turns them into the OpenAPI document. Identifiers
+ * come from core's zod schemas, so the gate accepts exactly what the rest of the
+ * platform does.
+ */
+function fromZod(schema: z.ZodType, description: string): Record<string, unknown> {
+  const { $schema: _ignored, ...json } = z.toJSONSchema(schema) as Record<string, unknown>;
+  return { ...json, description };
+}
+
+export const userIdJson = fromZod(userIdSchema, 'The shopper: letters, digits and . _ @ : + = -');
+export const eventIdJson = fromZod(eventIdSchema, 'The event id shoppers use in URLs.');
+export const tenantJson = fromZod(tenantSchema, 'The namespace that owns the event.');
+
+export const eventParams = {
+  type: 'object',
+  properties: { eventId: eventIdJson },
+  required: ['eventId'],
+  additionalProperties: false,
+} as const;
+
+export const adminEventParams = {
+  type: 'object',
+  properties: { tenant: tenantJson, eventId: eventIdJson },
+  required: ['tenant', 'eventId'],
+  additionalProperties: false,
+} as const;
+
+/** The query of a route that identifies the shopper: `userId` (required in query mode). */
+export function identityQuery(required: boolean, extra: Record<string, unknown> = {}) {
+  return {
+    type: 'object',
+    properties: { userId: userIdJson, ...extra },
+    required: required ? ['userId'] : [],
+    additionalProperties: false,
+  };
+}
+
+export const errorJson = {
+  $id: 'rediclaim.gate.Error',
+  type: 'object',
+  description: 'Every error: a stable code to match on and a sentence for people.',
+  properties: {
+    code: { type: 'string', enum: Object.values(ErrorCode) },
+    message: { type: 'string' },
+    details: { type: 'object', additionalProperties: true },
+  },
+  required: ['code', 'message'],
+} as const;
+
+const discountJson = {
+  type: 'object',
+  properties: {
+    type: { type: 'string', enum: ['percent', 'fixed'] },
+    percent: { type: 'number' },
+    amount: { type: 'integer' },
+    currency: { type: 'string' },
+    maxAmount: { type: 'integer' },
+    minOrderAmount: { type: 'integer' },
+  },
+  required: ['type'],
+} as const;
+
+const couponJson = {
+  type: 'object',
+  description: 'The coupon issued to the shopper.',
+  properties: {
+    code: { type: 'string' },
+    serial: { type: 'integer' },
+    discount: discountJson,
+    validFrom: { type: 'string', format: 'date-time' },
+    validUntil: { type: 'string', format: 'date-time' },
+    issuedAt: { type: 'string', format: 'date-time' },
+  },
+  required: ['code', 'serial', 'discount', 'validFrom', 'validUntil', 'issuedAt'],
+} as const;
+
+const nullableInt = { type: ['integer', 'null'] } as const;
+
+export const statusJson = {
+  $id: 'rediclaim.gate.Status',
+  type: 'object',
+  description: "A shopper's standing in an event.",
+  properties: {
+    eventId: { type: 'string' },
+    status: { type: 'string', enum: Object.values(UserStatus) },
+    phase: { type: 'string', enum: Object.values(Phase) },
+    rank: { ...nullableInt, description: '1-based place while WAITING; null in the pre-queue.' },
+    ahead: { ...nullableInt, description: 'People ahead of the shopper.' },
+    etaSeconds: {
+      ...nullableInt,
+      description: 'Seconds until admission at the live admission rate; null when unknown.',
+    },
+    preQueue: { type: 'boolean', description: 'Joined before opening: the order is drawn fairly.' },
+    pollAfterMs: { ...nullableInt, description: 'When to ask again; null once final.' },
+    ticket: {
+      type: 'string',
+      description: 'Signed ticket: pass it as ?ticket= to resume after a reload.',
+    },
+    coupon: couponJson,
+    issuedCount: { type: 'integer' },
+    reason: { type: 'string' },
+    decidedAt: { type: 'string', format: 'date-time' },
+    opensAt: { type: 'string', format: 'date-time' },
+    closesAt: { type: 'string', format: 'date-time' },
+    preQueueOpensAt: { type: 'string', format: 'date-time' },
+  },
+  required: ['eventId', 'status', 'rank', 'ahead', 'etaSeconds', 'preQueue', 'pollAfterMs'],
+} as const;
+
+export const joinJson = {
+  $id: 'rediclaim.gate.Join',
+  type: 'object',
+  description: 'The answer to a join: what happened, and where the shopper stands now.',
+  properties: {
+    joined: { type: 'string', enum: ['ENQUEUED', 'ALREADY_ENQUEUED', 'PROCESSING'] },
+    ...statusJson.properties,
+  },
+  required: ['joined', ...statusJson.required, 'ticket'],
+} as const;
+
+export const seedEnqueueJson = {
+  type: 'object',
+  description: 'The seed API answer (kept for its clients).',
+  properties: {
+    status: { type: 'string', enum: ['ENQUEUED', 'ALREADY_ENQUEUED', 'PROCESSING'] },
+    rank: nullableInt,
+  },
+  required: ['status', 'rank'],
+} as const;
+
+export const seedRankJson = {
+  type: 'object',
+  description: 'The seed API answer: WAITING with a rank, or a later state.',
+  properties: {
+    status: { type: 'string', enum: Object.values(UserStatus) },
+    rank: nullableInt,
+    couponCode: { type: 'string' },
+    reason: { type: 'string' },
+  },
+  required: ['status', 'rank'],
+} as const;
+
+export const eventInfoJson = {
+  type: 'object',
+  properties: {
+    eventId: { type: 'string' },
+    displayName: { type: 'string' },
+    phase: { type: 'string', enum: Object.values(Phase) },
+    opensAt: { type: 'string', format: 'date-time' },
+    closesAt: { type: ['string', 'null'], format: 'date-time' },
+    preQueueOpensAt: { type: ['string', 'null'], format: 'date-time' },
+    nextChangeAt: { type: ['string', 'null'], format: 'date-time' },
+    secondsToNextChange: nullableInt,
+    discount: discountJson,
+    perUserLimit: { type: 'integer' },
+    stock: { type: 'integer' },
+    remaining: { type: 'integer' },
+    soldOut: { type: 'boolean' },
+    waiting: { type: 'integer' },
+    dispatchPerSecond: { type: 'integer' },
+    admissionRate: { type: 'number', description: 'Observed admissions per second (fleet).' },
+  },
+  required: ['eventId', 'displayName', 'phase', 'opensAt', 'stock', 'remaining', 'soldOut'],
+} as const;
+
+export const statsJson = {
+  type: 'object',
+  properties: {
+    tenant: { type: 'string' },
+    eventId: { type: 'string' },
+    known: { type: 'boolean' },
+    waiting: { type: 'integer' },
+    processing: { type: 'integer' },
+    issued: { type: 'integer' },
+    remaining: { type: 'integer' },
+    soldOut: { type: 'boolean' },
+    admittedTotal: { type: 'integer' },
+    outcomes: {
+      type: 'object',
+      properties: {
+        ISSUED: { type: 'integer' },
+        SOLD_OUT: { type: 'integer' },
+        ALREADY_ISSUED: { type: 'integer' },
+        REJECTED: { type: 'integer' },
+      },
+      required: ['ISSUED', 'SOLD_OUT', 'ALREADY_ISSUED', 'REJECTED'],
+    },
+    stock: { type: 'integer' },
+    generation: { type: 'integer' },
+    admissionRate: { type: 'number' },
+    requeued: {
+      type: 'object',
+      properties: { timeout: { type: 'integer' }, sendFailed: { type: 'integer' } },
+    },
+    deleted: { type: 'boolean' },
+  },
+  required: [
+    'tenant',
+    'eventId',
+    'known',
+    'waiting',
+    'processing',
+    'issued',
+    'remaining',
+    'soldOut',
+    'admittedTotal',
+    'outcomes',
+    'stock',
+    'generation',
+  ],
+} as const;
+
+export const errorResponses = {
+  '4xx': { $ref: 'rediclaim.gate.Error#' },
+  '5xx': { $ref: 'rediclaim.gate.Error#' },
+} as const;

@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+import { pino } from 'pino';
+import { isRediclaimError } from '@rediclaim/core';
+import { Gate } from './gate.js';
+import { loadGateSettings, type GateSettings } from './settings.js';
+
+/** Reads the settings, starts the gate, and stops it gracefully on SIGTERM/SIGINT. */
+let settings: GateSettings;
+try {
+  settings = loadGateSettings(process.env);
+} catch (error) {
+  if (!isRediclaimError(error)) throw error;
+  console.error(error.message);
+  process.exit(2);
+}
+
+const logger = pino({ level: settings.LOG_LEVEL, base: { service: 'gate' } });
+const gate = new Gate({ settings, logger });
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'shutting down');
+  const timer = setTimeout(() => {
+    logger.error({ timeoutMs: settings.SHUTDOWN_TIMEOUT_MS }, 'shutdown took too long; exiting');
+    process.exit(1);
+  }, settings.SHUTDOWN_TIMEOUT_MS);
+  timer.unref();
+  await gate.stop();
+  process.exit(0);
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));
+
+try {
+  await gate.start();
+} catch (error) {
+  logger.fatal({ err: error }, 'gate failed to start');
+  await gate.stop().catch(() => undefined);
+  process.exit(1);
+}

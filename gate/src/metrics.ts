@@ -1,0 +1,118 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * The gate's Prometheus metrics, on a registry of its own (tests run several gates in
+ * one process). Names are prefixed rediclaim_gate_. Per-event series are labelled
+ * event="<tenant>/<eventId>".
+ */
+export class GateMetrics {
+  readonly registry = new Registry();
+
+  readonly httpDuration = new Histogram({
+    name: 'rediclaim_gate_http_request_duration_seconds',
+    help: 'Time to answer an HTTP request, by route and status code.',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+
+  readonly joins = new Counter({
+    name: 'rediclaim_gate_joins_total',
+    help: 'Enqueue requests by answer (ENQUEUED, ALREADY_ENQUEUED, PROCESSING, SOLD_OUT, QUEUE_FULL, ...).',
+    labelNames: ['answer'] as const,
+    registers: [this.registry],
+  });
+
+  readonly queueLength = new Gauge({
+    name: 'rediclaim_gate_queue_length',
+    help: 'Shoppers waiting in the queue, as the last dispatch saw it.',
+    labelNames: ['event'] as const,
+    registers: [this.registry],
+  });
+
+  readonly inflight = new Gauge({
+    name: 'rediclaim_gate_processing',
+    help: 'Shoppers admitted and waiting for the issuer, as the last stats read saw it.',
+    labelNames: ['event'] as const,
+    registers: [this.registry],
+  });
+
+  readonly admitted = new Counter({
+    name: 'rediclaim_gate_admitted_total',
+    help: 'Shoppers this replica admitted and sent to the issuer.',
+    labelNames: ['event'] as const,
+    registers: [this.registry],
+  });
+
+  readonly requeued = new Counter({
+    name: 'rediclaim_gate_requeued_total',
+    help: 'Admitted shoppers put back at their original place (timeout: no result in time; send_failed: Kafka refused the request).',
+    labelNames: ['event', 'reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly results = new Counter({
+    name: 'rediclaim_gate_results_total',
+    help: 'Issuer results recorded, by outcome (duplicates and results of deleted events excluded).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly resultsIgnored = new Counter({
+    name: 'rediclaim_gate_results_ignored_total',
+    help: 'Issuer results not recorded: duplicate (already recorded), deleted (event deleted), invalid (sent to the dead-letter topic).',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly resultLag = new Histogram({
+    name: 'rediclaim_gate_result_lag_seconds',
+    help: 'From the issuer deciding a request to the gate recording its result.',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+
+  readonly admitDuration = new Histogram({
+    name: 'rediclaim_gate_admit_duration_seconds',
+    help: 'One dispatch step for one event: the admit script, then the Kafka send.',
+    labelNames: ['step'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+    registers: [this.registry],
+  });
+
+  readonly sendFailures = new Counter({
+    name: 'rediclaim_gate_kafka_send_failures_total',
+    help: 'Batches of issue requests Kafka refused (their shoppers were requeued).',
+    registers: [this.registry],
+  });
+
+  readonly shed = new Counter({
+    name: 'rediclaim_gate_shed_total',
+    help: 'Requests refused with 503 because the gate was overloaded, by cause.',
+    labelNames: ['cause'] as const,
+    registers: [this.registry],
+  });
+
+  readonly configEvents = new Gauge({
+    name: 'rediclaim_gate_config_events',
+    help: 'Events in the applied config.',
+    registers: [this.registry],
+  });
+
+  readonly configApplied = new Gauge({
+    name: 'rediclaim_gate_config_last_applied_timestamp_seconds',
+    help: 'When a valid events config was last applied.',
+    registers: [this.registry],
+  });
+
+  readonly configErrors = new Counter({
+    name: 'rediclaim_gate_config_errors_total',
+    help: 'Events configs refused as invalid (the last good config stays).',
+    registers: [this.registry],
+  });
+
+  constructor(options: { defaultMetrics?: boolean } = {}) {
+    if (options.defaultMetrics ?? true)
+      collectDefaultMetrics({ register: this.registry, prefix: 'rediclaim_gate_' });
+  }
+}

@@ -1,0 +1,72 @@
+import type { IssuedCoupon, Phase, UserStatus } from '@rediclaim/core';
+
+/** Why an event no longer takes anyone: its schedule ended, or it was deleted. */
+export const ClosedReason = { Ended: 'EVENT_ENDED', Deleted: 'EVENT_DELETED' } as const;
+
+/** One shopper's standing in one event, as the APIs report it. */
+export interface StatusView {
+  eventId: string;
+  status: UserStatus;
+  /** The event's phase now (absent when the event is not in the config any more). */
+  phase?: Phase;
+  /** 1-based place in the queue while WAITING; null in the pre-queue (the order is drawn at opening). */
+  rank: number | null;
+  /** People ahead (rank - 1). */
+  ahead: number | null;
+  /** Seconds until admission at the fleet's live admission rate; null when unknown (paused, pre-queue). */
+  etaSeconds: number | null;
+  /** Joined before opening: the place is drawn fairly at random among the pre-queue. */
+  preQueue: boolean;
+  /** When to ask again; null once the answer is final. */
+  pollAfterMs: number | null;
+  coupon?: IssuedCoupon;
+  /** Coupons this shopper holds from the event (for perUserLimit > 1). */
+  issuedCount?: number;
+  /** REJECTED: the issuer's reason; EVENT_CLOSED: EVENT_ENDED or EVENT_DELETED. */
+  reason?: string;
+  decidedAt?: string;
+  opensAt?: string;
+  closesAt?: string;
+  preQueueOpensAt?: string;
+  /** The shopper's ticket while WAITING or PROCESSING (not serialised; signed into `ticket`). */
+  ticketNumber?: number;
+}
+
+/** The issuer's outcome as the gate stores it (results hash). */
+export interface StoredResult {
+  issuedCount: number;
+  ticket: number;
+  status: UserStatus;
+  coupon?: IssuedCoupon;
+  reason?: string;
+  decidedAt: string;
+}
+
+/** What happened to a join that was not refused. */
+export type JoinAnswer = 'ENQUEUED' | 'ALREADY_ENQUEUED' | 'PROCESSING';
+
+export interface JoinResult {
+  answer: JoinAnswer;
+  /** The shopper's ticket (order of service). */
+  ticket: number;
+  view: StatusView;
+}
+
+export interface EventStats {
+  tenant: string;
+  eventId: string;
+  known: boolean;
+  waiting: number;
+  processing: number;
+  issued: number;
+  remaining: number;
+  soldOut: boolean;
+  admittedTotal: number;
+  outcomes: { ISSUED: number; SOLD_OUT: number; ALREADY_ISSUED: number; REJECTED: number };
+  stock: number;
+  generation: number;
+  /** The fleet's observed admissions per second (EWMA), 0 when not measured. */
+  admissionRate: number;
+  requeued: { timeout: number; sendFailed: number };
+  deleted: boolean;
+}

@@ -1,0 +1,106 @@
+import { z } from 'zod';
+import { DefaultTopics, env, loadEnvConfig } from '@rediclaim/core';
+
+/**
+ * The gate's settings, one environment variable each (see README.md). Every mistake
+ * is reported at start-up by variable name; main exits with code 2.
+ */
+const configMapRef = z
+  .string()
+  .regex(
+    /^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-.a-z0-9]*[a-z0-9])?$/,
+    'must be <namespace>/<name>, like rediclaim/rediclaim-events',
+  )
+  .transform((v) => {
+    const [namespace, name] = v.split('/') as [string, string];
+    return { namespace, name };
+  });
+
+export const gateSettingsSchema = z
+  .object({
+    GATE_PORT: env.port().default(8080),
+    GATE_ADMIN_PORT: env.port().default(9090),
+    GATE_HOST: z.string().default('0.0.0.0'),
+    LOG_LEVEL: env.logLevel(),
+
+    REDIS_URL: env.url(['redis', 'rediss']),
+    REDIS_COMMAND_TIMEOUT_MS: env.int(50, 60_000).default(2_000),
+
+    KAFKA_BROKERS: env.list(),
+    KAFKA_CLIENT_ID: z.string().min(1).default('rediclaim-gate'),
+    KAFKA_GROUP_ID: z.string().min(1).default('rediclaim-gate'),
+    TOPIC_ISSUE_REQUESTS: z.string().min(1).default(DefaultTopics.issueRequests),
+    TOPIC_ISSUE_RESULTS: z.string().min(1).default(DefaultTopics.issueResults),
+    TOPIC_DEAD_LETTERS: z.string().min(1).default(DefaultTopics.deadLetters),
+    TOPIC_PARTITIONS: env.int(1, 10_000).default(12),
+    KAFKA_SEND_TIMEOUT_MS: env.int(100, 120_000).default(10_000),
+    KAFKA_SESSION_TIMEOUT_MS: env.int(6_000, 300_000).default(30_000),
+
+    EVENTS_CONFIGMAP: configMapRef.optional(),
+    EVENTS_FILE: z.string().min(1).optional(),
+
+    IDENTITY_MODE: z.enum(['query', 'header', 'jwt']).default('query'),
+    IDENTITY_HEADER: z
+      .string()
+      .regex(/^[A-Za-z0-9-]+$/, 'must be an HTTP header name')
+      .transform((v) => v.toLowerCase())
+      .default('x-user-id'),
+    JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    JWT_PUBLIC_KEY: z
+      .string()
+      .refine((v) => v.includes('-----BEGIN'), 'must be a PEM public key')
+      .optional(),
+    JWT_ALGORITHMS: env.list().optional(),
+    JWT_ISSUER: z.string().min(1).optional(),
+    JWT_AUDIENCE: z.string().min(1).optional(),
+    TICKET_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+
+    TRUST_PROXY: env.bool().default(false),
+    ENQUEUE_RATE_LIMIT_MAX: env.int(0, 1_000_000).default(30),
+    ENQUEUE_RATE_LIMIT_WINDOW_MS: env.int(100, 3_600_000).default(10_000),
+    OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: env.int(0, 60_000).default(1_000),
+    OVERLOAD_MAX_HEAP_USED_BYTES: env.int(0, Number.MAX_SAFE_INTEGER).default(0),
+    OVERLOAD_MAX_RSS_BYTES: env.int(0, Number.MAX_SAFE_INTEGER).default(0),
+    OVERLOAD_RETRY_AFTER_SECONDS: env.int(1, 3600).default(5),
+    ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+
+    DISPATCH_INTERVAL_MS: env.int(5, 10_000).default(50),
+    DISPATCH_BATCH_MAX: env.int(1, 3_000).default(1_000),
+    DISPATCH_BURST_SECONDS: env.number(0.001, 10).default(0.2),
+    REQUEUE_INTERVAL_MS: env.int(50, 60_000).default(1_000),
+    RESULTS_DEFAULT_RETENTION_SECONDS: env.int(60, 2_592_000).default(86_400),
+    SHUTDOWN_TIMEOUT_MS: env.int(100, 600_000).default(20_000),
+    /** Test hook only: wait this long between admitting shoppers and sending their requests. */
+    DISPATCH_TEST_HOLD_AFTER_ADMIT_MS: env.int(0, 3_600_000).default(0),
+  })
+  .superRefine((s, ctx) => {
+    if ((s.EVENTS_CONFIGMAP === undefined) === (s.EVENTS_FILE === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['EVENTS_CONFIGMAP'],
+        message: 'set exactly one of EVENTS_CONFIGMAP (<namespace>/<name>) and EVENTS_FILE',
+      });
+    }
+    if (s.IDENTITY_MODE === 'jwt' && !s.JWT_SECRET === !s.JWT_PUBLIC_KEY) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['JWT_SECRET'],
+        message: 'IDENTITY_MODE=jwt needs exactly one of JWT_SECRET and JWT_PUBLIC_KEY',
+      });
+    }
+    if (s.GATE_PORT === s.GATE_ADMIN_PORT) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['GATE_ADMIN_PORT'],
+        message: 'must differ from GATE_PORT',
+      });
+    }
+  });
+
+export type GateSettings = z.output<typeof gateSettingsSchema>;
+
+export function loadGateSettings(
+  source: Readonly<Record<string, string | undefined>>,
+): GateSettings {
+  return loadEnvConfig(gateSettingsSchema, source, 'gate');
+}

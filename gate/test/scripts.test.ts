@@ -1,0 +1,304 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Redis } from 'ioredis';
+import { eventKeys, type EventKeys } from '@rediclaim/core';
+import { testRedis, uniqueName } from '@rediclaim/hack/testing';
+import { defineGateCommands } from '@rediclaim/gate';
+
+/**
+ * The Lua scripts against the real Redis of the test stack: atomicity, idempotency,
+ * fair order, the fleet-wide token bucket on Redis time, stock-aware admission,
+ * requeue at original tickets, idempotent results, derived sold-out, tombstones.
+ */
+const BASE = 2 ** 48;
+let redis: Redis;
+
+beforeAll(() => {
+  redis = defineGateCommands(testRedis());
+});
+afterAll(async () => {
+  await redis.quit();
+});
+
+function keysOf(k: EventKeys) {
+  return {
+    enqueue: (
+      userId: string,
+      o: { stock?: number; limit?: number; max?: number; pre?: string; uid?: string } = {},
+    ) =>
+      redis.rcEnqueue(
+        k.queue,
+        k.seq,
+        k.inflight,
+        k.results,
+        k.stats,
+        k.tombstone,
+        userId,
+        o.stock ?? 100,
+        o.limit ?? 1,
+        o.max ?? 1_000_000,
+        o.pre ?? '',
+        o.uid ?? '',
+      ) as Promise<[string, ...(string | number)[]]>,
+    status: (userId: string, stock: number | '' = 100, uid = '') =>
+      redis.rcStatus(
+        k.queue,
+        k.inflight,
+        k.results,
+        k.stats,
+        k.tombstone,
+        userId,
+        stock,
+        uid,
+      ) as Promise<[string, ...(string | number)[]]>,
+    admit: (
+      o: { rate?: number; burst?: number; stock?: number; timeoutMs?: number; batch?: number } = {},
+    ) =>
+      redis.rcAdmit(
+        k.queue,
+        k.inflight,
+        k.deadlines,
+        k.stats,
+        k.limiter,
+        k.tombstone,
+        o.rate ?? 1_000,
+        o.burst ?? 1_000,
+        o.stock ?? 100,
+        o.timeoutMs ?? 30_000,
+        o.batch ?? 1_000,
+        '',
+      ) as Promise<[number, number, number, ...string[]]>,
+    requeueStale: () =>
+      redis.rcRequeueStale(k.queue, k.inflight, k.deadlines, k.stats, 1000) as Promise<
+        [number, ...string[]]
+      >,
+    requeueFailed: (...pairs: string[]) =>
+      redis.rcRequeueFailed(k.queue, k.inflight, k.deadlines, k.stats, ...pairs),
+    record: (
+      userId: string,
+      ticket: string,
+      outcome: string,
+      o: { stock?: number; remaining?: number; code?: string } = {},
+    ) =>
+      redis.rcRecordResult(
+        k.queue,
+        k.inflight,
+        k.deadlines,
+        k.results,
+        k.stats,
+        k.tombstone,
+        userId,
+        ticket,
+        outcome,
+        JSON.stringify({
+          ticket: Number(ticket),
+          status: outcome,
+          ...(o.code ? { coupon: { code: o.code } } : {}),
+          decidedAt: new Date().toISOString(),
+        }),
+        o.stock ?? 100,
+        o.remaining ?? 50,
+        600,
+        '',
+      ),
+    purge: (uid = '*') =>
+      redis.rcPurge(
+        k.queue,
+        k.seq,
+        k.inflight,
+        k.deadlines,
+        k.results,
+        k.stats,
+        k.limiter,
+        k.tombstone,
+        uid,
+        600,
+      ),
+  };
+}
+
+function freshEvent() {
+  const k = eventKeys('scripts', uniqueName('ev'));
+  return { k, s: keysOf(k) };
+}
+
+const pairsOf = (reply: unknown[]) => {
+  const out: [string, string][] = [];
+  for (let i = 3; i < reply.length; i += 2) out.push([reply[i] as string, reply[i + 1] as string]);
+  return out;
+};
+
+describe('enqueue script', () => {
+  it('gives each shopper one place, in arrival order, and answers a second join with the same place', async () => {
+    const { s } = freshEvent();
+    expect(await s.enqueue('alice')).toEqual(['QUEUED', 1, String(BASE + 1), 1]);
+    expect(await s.enqueue('bob')).toEqual(['QUEUED', 2, String(BASE + 2), 1]);
+    expect(await s.enqueue('alice')).toEqual(['QUEUED', 1, String(BASE + 1), 0]);
+  });
+
+  it('stays one place per shopper under a burst of concurrent joins', async () => {
+    const { k, s } = freshEvent();
+    const users = Array.from({ length: 200 }, (_, i) => `u${i}`);
+    const replies = await Promise.all([...users, ...users, ...users].map((u) => s.enqueue(u)));
+    expect(replies.filter((r) => r[3] === 1)).toHaveLength(200);
+    expect(await redis.zcard(k.queue)).toBe(200);
+    expect(await redis.get(k.seq)).toBe('200');
+    const ranks = new Set(replies.map((r) => r[1]));
+    expect(ranks.size).toBe(200);
+  });
+
+  it('puts every pre-queue shopper (random tickets) ahead of later arrivals', async () => {
+    const { k, s } = freshEvent();
+    await s.enqueue('early-1', { pre: String(2 ** 47) });
+    await s.enqueue('early-2', { pre: '5' });
+    await s.enqueue('late');
+    expect(await redis.zrange(k.queue, 0, -1)).toEqual(['early-2', 'early-1', 'late']);
+  });
+
+  it('refuses with FULL once maxQueueLength shoppers wait', async () => {
+    const { s } = freshEvent();
+    await s.enqueue('a', { max: 2 });
+    await s.enqueue('b', { max: 2 });
+    expect(await s.enqueue('c', { max: 2 })).toEqual(['FULL', 2]);
+    expect(await s.enqueue('a', { max: 2 })).toEqual(['QUEUED', 1, String(BASE + 1), 0]);
+  });
+});
+
+describe('admit script', () => {
+  it('starts with an empty bucket and never admits more than rate x elapsed + burst, by Redis time', async () => {
+    const { s } = freshEvent();
+    for (let i = 0; i < 400; i++) await s.enqueue(`u${i}`, { stock: 10_000 });
+    const first = await s.admit({ rate: 200, burst: 20, stock: 10_000 });
+    expect(pairsOf(first)).toHaveLength(0);
+    const t0 = Number((await redis.time())[0]) * 1000 + Number((await redis.time())[1]) / 1000;
+    let admitted = 0;
+    const started = Date.now();
+    while (Date.now() - started < 1_000) {
+      admitted += pairsOf(await s.admit({ rate: 200, burst: 20, stock: 10_000 })).length;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const [sec, usec] = await redis.time();
+    const elapsed = (Number(sec) * 1000 + Number(usec) / 1000 - t0) / 1000;
+    expect(admitted).toBeLessThanOrEqual(Math.ceil(200 * elapsed) + 20);
+    expect(admitted).toBeGreaterThanOrEqual(Math.floor(200 * elapsed * 0.9) - 20);
+  });
+
+  it('admits in ticket order and never more than the stock not yet confirmed', async () => {
+    const { k, s } = freshEvent();
+    for (let i = 0; i < 10; i++) await s.enqueue(`u${i}`, { stock: 3 });
+    await new Promise((r) => setTimeout(r, 20));
+    await s.admit({ stock: 3 });
+    await new Promise((r) => setTimeout(r, 20));
+    const first = pairsOf(await s.admit({ stock: 3 }));
+    expect(first.map(([u]) => u)).toEqual(['u0', 'u1', 'u2']);
+    expect(pairsOf(await s.admit({ stock: 3 }))).toHaveLength(0);
+    // One issued, confirmed: issued 1 + in flight 2 = stock, still nothing to admit.
+    expect(await s.record('u0', first[0]![1], 'ISSUED', { stock: 3, remaining: 2 })).toBe(1);
+    expect(pairsOf(await s.admit({ stock: 3 }))).toHaveLength(0);
+    // A rejection frees its unit of stock: exactly one more is admitted, the next in order.
+    await s.record('u1', first[1]![1], 'REJECTED', { stock: 3, remaining: 2 });
+    await new Promise((r) => setTimeout(r, 5));
+    expect(pairsOf(await s.admit({ stock: 3 })).map(([u]) => u)).toEqual(['u3']);
+    expect(await redis.hlen(k.inflight)).toBe(2);
+  });
+
+  it('answers sold out and admits nobody once every coupon is confirmed', async () => {
+    const { s } = freshEvent();
+    for (let i = 0; i < 3; i++) await s.enqueue(`u${i}`, { stock: 1 });
+    await s.admit({ stock: 1 });
+    await new Promise((r) => setTimeout(r, 10));
+    const [[user, ticket]] = pairsOf(await s.admit({ stock: 1 })) as [[string, string]];
+    await s.record(user, ticket, 'ISSUED', { stock: 1, remaining: 0 });
+    const reply = await s.admit({ stock: 1 });
+    expect(reply[2]).toBe(1);
+    expect(pairsOf(reply)).toHaveLength(0);
+  });
+});
+
+describe('requeue scripts', () => {
+  it('puts overdue admissions back at their original tickets, ahead of later arrivals', async () => {
+    const { k, s } = freshEvent();
+    for (let i = 0; i < 5; i++) await s.enqueue(`u${i}`);
+    await s.admit();
+    await new Promise((r) => setTimeout(r, 10));
+    const admitted = pairsOf(await s.admit({ timeoutMs: 1, burst: 3 }));
+    expect(admitted.map(([u]) => u)).toEqual(['u0', 'u1', 'u2']);
+    await s.enqueue('late');
+    await new Promise((r) => setTimeout(r, 5));
+    expect(await s.requeueStale()).toEqual([3, 'u0', 'u1', 'u2']);
+    expect(await redis.zrange(k.queue, 0, -1)).toEqual(['u0', 'u1', 'u2', 'u3', 'u4', 'late']);
+    expect(await redis.zscore(k.queue, 'u0')).toBe(admitted[0]![1]);
+    expect(await redis.hlen(k.inflight)).toBe(0);
+    expect(await redis.zcard(k.deadlines)).toBe(0);
+  });
+
+  it('puts back failed sends only while the shopper is still in flight with that ticket', async () => {
+    const { k, s } = freshEvent();
+    for (let i = 0; i < 3; i++) await s.enqueue(`u${i}`);
+    await s.admit();
+    await new Promise((r) => setTimeout(r, 10));
+    const admitted = pairsOf(await s.admit());
+    await s.record('u1', admitted[1]![1], 'ISSUED', { code: 'X' });
+    const back = await s.requeueFailed(...admitted.flat());
+    expect(back).toBe(2);
+    expect(await redis.zrange(k.queue, 0, -1)).toEqual(['u0', 'u2']);
+  });
+});
+
+describe('recordResult script', () => {
+  it('records a result once: a redelivery changes nothing', async () => {
+    const { k, s } = freshEvent();
+    await s.enqueue('u');
+    await s.admit();
+    await new Promise((r) => setTimeout(r, 10));
+    const [[, ticket]] = pairsOf(await s.admit()) as [[string, string]];
+    expect(await s.record('u', ticket, 'ISSUED', { code: 'ABC', remaining: 99 })).toBe(1);
+    expect(await s.record('u', ticket, 'ISSUED', { code: 'ABC', remaining: 99 })).toBe(0);
+    expect(await redis.hget(k.stats, 'outcome:ISSUED')).toBe('1');
+    expect(await redis.hget(k.stats, 'issued')).toBe('1');
+    const stored = JSON.parse((await redis.hget(k.results, 'u'))!);
+    expect(stored).toMatchObject({ issuedCount: 1, ticket: Number(ticket), status: 'ISSUED' });
+    expect(stored.ticket).toBe(BASE + 1);
+    expect(await redis.ttl(k.results)).toBeGreaterThan(500);
+  });
+
+  it("never replaces a shopper's coupon with the outcome of a later try, and counts their coupons", async () => {
+    const { k, s } = freshEvent();
+    await s.enqueue('u', { limit: 2 });
+    await s.record('u', String(BASE + 1), 'ISSUED', { code: 'FIRST' });
+    expect(await s.enqueue('u', { limit: 2 })).toEqual(['QUEUED', 1, String(BASE + 2), 1]);
+    await s.record('u', String(BASE + 2), 'ISSUED', { code: 'SECOND' });
+    expect(await redis.zcard(k.queue)).toBe(0);
+    expect(JSON.parse((await redis.hget(k.results, 'u'))!)).toMatchObject({ issuedCount: 2 });
+    expect((await s.enqueue('u', { limit: 2 }))[0]).toBe('RESULT');
+    await s.record('u', String(BASE + 9), 'SOLD_OUT');
+    const stored = JSON.parse((await redis.hget(k.results, 'u'))!);
+    expect(stored).toMatchObject({ status: 'ISSUED', issuedCount: 2, coupon: { code: 'SECOND' } });
+    // An older result arriving late is ignored.
+    expect(await s.record('u', String(BASE + 2), 'SOLD_OUT')).toBe(0);
+  });
+
+  it('derives sold out from confirmed results, and a raised stock reopens the sale', async () => {
+    const { s } = freshEvent();
+    await s.enqueue('waiting', { stock: 2 });
+    await s.record('x', String(BASE + 100), 'ISSUED', { stock: 2, remaining: 1 });
+    expect((await s.status('waiting', 2))[0]).toBe('QUEUED');
+    await s.record('y', String(BASE + 101), 'ISSUED', { stock: 2, remaining: 0 });
+    expect(await s.status('waiting', 2)).toEqual(['SOLD_OUT']);
+    expect(await s.enqueue('newcomer', { stock: 2 })).toEqual(['SOLD_OUT']);
+    expect((await s.status('waiting', 5))[0]).toBe('QUEUED');
+    expect((await s.enqueue('newcomer', { stock: 5 }))[0]).toBe('QUEUED');
+  });
+});
+
+describe('purge script', () => {
+  it('deletes the data and closes the event for late pollers, but not a new event with another uid', async () => {
+    const { k, s } = freshEvent();
+    await s.enqueue('u', { uid: 'uid-1' });
+    expect(await s.purge('uid-1')).toBeGreaterThan(0);
+    expect(await redis.exists(k.queue)).toBe(0);
+    expect(await s.status('u', 100, 'uid-1')).toEqual(['CLOSED']);
+    expect(await s.enqueue('v', { uid: 'uid-1' })).toEqual(['CLOSED']);
+    expect(await s.enqueue('v', { uid: 'uid-2' })).toEqual(['QUEUED', 1, String(BASE + 1), 1]);
+    expect(await s.purge('uid-1')).toBe(2);
+  });
+});

@@ -1,0 +1,106 @@
+import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { pino } from 'pino';
+import { eventConfigSchema, renderEventsConfig, type EventConfigInput } from '@rediclaim/core';
+import { createTestTopics, stackEnv, uniqueName } from '@rediclaim/hack/testing';
+import { Gate, loadGateSettings, type GateSettings } from '@rediclaim/gate';
+import { listenLocally, type Client } from './client.js';
+import { waitFor } from './wait.js';
+
+export interface Topics {
+  requests: string;
+  results: string;
+  deadLetters: string;
+}
+
+/** Topics of their own for one suite (created, leaders elected). */
+export async function suiteTopics(prefix: string, partitions = 3): Promise<Topics> {
+  const topics = {
+    requests: uniqueName(`${prefix}-req`),
+    results: uniqueName(`${prefix}-res`),
+    deadLetters: uniqueName(`${prefix}-dl`),
+  };
+  await createTestTopics([
+    { topic: topics.requests, numPartitions: partitions },
+    { topic: topics.results, numPartitions: partitions },
+    { topic: topics.deadLetters, numPartitions: 1 },
+  ]);
+  return topics;
+}
+
+/** An events file a suite rewrites to change the config, as an operator would. */
+export class EventsFile {
+  readonly dir = mkdtempSync(path.join(os.tmpdir(), 'rc-gate-'));
+  readonly path = path.join(this.dir, 'events.yaml');
+
+  constructor(events: EventConfigInput[] = []) {
+    this.write(events);
+  }
+
+  write(events: EventConfigInput[]): void {
+    const text = renderEventsConfig(events.map((e) => eventConfigSchema.parse(e)));
+    // Atomic replace, like a Kubernetes volume update.
+    const tmp = `${this.path}.tmp`;
+    writeFileSync(tmp, text);
+    renameSync(tmp, this.path);
+  }
+
+  async remove(): Promise<void> {
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** The environment of a gate on the test stack (for in-process gates and spawned ones). */
+export function gateEnv(
+  topics: Topics,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  const env = stackEnv();
+  return {
+    REDIS_URL: env.redisUrl,
+    KAFKA_BROKERS: env.kafkaBrokers.join(','),
+    TOPIC_ISSUE_REQUESTS: topics.requests,
+    TOPIC_ISSUE_RESULTS: topics.results,
+    TOPIC_DEAD_LETTERS: topics.deadLetters,
+    TOPIC_PARTITIONS: '3',
+    KAFKA_GROUP_ID: uniqueName('gate'),
+    KAFKA_SESSION_TIMEOUT_MS: '6000',
+    TICKET_SECRET: 'a-test-ticket-secret-of-at-least-32-chars',
+    LOG_LEVEL: process.env.GATE_TEST_LOG_LEVEL ?? 'warn',
+    ...extra,
+  };
+}
+
+export interface InProcessGate {
+  gate: Gate;
+  settings: GateSettings;
+  /** The public API and the admin API, on loopback ports of their own. */
+  http: Client;
+  admin: Client;
+  stop(): Promise<void>;
+}
+
+/** A gate in this process, both servers listening on free loopback ports. */
+export async function startGate(
+  env: Record<string, string>,
+  options: { clock?: () => number; background?: boolean } = {},
+): Promise<InProcessGate> {
+  const settings = loadGateSettings({ GATE_PORT: '1', GATE_ADMIN_PORT: '2', ...env });
+  const gate = new Gate({
+    settings,
+    logger: pino({ level: settings.LOG_LEVEL, base: { service: 'gate-test' } }),
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.background !== undefined ? { background: options.background } : {}),
+  });
+  await gate.start({ listen: false });
+  const http = await listenLocally(gate.app);
+  const admin = await listenLocally(gate.adminApp);
+  return { gate, settings, http, admin, stop: () => gate.stop() };
+}
+
+/** Waits until the gate applied a config where `check` holds. */
+export async function waitForConfig(gate: Gate, check: (g: Gate) => boolean): Promise<void> {
+  await waitFor('the gate to apply the events config', () => check(gate), 5_000, 20);
+}
