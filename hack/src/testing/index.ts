@@ -10,3 +10,4 @@ export * from './crd.js';
 export * from './private-stack.js';
 export * from './services.js';
 export * from './e2e.js';
+export * from './gate-admin-fake.js';

@@ -1,0 +1,110 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** The body of `GET /internal/v1/events/:tenant/:eventId/stats` (CONTRACTS.md). */
+export interface GateAdminStats {
+  tenant: string;
+  eventId: string;
+  known: boolean;
+  waiting: number;
+  processing: number;
+  issued: number;
+  remaining: number;
+  soldOut: boolean;
+  admittedTotal: number;
+  outcomes: { ISSUED: number; SOLD_OUT: number; ALREADY_ISSUED: number; REJECTED: number };
+  stock: number;
+  generation: number;
+}
+
+export interface GateAdminFake {
+  /** Base URL, for GATE_ADMIN_URL. */
+  url: string;
+  /** Makes the gate report these numbers for an event (and know it). */
+  setStats(tenant: string, eventId: string, stats: Partial<GateAdminStats>): void;
+  /** `tenant/eventId` of every DELETE received, in order. */
+  readonly deleted: string[];
+  /** Requests received, by `METHOD tenant/eventId[/stats]`. */
+  readonly calls: string[];
+  /** Stops listening (connections are refused) until `up()`: an unreachable gate. */
+  down(): Promise<void>;
+  up(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * A contract fake of the gate's internal admin API, for tests of the operator while the
+ * gate is written beside it: a real HTTP server implementing the two endpoints of
+ * CONTRACTS.md, with numbers the test sets. Not a stand-in for Redis, Kafka or the API
+ * server (those are always real); end-to-end tests use the real gate.
+ */
+export async function startGateAdminFake(): Promise<GateAdminFake> {
+  const stats = new Map<string, GateAdminStats>();
+  const deleted: string[] = [];
+  const calls: string[] = [];
+  const blank = (tenant: string, eventId: string): GateAdminStats => ({
+    tenant,
+    eventId,
+    known: false,
+    waiting: 0,
+    processing: 0,
+    issued: 0,
+    remaining: 0,
+    soldOut: false,
+    admittedTotal: 0,
+    outcomes: { ISSUED: 0, SOLD_OUT: 0, ALREADY_ISSUED: 0, REJECTED: 0 },
+    stock: 0,
+    generation: 0,
+  });
+  const server = http.createServer((req, res) => {
+    const match = /^\/internal\/v1\/events\/([^/]+)\/([^/]+)(\/stats)?$/.exec(
+      new URL(req.url ?? '/', 'http://x').pathname,
+    );
+    if (!match) {
+      res.writeHead(404).end();
+      return;
+    }
+    const tenant = decodeURIComponent(match[1]!);
+    const eventId = decodeURIComponent(match[2]!);
+    const key = `${tenant}/${eventId}`;
+    calls.push(`${req.method} ${key}${match[3] ?? ''}`);
+    if (req.method === 'GET' && match[3]) {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(stats.get(key) ?? blank(tenant, eventId)));
+    } else if (req.method === 'DELETE' && !match[3]) {
+      stats.delete(key);
+      deleted.push(key);
+      res.writeHead(204).end();
+    } else res.writeHead(405).end();
+  });
+  let port = 0;
+  const listen = () =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', reject);
+        port = (server.address() as AddressInfo).port;
+        resolve();
+      });
+    });
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  await listen();
+  return {
+    url: `http://127.0.0.1:${port}`,
+    setStats(tenant, eventId, partial) {
+      const key = `${tenant}/${eventId}`;
+      stats.set(key, { ...(stats.get(key) ?? blank(tenant, eventId)), known: true, ...partial });
+    },
+    deleted,
+    calls,
+    down: stop,
+    up: listen,
+    close: async () => {
+      if (server.listening) await stop();
+    },
+  };
+}

@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import { describeProblems, problemsOf } from '@rediclaim/core';
+
+const count = z.number().int().min(0);
+
+/** `GET /internal/v1/events/:tenant/:eventId/stats` (CONTRACTS.md, gate admin API). */
+export const gateStatsSchema = z.object({
+  tenant: z.string(),
+  eventId: z.string(),
+  known: z.boolean(),
+  waiting: count,
+  processing: count,
+  issued: count,
+  remaining: count,
+  soldOut: z.boolean(),
+  admittedTotal: count.optional(),
+  stock: count.optional(),
+  generation: z.number().int().optional(),
+});
+export type GateStats = z.output<typeof gateStatsSchema>;
+
+export class GateError extends Error {
+  override readonly name = 'GateError';
+}
+
+/** The gate's internal API, the only way the operator learns counts and removes queue data. */
+export class GateClient {
+  private readonly base: string;
+
+  constructor(
+    baseUrl: string,
+    private readonly timeoutMs: number,
+  ) {
+    this.base = baseUrl.replace(/\/+$/, '');
+  }
+
+  private url(tenant: string, eventId: string, suffix = ''): string {
+    return `${this.base}/internal/v1/events/${encodeURIComponent(tenant)}/${encodeURIComponent(eventId)}${suffix}`;
+  }
+
+  private async call(method: string, url: string): Promise<Response> {
+    try {
+      return await fetch(url, { method, signal: AbortSignal.timeout(this.timeoutMs) });
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string } }).cause?.code;
+      throw new GateError(
+        `the gate at ${this.base} did not answer ${method} (${cause ?? (error as Error).message})`,
+        { cause: error },
+      );
+    }
+  }
+
+  async stats(tenant: string, eventId: string): Promise<GateStats> {
+    const res = await this.call('GET', this.url(tenant, eventId, '/stats'));
+    if (!res.ok) throw new GateError(`the gate answered ${res.status} to a stats request`);
+    const parsed = gateStatsSchema.safeParse(await res.json().catch(() => undefined));
+    if (!parsed.success)
+      throw new GateError(
+        `the gate's stats are not what CONTRACTS.md says: ${describeProblems(problemsOf(parsed.error))}`,
+      );
+    return parsed.data;
+  }
+
+  /** Removes the event's queue data (idempotent on the gate's side). */
+  async deleteEvent(tenant: string, eventId: string): Promise<void> {
+    const res = await this.call('DELETE', this.url(tenant, eventId));
+    if (res.status !== 204 && res.status !== 200 && res.status !== 404)
+      throw new GateError(`the gate answered ${res.status} to deleting ${tenant}/${eventId}`);
+  }
+}

@@ -1,0 +1,91 @@
+import { Kafka, logLevel, type Admin } from 'kafkajs';
+import type { Logger } from 'pino';
+
+export interface KafkaTopicsOptions {
+  brokers: string[];
+  clientId: string;
+  topics: string[];
+  /** Every topic needs at least this many partitions: the issuer's maximum replicas. */
+  minPartitions: number;
+  /** Partitions of a topic created here (never fewer than minPartitions). */
+  defaultPartitions: number;
+  logger: Logger;
+}
+
+export interface PartitionChanges {
+  created: string[];
+  raised: { topic: string; from: number; to: number }[];
+}
+
+/**
+ * Keeps the issue topics wide enough for the issuer to scale: a consumer group spreads
+ * partitions over replicas, so replicas beyond the partition count would sit idle.
+ * Partitions are only ever added (Kafka cannot remove them); topics missing are created.
+ */
+export class KafkaTopics {
+  private readonly kafka: Kafka;
+  private admin: Admin | undefined;
+
+  constructor(private readonly options: KafkaTopicsOptions) {
+    this.kafka = new Kafka({
+      clientId: options.clientId,
+      brokers: options.brokers,
+      logLevel: logLevel.NOTHING,
+      connectionTimeout: 3_000,
+      requestTimeout: 10_000,
+      retry: { retries: 2, initialRetryTime: 200 },
+    });
+  }
+
+  async ensure(): Promise<PartitionChanges> {
+    const { topics, minPartitions, defaultPartitions } = this.options;
+    if (!this.admin) {
+      const admin = this.kafka.admin();
+      await admin.connect();
+      this.admin = admin;
+    }
+    const admin = this.admin;
+    const changes: PartitionChanges = { created: [], raised: [] };
+    try {
+      const existing = new Set(await admin.listTopics());
+      const missing = topics.filter((t) => !existing.has(t));
+      if (missing.length) {
+        await admin.createTopics({
+          waitForLeaders: true,
+          topics: missing.map((topic) => ({
+            topic,
+            numPartitions: Math.max(defaultPartitions, minPartitions),
+          })),
+        });
+        changes.created.push(...missing);
+      }
+      // Someone else may have created a topic meanwhile, narrower: check them all.
+      {
+        const metadata = await admin.fetchTopicMetadata({ topics });
+        const short = metadata.topics.filter((t) => t.partitions.length < minPartitions);
+        if (short.length) {
+          await admin.createPartitions({
+            validateOnly: false,
+            timeout: 10_000,
+            topicPartitions: short.map((t) => ({ topic: t.name, count: minPartitions })),
+          });
+          changes.raised.push(
+            ...short.map((t) => ({ topic: t.name, from: t.partitions.length, to: minPartitions })),
+          );
+        }
+      }
+      return changes;
+    } catch (error) {
+      // A broken connection is rebuilt on the next attempt rather than reused.
+      this.admin = undefined;
+      await admin.disconnect().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    const admin = this.admin;
+    this.admin = undefined;
+    await admin?.disconnect().catch(() => undefined);
+  }
+}

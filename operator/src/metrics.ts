@@ -1,0 +1,105 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export type ReconcileKind = 'couponevent' | 'platform' | 'kafka';
+export type ReconcileResult = 'success' | 'requeue' | 'error';
+
+/** The operator's Prometheus metrics, on a registry of its own (tests run several operators). */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'rediclaim_operator_' });
+  let queueDepth: () => number = () => 0;
+  let phases: () => string[] = () => [];
+  return {
+    registry,
+    reconciles: new Counter({
+      name: 'rediclaim_operator_reconcile_total',
+      help: 'Reconciles run, by what was reconciled and how it ended.',
+      labelNames: ['kind', 'result'] as const,
+      registers: [registry],
+    }),
+    reconcileErrors: new Counter({
+      name: 'rediclaim_operator_reconcile_errors_total',
+      help: 'Reconciles that failed and were requeued with backoff.',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+    }),
+    reconcileDuration: new Histogram({
+      name: 'rediclaim_operator_reconcile_duration_seconds',
+      help: 'How long one reconcile took.',
+      labelNames: ['kind'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    queueDepth: new Gauge({
+      name: 'rediclaim_operator_work_queue_depth',
+      help: 'Keys waiting in the work queue (not counting delayed requeues).',
+      registers: [registry],
+      collect() {
+        this.set(queueDepth());
+      },
+    }),
+    setQueueDepthSource(source: () => number) {
+      queueDepth = source;
+    },
+    leader: new Gauge({
+      name: 'rediclaim_operator_leader',
+      help: '1 while this replica holds the leader Lease and acts, else 0.',
+      registers: [registry],
+    }),
+    leaderTransitions: new Counter({
+      name: 'rediclaim_operator_leader_transitions_total',
+      help: 'Times this replica started or stopped leading.',
+      labelNames: ['to'] as const,
+      registers: [registry],
+    }),
+    informerRestarts: new Counter({
+      name: 'rediclaim_operator_informer_restarts_total',
+      help: 'Watches redone: closed by the server, expired (410, relisted) or failed.',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
+    configWrites: new Counter({
+      name: 'rediclaim_operator_config_writes_total',
+      help: 'Writes of the events ConfigMap (only when its content changes).',
+      registers: [registry],
+    }),
+    configuredEvents: new Gauge({
+      name: 'rediclaim_operator_configured_events',
+      help: 'Events rendered into the events ConfigMap.',
+      registers: [registry],
+    }),
+    issuerDesiredReplicas: new Gauge({
+      name: 'rediclaim_operator_issuer_desired_replicas',
+      help: 'Issuer replicas the open events need, clamped to the platform bounds.',
+      registers: [registry],
+    }),
+    couponEvents: new Gauge({
+      name: 'rediclaim_operator_couponevents',
+      help: 'CouponEvents watched, by the phase in their status.',
+      labelNames: ['phase'] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        const counts = new Map<string, number>();
+        for (const phase of phases()) counts.set(phase, (counts.get(phase) ?? 0) + 1);
+        for (const [phase, n] of counts) this.set({ phase }, n);
+      },
+    }),
+    setPhaseSource(source: () => string[]) {
+      phases = source;
+    },
+    gateErrors: new Counter({
+      name: 'rediclaim_operator_gate_errors_total',
+      help: "Failed calls to the gate's internal API.",
+      labelNames: ['operation'] as const,
+      registers: [registry],
+    }),
+    kafkaErrors: new Counter({
+      name: 'rediclaim_operator_kafka_errors_total',
+      help: 'Failed attempts to ensure the Kafka topics and their partitions.',
+      registers: [registry],
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
