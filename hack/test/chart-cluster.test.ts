@@ -132,79 +132,39 @@ describe('a real helm install into a namespace', () => {
   };
 
   it("lets the operator's ServiceAccount do what the operator needs, and no more", async () => {
+    // What operator/src calls (its README's "Permissions"); the rules are the operator's.
     const ce = { group: 'rediclaim.io', resource: 'couponevents' };
+    const cm = { resource: 'configmaps', namespace: platform };
+    const scale = { group: 'apps', resource: 'deployments', subresource: 'scale' };
+    const lease = { group: 'coordination.k8s.io', resource: 'leases' };
+    const events = { group: 'events.k8s.io', resource: 'events' };
     await check('rediclaim-operator', [
-      // CouponEvents in every tenant namespace: watch, finalizers, status.
+      // CouponEvents in every tenant namespace: the informer, the finalizer, the status.
       [{ ...ce, verb: 'list', namespace: tenant }, true],
       [{ ...ce, verb: 'watch', namespace: other }, true],
       [{ ...ce, verb: 'patch', namespace: tenant, name: 'sale' }, true],
-      [{ ...ce, verb: 'update', subresource: 'status', namespace: tenant, name: 'sale' }, true],
-      [{ ...ce, verb: 'update', subresource: 'finalizers', namespace: tenant, name: 'sale' }, true],
+      [{ ...ce, verb: 'patch', subresource: 'status', namespace: tenant, name: 'sale' }, true],
+      [{ ...events, verb: 'create', namespace: tenant }, true],
+      // The platform namespace: the gate's ConfigMap, the issuer's scale, the Lease.
+      [{ ...cm, verb: 'create' }, true],
+      [{ ...cm, verb: 'get', name: 'rediclaim-events' }, true],
+      [{ ...cm, verb: 'update', name: 'rediclaim-events' }, true],
+      [{ ...scale, verb: 'get', namespace: platform, name: 'rediclaim-issuer' }, true],
+      [{ ...scale, verb: 'patch', namespace: platform, name: 'rediclaim-issuer' }, true],
+      [{ ...lease, verb: 'create', namespace: platform }, true],
+      [{ ...lease, verb: 'update', namespace: platform, name: 'rediclaim-operator' }, true],
+      // Not beyond them.
       [{ ...ce, verb: 'create', namespace: tenant }, false],
       [{ ...ce, verb: 'delete', namespace: tenant, name: 'sale' }, false],
-      // Kubernetes Events about a CouponEvent go to its namespace.
-      [{ verb: 'create', resource: 'events', namespace: tenant }, true],
-      [{ verb: 'create', group: 'events.k8s.io', resource: 'events', namespace: tenant }, true],
-      // The platform namespace: the gate ConfigMap, the issuer's scale, the Lease.
-      [{ verb: 'create', resource: 'configmaps', namespace: platform }, true],
-      [
-        { verb: 'update', resource: 'configmaps', namespace: platform, name: 'rediclaim-events' },
-        true,
-      ],
-      [{ verb: 'watch', resource: 'configmaps', namespace: platform }, true],
+      [{ ...cm, verb: 'get', name: 'rediclaim-kafka' }, false],
+      [{ ...cm, verb: 'create', namespace: tenant }, false],
+      [{ ...scale, verb: 'patch', namespace: platform, name: 'rediclaim-gate' }, false],
+      [{ ...scale, verb: 'patch', namespace: tenant, name: 'rediclaim-issuer' }, false],
       [
         {
-          verb: 'get',
           group: 'apps',
           resource: 'deployments',
-          namespace: platform,
-          name: 'rediclaim-issuer',
-        },
-        true,
-      ],
-      [
-        {
-          verb: 'patch',
-          group: 'apps',
-          resource: 'deployments',
-          subresource: 'scale',
-          namespace: platform,
-          name: 'rediclaim-issuer',
-        },
-        true,
-      ],
-      [
-        { verb: 'create', group: 'coordination.k8s.io', resource: 'leases', namespace: platform },
-        true,
-      ],
-      [
-        {
           verb: 'update',
-          group: 'coordination.k8s.io',
-          resource: 'leases',
-          namespace: platform,
-          name: 'rediclaim-operator',
-        },
-        true,
-      ],
-      // Not beyond it.
-      [{ verb: 'create', resource: 'configmaps', namespace: tenant }, false],
-      [
-        {
-          verb: 'patch',
-          group: 'apps',
-          resource: 'deployments',
-          subresource: 'scale',
-          namespace: tenant,
-          name: 'x',
-        },
-        false,
-      ],
-      [
-        {
-          verb: 'update',
-          group: 'apps',
-          resource: 'deployments',
           namespace: platform,
           name: 'rediclaim-issuer',
         },
@@ -212,19 +172,17 @@ describe('a real helm install into a namespace', () => {
       ],
       [
         {
+          group: 'apps',
+          resource: 'deployments',
           verb: 'delete',
-          group: 'apps',
-          resource: 'deployments',
           namespace: platform,
           name: 'rediclaim-issuer',
         },
         false,
       ],
-      [
-        { verb: 'create', group: 'coordination.k8s.io', resource: 'leases', namespace: tenant },
-        false,
-      ],
-      // Never secrets, pods, or RBAC.
+      [{ ...lease, verb: 'update', namespace: platform, name: 'someone-else' }, false],
+      [{ ...lease, verb: 'create', namespace: tenant }, false],
+      // Never secrets, pods, RBAC or the CRD.
       [{ verb: 'get', resource: 'secrets', namespace: platform, name: 'rediclaim-secrets' }, false],
       [{ verb: 'list', resource: 'secrets', namespace: tenant }, false],
       [{ verb: 'list', resource: 'pods', namespace: platform }, false],
@@ -300,15 +258,13 @@ describe('a real helm install into a namespace', () => {
 
   it('keeps across helm upgrade the events the operator wrote, the issuer scale it chose, and the secrets', async () => {
     const operator = await serviceAccountKubeConfig(platform, 'rediclaim-operator', kc);
+    // As the operator does: create the gate's ConfigMap (the chart leaves it to the
+    // operator), and set the issuer's replicas through the scale subresource.
     const events = 'apiVersion: rediclaim.io/v1alpha1\nkind: EventsConfig\nevents: []\n';
-    await operator.makeApiClient(k8s.CoreV1Api).patchNamespacedConfigMap(
-      {
-        name: 'rediclaim-events',
-        namespace: platform,
-        body: { data: { 'events.yaml': events } },
-      },
-      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
-    );
+    await operator.makeApiClient(k8s.CoreV1Api).createNamespacedConfigMap({
+      namespace: platform,
+      body: { metadata: { name: 'rediclaim-events' }, data: { 'events.yaml': events } },
+    });
     await operator
       .makeApiClient(k8s.AppsV1Api)
       .patchNamespacedDeploymentScale(
