@@ -14,6 +14,12 @@ export interface CrowdOptions {
   pollMs?: number;
   /** A shopper who has no final outcome after this long counts as lost. */
   giveUpMs?: number;
+  /**
+   * v1 (default): join with POST /v1/events/:id/queue and follow pollAfterMs from
+   * GET .../queue/me, as the waiting-room page does. seed: the seed's clients
+   * (enqueue, then rank every pollMs).
+   */
+  api?: 'v1' | 'seed';
   onProgress?: (progress: CrowdProgress) => void;
 }
 
@@ -58,10 +64,9 @@ interface GateAnswer {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * A crowd of shoppers using the gate's seed API exactly as the seed's clients do:
- * join once (`POST .../enqueue?userId=`), then poll (`GET .../rank?userId=`) until a
- * final answer. Honors Retry-After on 429/503 and the poll interval the gate
- * suggests, the way a polite client (and the waiting-room page) does.
+ * A crowd of shoppers: each joins once, then polls until a final answer, honoring
+ * Retry-After on 429/503 and the poll interval the gate suggests, the way a polite
+ * client (and the waiting-room page) does.
  */
 export async function runCrowd(options: CrowdOptions): Promise<CrowdReport> {
   const pools = options.gateUrls.map(
@@ -124,6 +129,14 @@ export async function runCrowd(options: CrowdOptions): Promise<CrowdReport> {
     const userId = `${options.userIdPrefix}${index}`;
     const pool = pools[index % pools.length]!;
     const event = encodeURIComponent(options.eventId);
+    const user = encodeURIComponent(userId);
+    const seed = options.api === 'seed';
+    const joinPath = seed
+      ? `/gate/events/${event}/enqueue?userId=${user}`
+      : `/v1/events/${event}/queue?userId=${user}`;
+    const statusPath = seed
+      ? `/gate/events/${event}/rank?userId=${user}`
+      : `/v1/events/${event}/queue/me?userId=${user}`;
     const result: ShopperResult = { userId, status: 'NOT_JOINED' };
     shoppers.push(result);
     await sleep(
