@@ -30,6 +30,7 @@ import {
   everythingOn,
   externalDeps,
   helm,
+  kindValues,
   render,
   serviceAccountKubeConfig,
   type Access,
@@ -76,6 +77,7 @@ describe('every rendered object passes a server-side dry run', () => {
   it.each<[string, (tenants: string[]) => Values]>([
     ['the defaults (bundled dependencies)', () => ({})],
     ['external Redis, Kafka and MySQL', () => externalDeps],
+    ['the values hack/kind/up installs', () => kindValues()],
     [
       'HPA, NetworkPolicies, Ingress and watched namespaces',
       (tenants) => ({ ...everythingOn, operator: { watchNamespaces: tenants } }),

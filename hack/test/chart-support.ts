@@ -3,7 +3,7 @@
 // stack's API server that keep what the client library drops (warning headers,
 // fieldValidation=Strict, dryRun=All).
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request, type RequestOptions } from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,6 +27,12 @@ export const externalDeps: Values = {
   mysql: { bundled: false, host: 'mysql.data.svc', existingSecret: 'shop-mysql' },
   secrets: { existingSecret: 'shop-rediclaim' },
 };
+
+/** What hack/kind/up installs (with the image tag it built). */
+export function kindValues(): Values {
+  const file = path.join(repoRoot, 'hack', 'kind', 'values.yaml');
+  return { ...(yaml.load(readFileSync(file, 'utf8')) as Values), image: { tag: 'dev' } };
+}
 
 /** Every optional feature on. */
 export const everythingOn: Values = {

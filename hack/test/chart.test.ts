@@ -15,6 +15,7 @@ import {
   podSpecOf,
   everythingOn,
   externalDeps,
+  kindValues,
   render,
   type K8sObject,
   type Values,
@@ -27,6 +28,7 @@ describe('helm lint --strict', () => {
   it.each([
     ['the defaults (bundled dependencies)', {}],
     ['external Redis, Kafka and MySQL', externalDeps],
+    ['the values hack/kind/up installs', kindValues()],
     ['HPA, NetworkPolicies, ServiceMonitor, Ingress and watched namespaces', everythingOn],
   ])('passes with %s', async (_name, values) => {
     const result = await helm(
