@@ -1,0 +1,111 @@
+import { describe, expect, it } from '@jest/globals';
+import type { CouponEvent, CouponEventSpecInput } from '@rediclaim/core';
+import { judge } from '../../src/index.js';
+
+const spec = (over: Partial<CouponEventSpecInput> = {}): CouponEventSpecInput => ({
+  schedule: { opensAt: '2026-11-27T00:00:00Z', closesAt: '2026-11-27T02:00:00Z' },
+  admission: { dispatchPerSecond: 100 },
+  coupon: { stock: 100, validity: { validForHours: 1 }, discount: { type: 'percent', percent: 5 } },
+  ...over,
+});
+
+let uid = 0;
+function event(
+  namespace: string,
+  name: string,
+  s: CouponEventSpecInput | Record<string, unknown>,
+  createdAt: string,
+  extra: Partial<CouponEvent['metadata']> = {},
+): CouponEvent {
+  return {
+    apiVersion: 'rediclaim.io/v1alpha1',
+    kind: 'CouponEvent',
+    metadata: {
+      namespace,
+      name,
+      uid: `uid-${++uid}`,
+      generation: 1,
+      creationTimestamp: createdAt,
+      ...extra,
+    },
+    spec: s as CouponEventSpecInput,
+  };
+}
+
+const nobodyServes = () => false;
+
+describe('what only the operator can judge', () => {
+  it('accepts a valid spec, with every default applied', () => {
+    const e = event('shop', 'sale', spec(), '2026-01-01T00:00:00Z');
+    const verdict = judge(e, { all: [e], isServing: nobodyServes });
+    expect(verdict).toMatchObject({
+      accepted: true,
+      config: {
+        id: 'sale',
+        tenant: 'shop',
+        coupon: { perUserLimit: 1 },
+        admission: { mode: 'fifo' },
+      },
+    });
+  });
+
+  it('refuses a spec that does not parse, naming the field', () => {
+    const e = event(
+      'shop',
+      'sale',
+      { ...spec(), schedule: { opensAt: '2026-11-27t00:00:00z' } },
+      '2026-01-01T00:00:00Z',
+    );
+    const verdict = judge(e, { all: [e], isServing: nobodyServes });
+    expect(verdict).toMatchObject({ accepted: false, reason: 'InvalidSpec' });
+    expect(!verdict.accepted && verdict.message).toMatch(
+      /spec\.schedule\.opensAt: must be an RFC 3339/,
+    );
+  });
+
+  it('gives a shared event id to the oldest CouponEvent', () => {
+    const older = event('a', 'x', spec({ eventId: 'same' }), '2026-01-01T00:00:00Z');
+    const younger = event('b', 'y', spec({ eventId: 'same' }), '2026-01-02T00:00:00Z');
+    const all = [younger, older];
+    expect(judge(older, { all, isServing: nobodyServes }).accepted).toBe(true);
+    expect(judge(younger, { all, isServing: nobodyServes })).toMatchObject({
+      accepted: false,
+      reason: 'EventIdConflict',
+      message: expect.stringContaining('a/x'),
+    });
+  });
+
+  it('lets the event already serving an id keep it, even against an older claim', () => {
+    const older = event('a', 'x', spec({ eventId: 'same' }), '2026-01-01T00:00:00Z');
+    const serving = event('b', 'y', spec({ eventId: 'same' }), '2026-01-02T00:00:00Z');
+    const all = [older, serving];
+    const isServing = (e: CouponEvent) => e === serving;
+    expect(judge(serving, { all, isServing }).accepted).toBe(true);
+    expect(judge(older, { all, isServing })).toMatchObject({ reason: 'EventIdConflict' });
+  });
+
+  it('ignores claims of specs that do not parse and of events already cleaned up', () => {
+    const broken = event(
+      'a',
+      'x',
+      { ...spec({ eventId: 'same' }), coupon: {} },
+      '2025-01-01T00:00:00Z',
+    );
+    const gone = event('c', 'z', spec({ eventId: 'same' }), '2025-01-01T00:00:00Z', {
+      deletionTimestamp: '2026-01-03T00:00:00Z',
+      finalizers: [],
+    });
+    const mine = event('b', 'y', spec({ eventId: 'same' }), '2026-01-02T00:00:00Z');
+    expect(judge(mine, { all: [broken, gone, mine], isServing: nobodyServes }).accepted).toBe(true);
+  });
+
+  it('refuses stock below what the gate says was issued', () => {
+    const e = event('shop', 'sale', spec(), '2026-01-01T00:00:00Z');
+    expect(judge(e, { all: [e], isServing: nobodyServes, issued: 100 }).accepted).toBe(true);
+    expect(judge(e, { all: [e], isServing: nobodyServes, issued: 101 })).toMatchObject({
+      accepted: false,
+      reason: 'StockBelowIssued',
+      message: expect.stringMatching(/stock is 100 but 101 coupons were already issued/),
+    });
+  });
+});
