@@ -5,7 +5,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
+import * as gateService from '@rediclaim/gate';
 import { repoRoot } from '@rediclaim/hack/testing';
+import * as issuerService from '@rediclaim/issuer';
+import * as operatorService from '@rediclaim/operator';
 import {
   chartDir,
   envOf,
@@ -114,6 +117,34 @@ describe('helm template', () => {
       LEASE_NAME: 'rediclaim-operator',
       KAFKA_BROKERS: 'rediclaim-kafka.shop.svc:9092',
     });
+  });
+
+  it.each([
+    ['the defaults', {}],
+    ['external dependencies', externalDeps],
+    ['every option on', everythingOn],
+    ['the kind values', kindValues()],
+  ])('renders settings each service itself accepts, with %s', async (_name, values) => {
+    // As the kubelet would: Secrets and the downward API filled in, $(VAR) expanded.
+    const resolved = (name: string): Record<string, string> => {
+      const env = envOf(find(objects, 'Deployment', name));
+      const out: Record<string, string> = {};
+      for (const [k, v] of Object.entries(env)) {
+        const value = v.startsWith('secret:')
+          ? 's'.repeat(40)
+          : v === 'field:metadata.namespace'
+            ? 'shop'
+            : v.startsWith('field:')
+              ? `${name}-0`
+              : v;
+        out[k] = value.replace(/\$\(([A-Z_][A-Z0-9_]*)\)/g, (m, ref: string) => out[ref] ?? m);
+      }
+      return out;
+    };
+    const objects = await render(values, 'shop');
+    expect(() => gateService.loadGateSettings(resolved('rediclaim-gate'))).not.toThrow();
+    expect(() => issuerService.loadSettings(resolved('rediclaim-issuer'))).not.toThrow();
+    expect(() => operatorService.loadSettings(resolved('rediclaim-operator'))).not.toThrow();
   });
 
   it('points the services at external Redis, Kafka and MySQL and their existing Secrets', async () => {
