@@ -142,6 +142,7 @@ export type PodSpec = {
 };
 
 export function podSpecOf(workload: K8sObject): PodSpec {
+  if (workload.kind === 'Pod') return workload.spec as PodSpec;
   return (workload.spec as { template: { spec: PodSpec } }).template.spec;
 }
 
@@ -165,6 +166,7 @@ export function envOf(workload: K8sObject, container?: string): Record<string, s
 /** REST path of each kind the chart renders (and ServiceMonitor, rendered but not applied). */
 const resources: Record<string, { group: string; plural: string; namespaced: boolean }> = {
   ServiceAccount: { group: 'api/v1', plural: 'serviceaccounts', namespaced: true },
+  Pod: { group: 'api/v1', plural: 'pods', namespaced: true },
   Secret: { group: 'api/v1', plural: 'secrets', namespaced: true },
   ConfigMap: { group: 'api/v1', plural: 'configmaps', namespaced: true },
   Service: { group: 'api/v1', plural: 'services', namespaced: true },

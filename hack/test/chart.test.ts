@@ -25,7 +25,7 @@ import {
 } from './chart-support.js';
 
 const workloads = (objects: K8sObject[]) =>
-  objects.filter((o) => o.kind === 'Deployment' || o.kind === 'StatefulSet');
+  objects.filter((o) => ['Deployment', 'StatefulSet', 'Pod'].includes(o.kind));
 
 describe('helm lint --strict', () => {
   it.each([
@@ -207,7 +207,8 @@ describe('helm template', () => {
             memoryLimit: true,
           });
         }
-        for (const c of spec.containers) {
+        // Long-running containers are probed; the helm test pod runs once.
+        for (const c of w.kind === 'Pod' ? [] : spec.containers) {
           expect({
             where,
             probes: ['readinessProbe', 'livenessProbe'].filter((p) => !c[p]),
@@ -372,6 +373,14 @@ describe('helm template', () => {
       'ticket-secret': 't'.repeat(32),
       'coupon-code-secret': 'c'.repeat(32),
     });
+  });
+
+  it('ships a helm test that asks the gate, through its Services, whether it is ready', async () => {
+    const pod = find(await render({}, 'shop'), 'Pod', 'rediclaim-gate-test');
+    expect(pod.metadata.annotations).toMatchObject({ 'helm.sh/hook': 'test' });
+    const args = podSpecOf(pod).containers[0]!.command as string[];
+    expect(args).toContain('http://rediclaim-gate.shop.svc:80/readyz');
+    expect(args).toContain('http://rediclaim-gate-admin.shop.svc:9090/readyz');
   });
 
   it('prints next steps from helm install to a sale in NOTES.txt', async () => {
