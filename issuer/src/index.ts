@@ -1,1 +1,22 @@
-export {};
+// @rediclaim/issuer: exactly-once coupon issuance from Kafka into MySQL/MariaDB.
+export * from './settings.js';
+export * from './metrics.js';
+export * from './logger.js';
+export * from './service.js';
+export * from './http/app.js';
+export * from './db/data-source.js';
+export * from './db/migrate.js';
+export * from './db/entities/index.js';
+export { migrations } from './db/migrations/index.js';
+export * from './issuance/backoff.js';
+export * from './issuance/decode.js';
+export * from './issuance/grouping.js';
+export * from './issuance/revisions.js';
+export * from './issuance/plan.js';
+export * from './issuance/decide-event.js';
+export * from './issuance/lanes.js';
+export * from './kafka/publisher.js';
+export * from './kafka/topics.js';
+export * from './kafka/batch-handler.js';
+export * from './kafka/partitioner.js';
+export * from './kafka/offset-tracker.js';

@@ -1,0 +1,491 @@
+// The issuer benchmark: sustained issuances per second from Kafka to committed rows,
+// the issuer (a real process, batched transactions) next to the seed's way (one
+// transaction per message: check, decrement, insert, commit), same broker, same
+// database server, same run. Prints a table and writes hack/bench/results/issuer.json.
+//
+//   node hack/dist/bench/issuer.js [--requests 200000] [--baseline-requests 20000]
+//                                  [--partitions 12] [--replicas 1] [--concurrency 8]
+//
+// The requests are loaded into a fresh topic first, so the consumer, not the producer,
+// sets the pace; the clock runs from the first committed row to the last (polling the
+// database), which is "sustained": start-up and group joins are not counted.
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import mysql from 'mysql2/promise';
+import { encodeMessage, messageKeyOf, requestIdOf, type IssuePolicy } from '@rediclaim/core';
+import { repoRoot, stackEnv } from '../testing/env.js';
+import { createTestDatabase, type TestDatabase } from '../testing/mysql.js';
+import { uniqueName } from '../testing/names.js';
+import { machine } from './machine.js';
+import { peakRssMiB, pidFromFile } from './memory.js';
+import { PER_MESSAGE_SCHEMA } from './issuer-seed-schema.js';
+
+const { values } = parseArgs({
+  options: {
+    requests: { type: 'string', default: '200000' },
+    'baseline-requests': { type: 'string', default: '20000' },
+    partitions: { type: 'string', default: '12' },
+    replicas: { type: 'string', default: '1' },
+    concurrency: { type: 'string', default: '8' },
+    'skip-baseline': { type: 'boolean', default: false },
+  },
+});
+const N = Number(values.requests);
+const BASELINE_N = Number(values['baseline-requests']);
+const PARTITIONS = Number(values.partitions);
+const REPLICAS = Number(values.replicas);
+const CONCURRENCY = Number(values.concurrency);
+
+const env = stackEnv();
+const kafka = new Kafka({
+  clientId: 'bench-issuer',
+  brokers: env.kafkaBrokers,
+  logLevel: logLevel.ERROR,
+});
+const TENANT = 'bench';
+const SECRET = 'bench-secret-of-at-least-16-chars';
+
+function uptime(): string {
+  try {
+    return execFileSync('uptime', { encoding: 'utf8' }).trim();
+  } catch {
+    return readFileSync('/proc/loadavg', 'utf8').trim();
+  }
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat. */
+function cpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as net.AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function createTopics(topics: string[]): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: topics.map((topic) => ({ topic, numPartitions: PARTITIONS, replicationFactor: 1 })),
+    });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function deleteTopics(topics: string[]): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.deleteTopics({ topics, timeout: 30_000 }).catch(() => undefined);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Loads `n` admitted requests (distinct users, tickets 1..n) into `topic`. */
+async function preload(topic: string, eventId: string, n: number): Promise<number> {
+  const policy: IssuePolicy = {
+    stock: n,
+    perUserLimit: 1,
+    validity: { validForHours: 24 },
+    discount: { type: 'percent', percent: 10 },
+    code: { prefix: 'BN-', length: 12 },
+    generation: 1,
+  };
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  const started = Date.now();
+  const admittedAt = new Date().toISOString();
+  try {
+    const chunk = 5_000;
+    const sends: Promise<unknown>[] = [];
+    for (let i = 0; i < n; i += chunk) {
+      const messages = [];
+      for (let j = i; j < Math.min(n, i + chunk); j++) {
+        const userId = `user-${j}`;
+        messages.push({
+          key: messageKeyOf(TENANT, eventId, userId),
+          value: encodeMessage({
+            type: 'IssueRequest',
+            version: 1,
+            requestId: requestIdOf(TENANT, eventId, userId, j + 1),
+            tenant: TENANT,
+            eventId,
+            userId,
+            ticket: j + 1,
+            admittedAt,
+            policy,
+          }),
+        });
+      }
+      sends.push(producer.send({ topic, messages, acks: -1 }));
+      if (sends.length >= 4) await Promise.all(sends.splice(0));
+    }
+    await Promise.all(sends);
+  } finally {
+    await producer.disconnect();
+  }
+  return (n / (Date.now() - started)) * 1000;
+}
+
+interface Measurement {
+  requests: number;
+  perSecond: number;
+  seconds: number;
+  firstRowAfterStartSeconds: number;
+  resultsPublishedSeconds?: number;
+  cpuSeconds: Record<string, number | undefined>;
+  peakRssMiB?: number;
+  transactions?: { count: number; meanRequests: number; meanSeconds: number };
+  loadBefore: string;
+  loadAfter: string;
+}
+
+/**
+ * Polls the committed count until it reaches `n`: the clock starts when the first row
+ * is visible (the count then is discounted) and stops when the last one is.
+ */
+async function measure(
+  db: TestDatabase,
+  countSql: string,
+  n: number,
+  processes: ChildProcess[],
+  resultsTopic?: string,
+): Promise<
+  Omit<Measurement, 'cpuSeconds' | 'loadBefore' | 'loadAfter' | 'transactions' | 'peakRssMiB'>
+> {
+  const conn = await mysql.createConnection({
+    host: db.host,
+    port: db.port,
+    user: db.user,
+    password: db.password,
+    database: db.name,
+  });
+  const launched = Date.now();
+  let first: { at: number; count: number } | undefined;
+  let last = 0;
+  try {
+    for (;;) {
+      for (const p of processes) {
+        if (p.exitCode !== null) throw new Error(`a consumer process exited with ${p.exitCode}`);
+      }
+      let count = 0;
+      try {
+        const [rows] = await conn.query<mysql.RowDataPacket[]>(countSql);
+        count = Number(rows[0]?.n ?? 0);
+      } catch {
+        // the table may not exist yet (the issuer migrates at start)
+      }
+      const now = Date.now();
+      if (count > 0 && !first) first = { at: now, count };
+      if (count >= n) {
+        last = now;
+        break;
+      }
+      if (now - launched > 30 * 60_000) throw new Error(`stuck at ${count} of ${n} rows`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  } finally {
+    await conn.end();
+  }
+  let resultsPublishedSeconds: number | undefined;
+  if (resultsTopic) {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      for (;;) {
+        const offsets = await admin.fetchTopicOffsets(resultsTopic);
+        const total = offsets.reduce((sum, p) => sum + Number(p.high), 0);
+        if (total >= n) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      resultsPublishedSeconds = (Date.now() - first!.at) / 1000;
+    } finally {
+      await admin.disconnect();
+    }
+  }
+  const seconds = (last - first!.at) / 1000;
+  return {
+    requests: n,
+    seconds,
+    perSecond: Math.round((n - first!.count) / Math.max(seconds, 0.001)),
+    firstRowAfterStartSeconds: (first!.at - launched) / 1000,
+    ...(resultsPublishedSeconds !== undefined ? { resultsPublishedSeconds } : {}),
+  };
+}
+
+function serverCpu(): Record<string, number | undefined> {
+  return {
+    mariadb: cpuSeconds(pidFromFile(env.mariadbPidFile)),
+    kafka: cpuSeconds(pidFromFile(env.kafkaPidFile)),
+  };
+}
+
+function delta(
+  before: Record<string, number | undefined>,
+  after: Record<string, number | undefined>,
+): Record<string, number | undefined> {
+  const out: Record<string, number | undefined> = {};
+  for (const key of Object.keys(after)) {
+    const a = after[key];
+    const b = before[key] ?? 0;
+    out[key] = a === undefined ? undefined : Math.round((a - b) * 100) / 100;
+  }
+  return out;
+}
+
+function spawnNode(script: string, childEnv: Record<string, string>, log: string): ChildProcess {
+  // e.g. BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the consumers
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, script], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      KAFKAJS_NO_PARTITIONER_WARNING: '1',
+      ...childEnv,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const chunks: Buffer[] = [];
+  child.stdout!.on('data', (d: Buffer) => chunks.push(d));
+  child.stderr!.on('data', (d: Buffer) => chunks.push(d));
+  child.once('exit', () => writeFileSync(log, Buffer.concat(chunks)));
+  return child;
+}
+
+async function stopAll(processes: ChildProcess[]): Promise<void> {
+  await Promise.all(
+    processes.map(
+      (p) =>
+        new Promise<void>((resolve) => {
+          if (p.exitCode !== null) return resolve();
+          p.once('exit', () => resolve());
+          p.kill('SIGTERM');
+        }),
+    ),
+  );
+}
+
+async function issuerMetrics(port: number): Promise<Measurement['transactions']> {
+  try {
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const value = (name: string) =>
+      Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+    const count = value('rediclaim_issuer_transaction_requests_count');
+    return {
+      count,
+      meanRequests: Math.round(value('rediclaim_issuer_transaction_requests_sum') / count),
+      meanSeconds:
+        Math.round((value('rediclaim_issuer_transaction_seconds_sum') / count) * 1000) / 1000,
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+async function runIssuer(logDir: string): Promise<Measurement> {
+  const name = uniqueName('bench-issuer');
+  const topics = { requests: `${name}.requests`, results: `${name}.results`, dead: `${name}.dead` };
+  const db = await createTestDatabase('bench_issuer');
+  await createTopics(Object.values(topics));
+  try {
+    const rate = await preload(topics.requests, name, N);
+    console.log(`loaded ${N} requests into ${PARTITIONS} partitions (${Math.round(rate)}/s)`);
+    const loadBefore = uptime();
+    const cpuBefore = serverCpu();
+    const ports = await Promise.all(Array.from({ length: REPLICAS }, () => freePort()));
+    const processes = ports.map((port, i) =>
+      spawnNode(
+        path.join(repoRoot, 'issuer/dist/main.js'),
+        {
+          MYSQL_URL: db.url,
+          KAFKA_BROKERS: env.kafkaBrokers.join(','),
+          KAFKA_GROUP_ID: `${name}-group`,
+          TOPIC_ISSUE_REQUESTS: topics.requests,
+          TOPIC_ISSUE_RESULTS: topics.results,
+          TOPIC_DEAD_LETTERS: topics.dead,
+          TOPIC_PARTITIONS: String(PARTITIONS),
+          COUPON_CODE_SECRET: SECRET,
+          ISSUER_ADMIN_PORT: String(port),
+          LOG_LEVEL: 'warn',
+        },
+        path.join(logDir, `issuer-${i}.log`),
+      ),
+    );
+    try {
+      const result = await measure(
+        db,
+        `SELECT issued AS n FROM coupon_events WHERE tenant = '${TENANT}' AND event_id = '${name}'`,
+        N,
+        processes,
+        topics.results,
+      );
+      const cpu: Record<string, number | undefined> = delta(cpuBefore, serverCpu());
+      processes.forEach((p, i) => (cpu[`issuer-${i}`] = cpuSeconds(p.pid)));
+      const transactions = await issuerMetrics(ports[0]!);
+      const peak = peakRssMiB(processes[0]!.pid!);
+      return {
+        ...result,
+        cpuSeconds: cpu,
+        ...(transactions ? { transactions } : {}),
+        ...(peak !== undefined ? { peakRssMiB: peak } : {}),
+        loadBefore,
+        loadAfter: uptime(),
+      };
+    } finally {
+      await stopAll(processes);
+    }
+  } finally {
+    await deleteTopics(Object.values(topics));
+    await db.drop().catch(() => undefined);
+  }
+}
+
+async function runPerMessage(logDir: string): Promise<Measurement> {
+  const name = uniqueName('bench-per-message');
+  const topic = `${name}.requests`;
+  const db = await createTestDatabase('bench_per_message');
+  await createTopics([topic]);
+  try {
+    const conn = await mysql.createConnection({
+      host: db.host,
+      port: db.port,
+      user: db.user,
+      password: db.password,
+      database: db.name,
+    });
+    let eventRowId: number;
+    try {
+      for (const ddl of PER_MESSAGE_SCHEMA) await conn.query(ddl);
+      const [insert] = await conn.query<mysql.ResultSetHeader>(
+        'INSERT INTO coupon_events (stock, issued) VALUES (?, 0)',
+        [BASELINE_N],
+      );
+      eventRowId = insert.insertId;
+    } finally {
+      await conn.end();
+    }
+    const rate = await preload(topic, name, BASELINE_N);
+    console.log(
+      `loaded ${BASELINE_N} requests into ${PARTITIONS} partitions (${Math.round(rate)}/s)`,
+    );
+    const loadBefore = uptime();
+    const cpuBefore = serverCpu();
+    const child = spawnNode(
+      path.join(repoRoot, 'hack/dist/bench/issuer-per-message.js'),
+      {
+        MYSQL_URL: db.url,
+        KAFKA_BROKERS: env.kafkaBrokers.join(','),
+        TOPIC: topic,
+        GROUP_ID: `${name}-group`,
+        EVENT_ROW_ID: String(eventRowId),
+        CONCURRENCY: String(CONCURRENCY),
+      },
+      path.join(logDir, 'per-message.log'),
+    );
+    try {
+      const result = await measure(
+        db,
+        `SELECT issued AS n FROM coupon_events WHERE id = ${eventRowId}`,
+        BASELINE_N,
+        [child],
+      );
+      const cpu: Record<string, number | undefined> = delta(cpuBefore, serverCpu());
+      cpu['per-message'] = cpuSeconds(child.pid);
+      const peak = peakRssMiB(child.pid!);
+      return {
+        ...result,
+        cpuSeconds: cpu,
+        ...(peak !== undefined ? { peakRssMiB: peak } : {}),
+        loadBefore,
+        loadAfter: uptime(),
+      };
+    } finally {
+      await stopAll([child]);
+    }
+  } finally {
+    await deleteTopics([topic]);
+    await db.drop().catch(() => undefined);
+  }
+}
+
+async function main(): Promise<void> {
+  const logDir = path.join(repoRoot, '.rediclaim', 'bench', 'logs');
+  mkdirSync(logDir, { recursive: true });
+  console.log(`machine: ${JSON.stringify(machine())}`);
+  console.log(`before: ${uptime()}`);
+  const issuer = await runIssuer(logDir);
+  console.log(`issuer: ${issuer.perSecond}/s  (${uptime()})`);
+  const perMessage = values['skip-baseline'] ? undefined : await runPerMessage(logDir);
+  if (perMessage) console.log(`per-message: ${perMessage.perSecond}/s  (${uptime()})`);
+
+  const ratio = perMessage
+    ? Math.round((issuer.perSecond / perMessage.perSecond) * 10) / 10
+    : undefined;
+  const row = (label: string, m: Measurement) =>
+    `${label.padEnd(34)} ${String(m.requests).padStart(8)} ${String(m.perSecond).padStart(12)} ${m.seconds.toFixed(1).padStart(9)}s`;
+  console.log('');
+  console.log(
+    `${'consumer'.padEnd(34)} ${'requests'.padStart(8)} ${'issued/s'.padStart(12)} ${'time'.padStart(10)}`,
+  );
+  console.log(row(`issuer (batched, ${REPLICAS} process${REPLICAS > 1 ? 'es' : ''})`, issuer));
+  if (perMessage) console.log(row(`per-message (seed's way, ${CONCURRENCY} conns)`, perMessage));
+  if (ratio !== undefined) console.log(`ratio: ${ratio}x`);
+  if (issuer.resultsPublishedSeconds !== undefined) {
+    console.log(
+      `issuer: all ${N} results published ${issuer.resultsPublishedSeconds.toFixed(1)}s after the first row`,
+    );
+  }
+  if (issuer.transactions) {
+    console.log(
+      `issuer transactions: ${issuer.transactions.count}, ${issuer.transactions.meanRequests} requests and ${issuer.transactions.meanSeconds}s each on average`,
+    );
+  }
+  console.log(`cpu seconds, issuer run: ${JSON.stringify(issuer.cpuSeconds)}`);
+  if (perMessage)
+    console.log(`cpu seconds, per-message run: ${JSON.stringify(perMessage.cpuSeconds)}`);
+  console.log(`load: ${uptime()}`);
+
+  const out = path.join(repoRoot, 'hack/bench/results/issuer.json');
+  mkdirSync(path.dirname(out), { recursive: true });
+  writeFileSync(
+    out,
+    JSON.stringify(
+      {
+        benchmark: 'issuer',
+        at: new Date().toISOString(),
+        machine: machine(),
+        partitions: PARTITIONS,
+        issuer: { replicas: REPLICAS, ...issuer },
+        ...(perMessage ? { perMessage: { concurrency: CONCURRENCY, ...perMessage } } : {}),
+        ...(ratio !== undefined ? { ratio } : {}),
+        goal: { issuancesPerSecond: 20_000, ratio: 10 },
+      },
+      null,
+      2,
+    ) + '\n',
+  );
+  console.log(`wrote ${path.relative(repoRoot, out)}`);
+}
+
+await main();
+process.exit(0);

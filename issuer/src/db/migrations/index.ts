@@ -1,0 +1,4 @@
+import { CreateIssuanceTables1767225600000 } from './1767225600000-create-issuance-tables.js';
+
+/** Every migration, oldest first. Add new ones at the end; never edit a released one. */
+export const migrations = [CreateIssuanceTables1767225600000];

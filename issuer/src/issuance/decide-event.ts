@@ -1,0 +1,124 @@
+import type { DataSource } from 'typeorm';
+import type { IssueOutcome, IssueRequest, IssueResult } from '@rediclaim/core';
+import type { EventKey } from './grouping.js';
+import {
+  createEvent,
+  insertCoupons,
+  insertDecisions,
+  loadUserHistory,
+  lockEvent,
+  recordRevision,
+  updateEvent,
+} from './ledger.js';
+import { planBatch } from './plan.js';
+import { judgeRevisions, newestPolicy, policiesByGeneration, type Revision } from './revisions.js';
+
+export interface EventDecision {
+  /** One final result per distinct requestId. */
+  results: Map<string, IssueResult>;
+  /** Fresh decisions by outcome (redeliveries not included). */
+  outcomes: Partial<Record<IssueOutcome, number>>;
+  redelivered: number;
+  stock: number;
+  issued: number;
+  /** Generations this transaction recorded in the audit for the first time. */
+  revisions: Revision[];
+  /** A newer generation asked for another code format; codes keep the event's first one. */
+  codeFormatKept: boolean;
+  /** Set when this transaction created the event row (with that generation). */
+  createdGeneration?: number;
+}
+
+/**
+ * Decides one event's requests in one transaction: lock the event row (creating it
+ * from the requests' policy when it is new), apply or refuse newer config generations,
+ * read the users' coupons and earlier decisions, decide (planBatch), insert coupons
+ * and decisions, update the count, commit. Safe to run again with the same requests,
+ * committed or not: what was decided is read back, never decided twice.
+ * `requests` must be distinct by requestId and all of this event.
+ */
+export async function decideEvent(
+  dataSource: DataSource,
+  secret: string,
+  key: EventKey,
+  requests: readonly IssueRequest[],
+  now: Date = new Date(),
+): Promise<EventDecision> {
+  const q = dataSource.createQueryRunner();
+  try {
+    // READ COMMITTED: once the event row is locked every later read sees every commit
+    // before ours, and inserts take no gap locks (fewer deadlocks between replicas).
+    await q.startTransaction('READ COMMITTED');
+    const policies = policiesByGeneration(requests);
+    let row = await lockEvent(q, key.tenant, key.eventId);
+    const recorded: Revision[] = [];
+    let createdGeneration: number | undefined;
+    if (!row) {
+      const policy = newestPolicy(policies);
+      await createEvent(q, key.tenant, key.eventId, policy, now);
+      row = await lockEvent(q, key.tenant, key.eventId);
+      if (!row) throw new Error(`event ${key.tenant}/${key.eventId} vanished after its insert`);
+      const creation: Revision = {
+        generation: row.generation,
+        outcome: 'APPLIED',
+        stock: row.stock,
+        previousStock: row.stock,
+        issuedThen: row.issued,
+        policy: row.policy,
+      };
+      if (await recordRevision(q, row.id, { ...creation, previousStock: null }, now)) {
+        recorded.push(creation);
+        createdGeneration = creation.generation;
+      }
+    }
+
+    const judged = judgeRevisions(row, policies);
+    for (const revision of judged.revisions) {
+      if (await recordRevision(q, row.id, revision, now)) recorded.push(revision);
+    }
+    const state = judged.state;
+    const history = await loadUserHistory(q, row.id, [...new Set(requests.map((r) => r.userId))]);
+    const plan = planBatch({
+      tenant: key.tenant,
+      eventId: key.eventId,
+      event: { ...state, codePrefix: row.codePrefix, codeLength: row.codeLength },
+      refused: judged.refused,
+      requests,
+      coupons: history.coupons,
+      decisions: history.decisions,
+      now,
+      secret,
+    });
+    await insertCoupons(q, row.id, plan.coupons);
+    await insertDecisions(q, row.id, plan.decisions);
+    const policyChanged = state.generation !== row.generation;
+    if (policyChanged || plan.issued !== row.issued) {
+      await updateEvent(q, row.id, { ...state, issued: plan.issued }, policyChanged, now);
+    }
+    await q.commitTransaction();
+
+    const outcomes: Partial<Record<IssueOutcome, number>> = {};
+    if (plan.coupons.length > 0) outcomes.ISSUED = plan.coupons.length;
+    for (const decision of plan.decisions) {
+      outcomes[decision.outcome] = (outcomes[decision.outcome] ?? 0) + 1;
+    }
+    return {
+      results: plan.results,
+      outcomes,
+      redelivered: plan.redelivered,
+      stock: state.stock,
+      issued: plan.issued,
+      revisions: recorded,
+      ...(createdGeneration !== undefined ? { createdGeneration } : {}),
+      codeFormatKept:
+        policyChanged &&
+        (state.policy.code.prefix !== row.codePrefix ||
+          state.policy.code.length !== row.codeLength),
+    };
+  } catch (error) {
+    if (q.isTransactionActive) await q.rollbackTransaction().catch(() => undefined);
+    throw error;
+  } finally {
+    await q.release().catch(() => undefined);
+  }
+}

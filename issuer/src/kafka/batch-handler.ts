@@ -1,0 +1,170 @@
+import type { Batch, EachBatchPayload } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { DeadLetter, IssueRequest, IssueResult } from '@rediclaim/core';
+import { backoffDelay, errorCode, sleep, type BackoffPolicy } from '../issuance/backoff.js';
+import type { EventDecision } from '../issuance/decide-event.js';
+import { decodeRequest } from '../issuance/decode.js';
+import { groupByEvent } from '../issuance/grouping.js';
+import { AbandonedError, type EventLanes } from '../issuance/lanes.js';
+import type { IssuerMetrics } from '../metrics.js';
+import type { OffsetTracker } from './offset-tracker.js';
+import type { Publisher } from './publisher.js';
+
+export interface BatchHandlerDeps {
+  lanes: EventLanes<EventDecision>;
+  publisher: Publisher;
+  tracker: OffsetTracker;
+  metrics: IssuerMetrics;
+  logger: Logger;
+  backoff: BackoffPolicy;
+  /** Aborts when stop() begins: no new batch is taken. */
+  stopping: AbortSignal;
+  /** Aborts when batches in hand must be given up (the shutdown deadline passed). */
+  abandon: AbortSignal;
+}
+
+/** How often a handler waiting for room heartbeats (kafkajs sends at most one per interval). */
+const HEARTBEAT_TICK_MS = 1_000;
+
+/**
+ * The consumer's eachBatch. Each batch (one partition of one fetch) is decoded (bad
+ * messages become dead letters) and handed off: its events' requests go to their lanes'
+ * transactions, then one result per request and the dead letters are published, and
+ * only then does the tracker commit its offsets, in order. The handler itself returns
+ * as soon as the batch is handed off, so the next fetch overlaps with the database.
+ * When too much is in flight it waits (heartbeating); if the group rebalances or the
+ * issuer stops meanwhile, it returns without taking the batch, which comes again.
+ */
+export function createBatchHandler(deps: BatchHandlerDeps) {
+  const { metrics, logger, tracker } = deps;
+
+  async function waitForRoom(payload: EachBatchPayload): Promise<boolean> {
+    if (tracker.hasRoom()) return !deps.stopping.aborted;
+    const giveUp = new AbortController();
+    const onStop = () => giveUp.abort();
+    deps.stopping.addEventListener('abort', onStop, { once: true });
+    const beat = setInterval(() => {
+      payload.heartbeat().catch(() => giveUp.abort());
+      if (payload.isStale()) giveUp.abort();
+    }, HEARTBEAT_TICK_MS);
+    try {
+      return await tracker.waitForRoom(giveUp.signal);
+    } finally {
+      clearInterval(beat);
+      deps.stopping.removeEventListener('abort', onStop);
+    }
+  }
+
+  return async function handleBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    if (batch.messages.length === 0) return;
+    if (!(await waitForRoom(payload))) return;
+    metrics.batchMessages.observe(batch.messages.length);
+
+    const now = new Date();
+    const requests: IssueRequest[] = [];
+    const deadLetters: DeadLetter[] = [];
+    for (const message of batch.messages) {
+      const decoded = decodeRequest(message, batch.topic, batch.partition, now);
+      if (decoded.ok) requests.push(decoded.request);
+      else {
+        deadLetters.push(decoded.deadLetter);
+        metrics.deadLetters.inc({ reason: decoded.deadLetter.reason.code });
+        logger.warn(
+          { partition: batch.partition, offset: decoded.offset, reason: decoded.deadLetter.reason },
+          'dead letter: an issue request could not be decoded',
+        );
+      }
+    }
+
+    tracker.track(
+      {
+        topic: batch.topic,
+        partition: batch.partition,
+        firstOffset: batch.firstOffset()!,
+        lastOffset: batch.lastOffset(),
+        messages: batch.messages.length,
+      },
+      process(batch, requests, deadLetters),
+    );
+    payload.resolveOffset(batch.lastOffset());
+  };
+
+  /** Decides, publishes; true when the batch may be committed, false when abandoned. */
+  async function process(
+    batch: Batch,
+    requests: IssueRequest[],
+    deadLetters: DeadLetter[],
+  ): Promise<boolean> {
+    const started = Date.now();
+    try {
+      const decided = await Promise.all(
+        groupByEvent(requests).map((g) => deps.lanes.submit(g, g.requests, deps.abandon)),
+      );
+      const byId = new Map<string, IssueResult>();
+      for (const results of decided) for (const [id, result] of results) byId.set(id, result);
+      const results: IssueResult[] = [];
+      for (const request of requests) {
+        const result = byId.get(request.requestId);
+        if (!result) continue; // a duplicate in this batch, already answered
+        byId.delete(request.requestId);
+        results.push(result);
+      }
+
+      for (let attempt = 1; ; attempt++) {
+        if (deps.abandon.aborted) throw new AbandonedError();
+        try {
+          await deps.publisher.publish(results, deadLetters);
+          break;
+        } catch (error) {
+          metrics.publishFailures.inc();
+          const delay = backoffDelay(attempt, deps.backoff);
+          logger.warn(
+            {
+              partition: batch.partition,
+              attempt,
+              delayMs: delay,
+              code: errorCode(error),
+              err: error,
+            },
+            'publishing results failed; retrying',
+          );
+          await sleep(delay, deps.abandon);
+        }
+      }
+      metrics.resultsPublished.inc(results.length);
+      const lag = BigInt(batch.highWatermark) - BigInt(batch.lastOffset()) - 1n;
+      metrics.lag.set(
+        { topic: batch.topic, partition: String(batch.partition) },
+        Number(lag < 0n ? 0n : lag),
+      );
+      logger.debug(
+        {
+          partition: batch.partition,
+          firstOffset: batch.firstOffset(),
+          lastOffset: batch.lastOffset(),
+          messages: batch.messages.length,
+          results: results.length,
+          deadLetters: deadLetters.length,
+          ms: Date.now() - started,
+        },
+        'batch decided and published',
+      );
+      return true;
+    } catch (error) {
+      metrics.batchesAbandoned.inc();
+      if (error instanceof AbandonedError) {
+        logger.warn(
+          { partition: batch.partition, firstOffset: batch.firstOffset(), reason: error.message },
+          'batch abandoned before its offsets were committed; it will be delivered again',
+        );
+      } else {
+        logger.error(
+          { partition: batch.partition, firstOffset: batch.firstOffset(), err: error },
+          'batch failed; it will be read again',
+        );
+      }
+      return false;
+    }
+  }
+}

@@ -1,0 +1,119 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+const PREFIX = 'rediclaim_issuer_';
+
+/** Every metric the issuer exports, on a registry of its own (tests run several issuers). */
+export class IssuerMetrics {
+  readonly registry = new Registry();
+
+  readonly couponsIssued = new Counter({
+    name: `${PREFIX}coupons_issued_total`,
+    help: 'Coupons issued (committed), by event.',
+    labelNames: ['tenant', 'event'] as const,
+    registers: [this.registry],
+  });
+
+  readonly decisions = new Counter({
+    name: `${PREFIX}decisions_total`,
+    help: 'Requests decided for the first time, by outcome (ISSUED, SOLD_OUT, ALREADY_ISSUED, REJECTED).',
+    labelNames: ['tenant', 'event', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly soldOut = new Counter({
+    name: `${PREFIX}sold_out_total`,
+    help: 'Requests answered SOLD_OUT for the first time, by event.',
+    labelNames: ['tenant', 'event'] as const,
+    registers: [this.registry],
+  });
+
+  readonly redelivered = new Counter({
+    name: `${PREFIX}redelivered_total`,
+    help: 'Duplicate deliveries: requests decided before, answered again from the decision log.',
+    registers: [this.registry],
+  });
+
+  readonly remaining = new Gauge({
+    name: `${PREFIX}event_remaining`,
+    help: 'Stock left after the last transaction of the event this replica ran.',
+    labelNames: ['tenant', 'event'] as const,
+    registers: [this.registry],
+  });
+
+  readonly stockRefusals = new Counter({
+    name: `${PREFIX}stock_refusals_total`,
+    help: 'Config generations refused because their stock is below what was already issued.',
+    labelNames: ['tenant', 'event'] as const,
+    registers: [this.registry],
+  });
+
+  readonly batchMessages = new Histogram({
+    name: `${PREFIX}batch_messages`,
+    help: 'Messages per Kafka batch (one partition, one fetch).',
+    buckets: [1, 10, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000],
+    registers: [this.registry],
+  });
+
+  readonly transactionRequests = new Histogram({
+    name: `${PREFIX}transaction_requests`,
+    help: 'Requests decided per database transaction (batches of several partitions share one).',
+    buckets: [1, 10, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000],
+    registers: [this.registry],
+  });
+
+  readonly transactionSeconds = new Histogram({
+    name: `${PREFIX}transaction_seconds`,
+    help: 'Latency of a deciding transaction, from BEGIN to COMMIT.',
+    buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  readonly transactionFailures = new Counter({
+    name: `${PREFIX}transaction_failures_total`,
+    help: 'Deciding transactions that failed and were retried, by error code.',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
+
+  readonly publishFailures = new Counter({
+    name: `${PREFIX}publish_failures_total`,
+    help: 'Failed attempts to publish results or dead letters (retried).',
+    registers: [this.registry],
+  });
+
+  readonly resultsPublished = new Counter({
+    name: `${PREFIX}results_published_total`,
+    help: 'Issue results published (a redelivered request is published again).',
+    registers: [this.registry],
+  });
+
+  readonly deadLetters = new Counter({
+    name: `${PREFIX}dead_letters_total`,
+    help: 'Messages sent to the dead-letter topic, by reason code.',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly batchesAbandoned = new Counter({
+    name: `${PREFIX}batches_abandoned_total`,
+    help: 'Kafka batches given up before their offsets were committed (shutdown, rebalance during an outage); they are delivered again.',
+    registers: [this.registry],
+  });
+
+  readonly lag = new Gauge({
+    name: `${PREFIX}consumer_lag`,
+    help: 'Messages behind the partition high watermark after the last batch this replica committed.',
+    labelNames: ['topic', 'partition'] as const,
+    registers: [this.registry],
+  });
+
+  readonly ready = new Gauge({
+    name: `${PREFIX}ready`,
+    help: '1 when the database answers and the consumer has joined its group.',
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: PREFIX });
+  }
+}

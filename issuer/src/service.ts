@@ -1,0 +1,376 @@
+import type { Consumer, Kafka, Producer } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { DataSource } from 'typeorm';
+import { createDataSource, detectDialect, type Dialect } from './db/data-source.js';
+import { migrate } from './db/migrate.js';
+import type { ReadinessReport } from './http/app.js';
+import { backoffDelay, errorCode, sleep, type BackoffPolicy } from './issuance/backoff.js';
+import { decideEvent, type EventDecision } from './issuance/decide-event.js';
+import type { EventKey } from './issuance/grouping.js';
+import { EventLanes } from './issuance/lanes.js';
+import { createBatchHandler } from './kafka/batch-handler.js';
+import { createKafka } from './kafka/client.js';
+import { OffsetTracker } from './kafka/offset-tracker.js';
+import { keyPartitioner } from './kafka/partitioner.js';
+import { Publisher } from './kafka/publisher.js';
+import { ensureTopics } from './kafka/topics.js';
+import { IssuerMetrics } from './metrics.js';
+import { redactUrl, topicsOf, type IssuerSettings } from './settings.js';
+
+export interface IssuerOptions {
+  settings: IssuerSettings;
+  logger: Logger;
+  metrics?: IssuerMetrics;
+  /** Called when the consumer stopped for good (kafkajs will not restart it). */
+  onFatal?(error: unknown): void;
+}
+
+/**
+ * The issuer: the database (TypeORM over mysql2, migrated on start), one event lane per
+ * coupon event, and a kafkajs consumer group whose batches feed the lanes. Start-up
+ * waits for the database and the broker as long as it takes (readiness says so);
+ * stop() finishes the batch in hand, or abandons it uncommitted after the shutdown
+ * timeout, then leaves the group and closes every connection.
+ */
+export class Issuer {
+  readonly metrics: IssuerMetrics;
+  private readonly settings: IssuerSettings;
+  private readonly logger: Logger;
+  private readonly backoff: BackoffPolicy;
+  private readonly stopping = new AbortController();
+  private readonly shutdownDeadline = new AbortController();
+  private dataSource?: DataSource;
+  private kafka?: Kafka;
+  private producer?: Producer;
+  private consumer?: Consumer;
+  private lanes?: EventLanes<EventDecision>;
+  private tracker?: OffsetTracker;
+  private joined = false;
+  private started?: Promise<void>;
+  private stopped?: Promise<void>;
+  private readonly soldOutLogged = new Set<string>();
+
+  constructor(private readonly options: IssuerOptions) {
+    this.settings = options.settings;
+    this.logger = options.logger;
+    this.metrics = options.metrics ?? new IssuerMetrics();
+    this.backoff = {
+      baseMs: this.settings.ISSUER_RETRY_BASE_MS,
+      capMs: this.settings.ISSUER_RETRY_MAX_MS,
+    };
+  }
+
+  /** Resolves once the consumer runs (or when stop() is called first). */
+  start(): Promise<void> {
+    this.started ??= this.run();
+    return this.started;
+  }
+
+  private async run(): Promise<void> {
+    const s = this.settings;
+    this.logger.info(
+      {
+        mysql: redactUrl(s.MYSQL_URL),
+        brokers: s.KAFKA_BROKERS,
+        groupId: s.KAFKA_GROUP_ID,
+        topics: topicsOf(s),
+      },
+      'issuer starting',
+    );
+    const dataSource = await this.untilDone('connecting to the database', () =>
+      this.openDatabase(),
+    );
+    if (!dataSource) return;
+    this.dataSource = dataSource;
+
+    this.kafka = createKafka(s.KAFKA_CLIENT_ID, s.KAFKA_BROKERS, this.logger);
+    const topics = topicsOf(s);
+    const created = await this.untilDone('creating topics', async () => {
+      const admin = this.kafka!.admin();
+      await admin.connect();
+      try {
+        return await ensureTopics(admin, topics, s.TOPIC_PARTITIONS);
+      } finally {
+        await admin.disconnect();
+      }
+    });
+    if (!created) return;
+    if (created.length > 0) this.logger.info({ topics: created }, 'created missing topics');
+
+    this.producer = this.kafka.producer({
+      allowAutoTopicCreation: false,
+      createPartitioner: keyPartitioner,
+    });
+    if (
+      !(await this.untilDone('connecting the producer', () =>
+        this.producer!.connect().then(() => true),
+      ))
+    ) {
+      return;
+    }
+
+    this.lanes = new EventLanes<EventDecision>(
+      (key, requests) => decideEvent(dataSource, s.COUPON_CODE_SECRET, key, requests),
+      {
+        backoff: this.backoff,
+        maxRequestsPerTransaction: s.ISSUER_MAX_TRANSACTION_REQUESTS,
+        hooks: {
+          decided: (key, decision, requests, seconds) =>
+            this.recordDecision(key, decision, requests, seconds),
+          failed: (key, error, attempt, delayMs) => {
+            this.metrics.transactionFailures.inc({ code: errorCode(error) });
+            this.logger.warn(
+              {
+                tenant: key.tenant,
+                eventId: key.eventId,
+                attempt,
+                delayMs,
+                code: errorCode(error),
+                err: error,
+              },
+              'deciding transaction failed; retrying (nothing was skipped or committed twice)',
+            );
+          },
+        },
+      },
+    );
+
+    const consumer = this.kafka.consumer({
+      groupId: s.KAFKA_GROUP_ID,
+      sessionTimeout: 30_000,
+      rebalanceTimeout: 60_000,
+      heartbeatInterval: 3_000,
+      maxBytes: s.ISSUER_FETCH_MAX_BYTES,
+      maxBytesPerPartition: s.ISSUER_FETCH_MAX_BYTES_PER_PARTITION,
+      minBytes: s.ISSUER_FETCH_MIN_BYTES,
+      maxWaitTimeInMs: s.ISSUER_FETCH_MAX_WAIT_MS,
+      allowAutoTopicCreation: false,
+    });
+    this.consumer = consumer;
+    const tracker = new OffsetTracker({
+      maxInFlightMessages: s.ISSUER_MAX_IN_FLIGHT_MESSAGES,
+      commit: (topic, partition, offset) => consumer.commitOffsets([{ topic, partition, offset }]),
+      rewind: (topic, partition, offset) => {
+        this.logger.warn(
+          { topic, partition, offset },
+          'reading the partition again from a failed batch',
+        );
+        consumer.seek({ topic, partition, offset });
+      },
+      commitFailed: (topic, partition, offset, error) =>
+        this.logger.info(
+          { topic, partition, offset, code: errorCode(error) },
+          'offsets not committed (the group is rebalancing?); those batches will be delivered again',
+        ),
+    });
+    this.tracker = tracker;
+    consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      // A (re)join rewinds every partition to its committed offset: what is in flight
+      // settles without committing, and the batches come again.
+      tracker.reset();
+      this.joined = true;
+      this.logger.info(
+        { memberId: event.payload.memberId, assignment: event.payload.memberAssignment },
+        'joined the consumer group',
+      );
+    });
+    consumer.on(consumer.events.CRASH, (event) => {
+      this.joined = false;
+      const { error, restart } = event.payload;
+      if (restart) {
+        this.logger.warn({ err: error }, 'consumer crashed; kafkajs restarts it');
+      } else if (!this.stopping.signal.aborted) {
+        this.logger.fatal({ err: error }, 'consumer crashed and will not restart');
+        this.options.onFatal?.(error);
+      }
+    });
+    consumer.on(consumer.events.STOP, () => (this.joined = false));
+
+    const handler = createBatchHandler({
+      lanes: this.lanes,
+      publisher: new Publisher(this.producer, topics),
+      tracker,
+      metrics: this.metrics,
+      logger: this.logger,
+      backoff: this.backoff,
+      stopping: this.stopping.signal,
+      abandon: this.shutdownDeadline.signal,
+    });
+    const running = await this.untilDone('starting the consumer', async () => {
+      await consumer.connect();
+      await consumer.subscribe({ topics: [topics.issueRequests], fromBeginning: true });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: s.ISSUER_PARTITIONS_CONCURRENCY,
+        eachBatch: handler,
+      });
+      return true;
+    });
+    if (running) this.logger.info('issuer consuming');
+  }
+
+  /** Tries `step` with backoff until it succeeds; undefined when stop() came first. */
+  private async untilDone<T>(what: string, step: () => Promise<T>): Promise<T | undefined> {
+    for (let attempt = 1; !this.stopping.signal.aborted; attempt++) {
+      try {
+        return await step();
+      } catch (error) {
+        if (this.stopping.signal.aborted) break;
+        const delay = backoffDelay(attempt, this.backoff);
+        this.logger.warn(
+          { attempt, delayMs: delay, code: errorCode(error), err: error },
+          `${what} failed; retrying`,
+        );
+        await sleep(delay, this.stopping.signal);
+      }
+    }
+    return undefined;
+  }
+
+  private async openDatabase(): Promise<DataSource> {
+    const s = this.settings;
+    const dialect: Dialect =
+      s.MYSQL_DIALECT === 'auto' ? await detectDialect(s.MYSQL_URL) : s.MYSQL_DIALECT;
+    if (s.MIGRATE_ON_START) {
+      // Migrations get a connection without the statement timeout: DDL on a big table may take long.
+      const migrator = createDataSource({ url: s.MYSQL_URL, dialect, poolSize: 2 });
+      await migrator.initialize();
+      try {
+        const ran = await migrate(migrator);
+        this.logger.info({ dialect, ran }, ran.length ? 'migrations applied' : 'schema up to date');
+      } finally {
+        await migrator.destroy();
+      }
+    }
+    const dataSource = createDataSource({
+      url: s.MYSQL_URL,
+      dialect,
+      poolSize: s.MYSQL_POOL_SIZE,
+      queryTimeoutMs: s.MYSQL_QUERY_TIMEOUT_MS,
+    });
+    await dataSource.initialize();
+    return dataSource;
+  }
+
+  private recordDecision(key: EventKey, d: EventDecision, requests: number, seconds: number): void {
+    const labels = { tenant: key.tenant, event: key.eventId };
+    const m = this.metrics;
+    m.transactionRequests.observe(requests);
+    m.transactionSeconds.observe(seconds);
+    for (const [outcome, count] of Object.entries(d.outcomes)) {
+      m.decisions.inc({ ...labels, outcome }, count);
+    }
+    if (d.outcomes.ISSUED) m.couponsIssued.inc(labels, d.outcomes.ISSUED);
+    if (d.outcomes.SOLD_OUT) m.soldOut.inc(labels, d.outcomes.SOLD_OUT);
+    if (d.redelivered) m.redelivered.inc(d.redelivered);
+    m.remaining.set(labels, Math.max(0, d.stock - d.issued));
+    for (const revision of d.revisions) {
+      const fields = { ...labels, generation: revision.generation, stock: revision.stock };
+      if (revision.outcome === 'REFUSED') {
+        m.stockRefusals.inc(labels);
+        this.logger.error(
+          { ...fields, issued: revision.issuedThen, keptStock: revision.previousStock },
+          `config generation ${revision.generation} of ${key.tenant}/${key.eventId} refused: its stock ${revision.stock} is below the ${revision.issuedThen} coupons already issued; the event keeps stock ${revision.previousStock}, and requests carrying that generation are REJECTED (STOCK_BELOW_ISSUED)`,
+        );
+      } else if (revision.generation === d.createdGeneration) {
+        this.logger.info(fields, "event created from its first requests' policy");
+      } else {
+        this.logger.info(
+          { ...fields, previousStock: revision.previousStock },
+          'config generation applied',
+        );
+      }
+    }
+    if (d.codeFormatKept) {
+      this.logger.warn(
+        labels,
+        "a newer config changes the code format; codes keep the event's first format so they never collide",
+      );
+    }
+    const id = `${key.tenant}/${key.eventId}`;
+    if (d.issued >= d.stock && !this.soldOutLogged.has(id)) {
+      this.soldOutLogged.add(id);
+      this.logger.info({ ...labels, stock: d.stock }, 'event sold out');
+    }
+    this.logger.debug(
+      { ...labels, requests, outcomes: d.outcomes, ms: Math.round(seconds * 1000) },
+      'transaction committed',
+    );
+  }
+
+  async readiness(): Promise<ReadinessReport> {
+    const database = await this.pingDatabase();
+    const consumer = this.stopping.signal.aborted
+      ? { ok: false, detail: 'stopping' }
+      : this.joined
+        ? { ok: true }
+        : { ok: false, detail: 'not in the consumer group yet' };
+    const ready = database.ok && consumer.ok;
+    this.metrics.ready.set(ready ? 1 : 0);
+    return { ready, checks: { database, consumer } };
+  }
+
+  private async pingDatabase(): Promise<{ ok: boolean; detail?: string }> {
+    const ds = this.dataSource;
+    if (!ds?.isInitialized) return { ok: false, detail: 'not connected yet' };
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        ds.query('SELECT 1'),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error('no answer within 2s')), 2_000);
+        }),
+      ]);
+      return { ok: true };
+    } catch (error) {
+      return { ok: false, detail: (error as Error).message };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Graceful: the batch in hand finishes, or after ISSUER_SHUTDOWN_TIMEOUT_MS is abandoned uncommitted. */
+  stop(): Promise<void> {
+    this.stopped ??= this.shutdown();
+    return this.stopped;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.logger.info('issuer stopping');
+    this.stopping.abort();
+    this.tracker?.close();
+    const deadline = setTimeout(() => {
+      this.logger.warn(
+        'shutdown timeout: abandoning the batches in hand (they will be delivered again)',
+      );
+      this.shutdownDeadline.abort();
+      this.lanes?.stop();
+    }, this.settings.ISSUER_SHUTDOWN_TIMEOUT_MS);
+    try {
+      await this.started?.catch(() => undefined);
+      if (this.consumer && this.tracker) {
+        // Take no new batch; let those in hand be decided, published and committed
+        // while the member is still in the group (kafkajs commits nothing after stop).
+        try {
+          this.consumer.pause([{ topic: this.settings.TOPIC_ISSUE_REQUESTS }]);
+        } catch {
+          // not running yet: nothing to pause
+        }
+        await this.tracker.drained(this.shutdownDeadline.signal);
+      }
+      await this.consumer
+        ?.disconnect()
+        .catch((error: unknown) =>
+          this.logger.warn({ err: error }, 'consumer did not disconnect cleanly'),
+        );
+    } finally {
+      clearTimeout(deadline);
+    }
+    this.lanes?.stop();
+    await this.producer?.disconnect().catch(() => undefined);
+    await this.dataSource?.destroy().catch(() => undefined);
+    this.joined = false;
+    this.logger.info('issuer stopped');
+  }
+}

@@ -1,0 +1,78 @@
+import { hostname } from 'node:os';
+import { z } from 'zod';
+import { DefaultTopics, env, loadEnvConfig, type Topics } from '@rediclaim/core';
+
+/**
+ * The issuer's settings, one environment variable each (CONTRACTS.md names the shared
+ * ones). Every default is what a production replica should run with; the tuning knobs
+ * exist for benchmarks and unusual brokers, not for everyday use.
+ */
+export const settingsSchema = z
+  .object({
+    /** 0 picks a free port (logged): for tests running several issuers. */
+    ISSUER_ADMIN_PORT: env.int(0, 65_535).default(9091),
+    ISSUER_ADMIN_HOST: z.string().min(1).default('0.0.0.0'),
+    MYSQL_URL: env.url(['mysql', 'mariadb']),
+    /** auto asks the server (SELECT VERSION()); TypeORM must know MariaDB from MySQL 8. */
+    MYSQL_DIALECT: z.enum(['auto', 'mysql', 'mariadb']).default('auto'),
+    MYSQL_POOL_SIZE: env.int(2, 200).default(8),
+    MYSQL_QUERY_TIMEOUT_MS: env.int(100, 600_000).default(30_000),
+    MIGRATE_ON_START: env.bool().default(true),
+    COUPON_CODE_SECRET: z
+      .string()
+      .min(16, 'must be at least 16 characters: coupon codes are only as unguessable as it is'),
+    KAFKA_BROKERS: env.list(),
+    KAFKA_CLIENT_ID: z.string().min(1).default(`rediclaim-issuer-${hostname()}`),
+    KAFKA_GROUP_ID: z.string().min(1).default('rediclaim-issuer'),
+    TOPIC_ISSUE_REQUESTS: z.string().min(1).default(DefaultTopics.issueRequests),
+    TOPIC_ISSUE_RESULTS: z.string().min(1).default(DefaultTopics.issueResults),
+    TOPIC_DEAD_LETTERS: z.string().min(1).default(DefaultTopics.deadLetters),
+    TOPIC_PARTITIONS: env.int(1, 10_000).default(12),
+    /** Partitions whose batches are handled at once; their requests share transactions. */
+    ISSUER_PARTITIONS_CONCURRENCY: env.int(1, 1_000).default(12),
+    ISSUER_FETCH_MAX_BYTES: env.int(1_024, 256 * 1024 * 1024).default(16 * 1024 * 1024),
+    ISSUER_FETCH_MAX_BYTES_PER_PARTITION: env.int(1_024, 64 * 1024 * 1024).default(2 * 1024 * 1024),
+    ISSUER_FETCH_MIN_BYTES: env.int(1, 16 * 1024 * 1024).default(1),
+    ISSUER_FETCH_MAX_WAIT_MS: env.int(0, 30_000).default(100),
+    /** Messages fetched but not yet committed, at most: bounds memory while the database is slow. */
+    ISSUER_MAX_IN_FLIGHT_MESSAGES: env.int(1, 10_000_000).default(60_000),
+    /** Requests decided in one transaction at most (more wait for the next one). */
+    ISSUER_MAX_TRANSACTION_REQUESTS: env.int(1, 1_000_000).default(20_000),
+    ISSUER_RETRY_BASE_MS: env.int(1, 60_000).default(100),
+    ISSUER_RETRY_MAX_MS: env.int(1, 600_000).default(5_000),
+    /** On SIGTERM, how long the batch in hand may take to finish before it is abandoned. */
+    ISSUER_SHUTDOWN_TIMEOUT_MS: env.int(0, 600_000).default(10_000),
+    LOG_LEVEL: env.logLevel(),
+  })
+  .refine((s) => s.ISSUER_RETRY_BASE_MS <= s.ISSUER_RETRY_MAX_MS, {
+    message: 'must not exceed ISSUER_RETRY_MAX_MS',
+    path: ['ISSUER_RETRY_BASE_MS'],
+  });
+
+export type IssuerSettings = z.output<typeof settingsSchema>;
+
+/** Reads and validates the settings; throws INVALID_CONFIG naming every wrong variable. */
+export function loadSettings(
+  source: Readonly<Record<string, string | undefined>> = process.env,
+): IssuerSettings {
+  return loadEnvConfig(settingsSchema, source, 'issuer');
+}
+
+export function topicsOf(settings: IssuerSettings): Topics {
+  return {
+    issueRequests: settings.TOPIC_ISSUE_REQUESTS,
+    issueResults: settings.TOPIC_ISSUE_RESULTS,
+    deadLetters: settings.TOPIC_DEAD_LETTERS,
+  };
+}
+
+/** The MySQL URL without its password, for logs. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparseable URL)';
+  }
+}
