@@ -7,8 +7,12 @@ function pinoLogCreator(logger: Logger): logCreator {
     ({ level, log }) => {
       const { message, ...extra } = log;
       const child = { component: 'kafkajs', ...extra };
-      if (level === logLevel.ERROR) logger.error(child, message);
-      else if (level === logLevel.WARN) logger.warn(child, message);
+      // Rebalances are routine (a replica joins or leaves), though kafkajs says ERROR.
+      const routine = /rebalancing|not the correct coordinator|coordinator is loading/i.test(
+        String(extra.error ?? ''),
+      );
+      if (level === logLevel.ERROR && !routine) logger.error(child, message);
+      else if (level <= logLevel.WARN) logger.warn(child, message);
       else logger.debug(child, message);
     };
 }

@@ -40,7 +40,9 @@ interface IdentityQuery {
  */
 export const publicApi: FastifyPluginAsync<PublicApiOptions> = async (app, options) => {
   const { room, identity, tickets, metrics } = options;
-  const rateLimit = options.joinRateLimit ? { rateLimit: options.joinRateLimit } : {};
+  // One limiter for both join routes: a client has one budget of joins, whichever API.
+  const limitJoins = options.joinRateLimit ? app.rateLimit(options.joinRateLimit) : undefined;
+  const rateLimit = limitJoins ? { onRequest: limitJoins } : {};
   const eventOf = (eventId: string): LiveEvent => {
     const event = room.event(eventId);
     if (!event) throw room.refuseUnknown(eventId);
@@ -68,7 +70,7 @@ export const publicApi: FastifyPluginAsync<PublicApiOptions> = async (app, optio
   app.post<{ Params: EventParams; Querystring: IdentityQuery }>(
     '/gate/events/:eventId/enqueue',
     {
-      config: rateLimit,
+      ...rateLimit,
       schema: {
         tags: ['seed'],
         summary: 'Join the queue (seed API)',
@@ -111,7 +113,7 @@ export const publicApi: FastifyPluginAsync<PublicApiOptions> = async (app, optio
   app.post<{ Params: EventParams; Querystring: IdentityQuery; Body: Record<string, never> }>(
     '/v1/events/:eventId/queue',
     {
-      config: rateLimit,
+      ...rateLimit,
       // The body is optional: no body validates as {}.
       preValidation: async (request) => {
         if (request.body === undefined || request.body === null) request.body = {};

@@ -1,0 +1,193 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Redis } from 'ioredis';
+import { eventKeys, type IssueRequest } from '@rediclaim/core';
+import { createTestTopics, deleteTestTopics, testRedis, uniqueName } from '@rediclaim/hack/testing';
+import { eventConfig } from './support/events.js';
+import { EventsFile, gateEnv, startGate, suiteTopics, type Topics } from './support/harness.js';
+import { IssuerSim } from './support/issuer-sim.js';
+import { fillQueue, spawnGate, type GateProcess } from './support/processes.js';
+import { waitFor } from './support/wait.js';
+
+/**
+ * Nobody is lost, nobody is admitted twice: a gate killed between admission and send, a
+ * gate stopped gracefully in the middle of heavy dispatch, and Kafka refusing the sends.
+ * Gate processes need a build: npx tsc -b gate.
+ */
+const TENANT = 'faults';
+let topics: Topics;
+let redis: Redis;
+let sim: IssuerSim;
+const files: EventsFile[] = [];
+const gates: GateProcess[] = [];
+
+beforeAll(async () => {
+  topics = await suiteTopics('faults', 3);
+  redis = testRedis();
+  sim = new IssuerSim(topics, { kind: 'issue' });
+  await sim.start();
+});
+
+afterAll(async () => {
+  await Promise.all(gates.map((g) => g.stop('SIGKILL')));
+  await sim?.stop();
+  await redis?.quit();
+  await Promise.all(files.map((f) => f.remove()));
+});
+
+function fileFor(...events: ReturnType<typeof eventConfig>[]): EventsFile {
+  const file = new EventsFile(events);
+  files.push(file);
+  return file;
+}
+
+async function spawn(env: Record<string, string>): Promise<GateProcess> {
+  const gate = await spawnGate(env);
+  gates.push(gate);
+  return gate;
+}
+
+/** Each user's outcome recorded by the gates (results hash). */
+async function outcomes(id: string): Promise<Map<string, string>> {
+  const all = await redis.hgetall(eventKeys(TENANT, id).results);
+  return new Map(
+    Object.entries(all).map(([user, json]) => [user, JSON.parse(json).status as string]),
+  );
+}
+
+function requestsPerUser(requests: IssueRequest[]): Map<string, Set<string>> {
+  const byUser = new Map<string, Set<string>>();
+  for (const r of requests) {
+    const ids = byUser.get(r.userId) ?? new Set<string>();
+    ids.add(r.requestId);
+    byUser.set(r.userId, ids);
+  }
+  return byUser;
+}
+
+describe('a gate killed between admission and send', () => {
+  it('loses nobody: the admitted shoppers go back at their original place and are issued once', async () => {
+    const id = uniqueName('kill');
+    const k = eventKeys(TENANT, id);
+    const users = Array.from({ length: 60 }, (_, i) => `k${String(i).padStart(2, '0')}`);
+    await fillQueue(redis, k, users);
+    const file = fileFor(
+      eventConfig(id, { tenant: TENANT, rate: 10, stock: 1000, processingTimeoutSeconds: 5 }),
+    );
+    const env = gateEnv(topics, { EVENTS_FILE: file.path, LOG_LEVEL: 'info' });
+
+    // This gate admits a batch, then holds it instead of sending: SIGKILL lands there.
+    const doomed = await spawn({ ...env, DISPATCH_TEST_HOLD_AFTER_ADMIT_MS: '600000' });
+    await waitFor(
+      'the doomed gate to admit and hold',
+      () => doomed.logs().includes('holding before the send'),
+      15_000,
+    );
+    const held = await redis.hgetall(k.inflight);
+    expect(Object.keys(held).length).toBeGreaterThan(0);
+    await doomed.stop('SIGKILL');
+    expect(sim.requestsOf(id)).toHaveLength(0);
+
+    await spawn(env);
+    await waitFor(
+      'every shopper to get a result',
+      async () => (await outcomes(id)).size === users.length,
+      45_000,
+      200,
+    );
+
+    const results = await outcomes(id);
+    expect([...results.values()].every((s) => s === 'ISSUED')).toBe(true);
+    const byUser = requestsPerUser(sim.requestsOf(id));
+    expect(byUser.size).toBe(users.length);
+    expect([...byUser.values()].every((ids) => ids.size === 1)).toBe(true);
+    // The held shoppers kept their tickets and went back to the front, not the back.
+    const requests = sim.requestsOf(id);
+    const heldAt = Math.max(
+      ...requests.filter((r) => r.userId in held).map((r) => Date.parse(r.admittedAt)),
+    );
+    for (const r of requests.filter((r) => r.userId in held))
+      expect(String(r.ticket)).toBe(held[r.userId]);
+    expect(requests.filter((r) => Date.parse(r.admittedAt) > heldAt).length).toBeGreaterThan(10);
+    expect(await redis.hget(k.stats, 'requeuedTimeout')).toBe(String(Object.keys(held).length));
+  }, 90_000);
+});
+
+describe('graceful shutdown', () => {
+  it('loses nobody when one of two gates is stopped in the middle of heavy dispatch', async () => {
+    const id = uniqueName('graceful');
+    const k = eventKeys(TENANT, id);
+    const users = Array.from({ length: 3000 }, (_, i) => `g${i}`);
+    await fillQueue(redis, k, users);
+    const file = fileFor(eventConfig(id, { tenant: TENANT, rate: 1000, stock: 100_000 }));
+    const env = gateEnv(topics, { EVENTS_FILE: file.path, LOG_LEVEL: 'info' });
+    const [first, second] = await Promise.all([spawn(env), spawn(env)]);
+    await waitFor(
+      'dispatch under way',
+      async () => Number(await redis.hget(k.stats, 'admittedTotal')) > 500,
+    );
+    const stoppedAt = Date.now();
+    expect(await first!.stop('SIGTERM')).toBe(0);
+    expect(Date.now() - stoppedAt).toBeLessThan(10_000);
+    // The log reaches its file through a pipe, a moment after the exit.
+    await waitFor('the shutdown log', () => first!.logs().includes('gate stopped'), 5_000);
+
+    await waitFor(
+      'every shopper to get a result',
+      async () => (await outcomes(id)).size === users.length,
+      60_000,
+      250,
+    );
+    const byUser = requestsPerUser(sim.requestsOf(id));
+    expect(byUser.size).toBe(users.length);
+    expect([...byUser.values()].every((ids) => ids.size === 1)).toBe(true);
+    expect([...(await outcomes(id)).values()].every((s) => s === 'ISSUED')).toBe(true);
+    expect(await redis.hlen(k.inflight)).toBe(0);
+    expect(second!.logs()).not.toContain('dispatch step failed');
+  }, 90_000);
+});
+
+describe('Kafka refusing the sends', () => {
+  it('puts the admitted shoppers back at their original place, and admits them once Kafka takes requests again', async () => {
+    const requestsTopic = uniqueName('faults-gone');
+    await createTestTopics([{ topic: requestsTopic, numPartitions: 1 }]);
+    const id = uniqueName('sendfail');
+    const k = eventKeys(TENANT, id);
+    const users = Array.from({ length: 20 }, (_, i) => `s${String(i).padStart(2, '0')}`);
+    await fillQueue(redis, k, users);
+    const file = fileFor(eventConfig(id, { tenant: TENANT, rate: 5, stock: 1000, mode: 'paused' }));
+    const g = await startGate(
+      gateEnv(topics, {
+        EVENTS_FILE: file.path,
+        TOPIC_ISSUE_REQUESTS: requestsTopic,
+        KAFKA_SEND_TIMEOUT_MS: '2000',
+      }),
+    );
+    try {
+      await deleteTestTopics([requestsTopic]);
+      file.write([eventConfig(id, { tenant: TENANT, rate: 5, stock: 1000, generation: 2 })]);
+      await waitFor(
+        'a failed send requeued',
+        async () => Number(await redis.hget(k.stats, 'requeuedFailed')) > 0,
+        30_000,
+        100,
+      );
+      expect(await redis.zrange(k.queue, 0, 1)).toEqual(['s00', 's01']);
+      expect(await redis.zscore(k.queue, 's00')).toBe(String(2 ** 48 + 1));
+      expect(await g.gate.metrics.sendFailures.get()).toMatchObject({
+        values: [{ value: expect.any(Number) }],
+      });
+
+      await createTestTopics([{ topic: requestsTopic, numPartitions: 1 }]);
+      await waitFor(
+        'every shopper sent',
+        async () =>
+          (await redis.zcard(k.queue)) === 0 && (await redis.hlen(k.inflight)) === users.length,
+        60_000,
+        200,
+      );
+    } finally {
+      await g.stop();
+      await deleteTestTopics([requestsTopic]).catch(() => undefined);
+    }
+  }, 120_000);
+});

@@ -1,0 +1,64 @@
+import type { Redis } from 'ioredis';
+import type { EventKeys } from '@rediclaim/core';
+import { startService, type ServiceProcess } from '@rediclaim/hack/testing';
+import { defineGateCommands } from '@rediclaim/gate';
+import { freePort } from './ports.js';
+
+export interface GateProcess extends ServiceProcess {
+  url: string;
+  adminUrl: string;
+}
+
+/** A gate as production runs it (node gate/dist/main.js), on free loopback ports. */
+export async function spawnGate(env: Record<string, string>): Promise<GateProcess> {
+  const [port, adminPort] = [await freePort(), await freePort()];
+  const proc = await startService(
+    'gate',
+    { ...env, GATE_PORT: String(port), GATE_ADMIN_PORT: String(adminPort), GATE_HOST: '127.0.0.1' },
+    { readyUrl: `http://127.0.0.1:${adminPort}/readyz`, timeoutMs: 60_000 },
+  );
+  return { ...proc, url: `http://127.0.0.1:${port}`, adminUrl: `http://127.0.0.1:${adminPort}` };
+}
+
+/**
+ * Fills an event's queue through the enqueue script itself (pipelined), far faster than
+ * HTTP: tests of the dispatcher need thousands of shoppers waiting.
+ */
+export async function fillQueue(
+  redis: Redis,
+  k: EventKeys,
+  users: string[],
+  stock = 100_000_000,
+): Promise<void> {
+  defineGateCommands(redis);
+  for (let i = 0; i < users.length; i += 1000) {
+    const pipeline = redis.pipeline();
+    for (const user of users.slice(i, i + 1000))
+      pipeline.rcEnqueue(
+        k.queue,
+        k.seq,
+        k.inflight,
+        k.results,
+        k.stats,
+        k.tombstone,
+        user,
+        stock,
+        1,
+        100_000_000,
+        '',
+        '',
+      );
+    const replies = (await pipeline.exec()) ?? [];
+    for (const [error] of replies) if (error) throw error;
+  }
+}
+
+/** A counter of a gate's Prometheus text, summed over its label sets. */
+export async function metricSum(adminUrl: string, name: string): Promise<number> {
+  const text = await (await fetch(`${adminUrl}/metrics`)).text();
+  let sum = 0;
+  for (const line of text.split('\n'))
+    if (line.startsWith(`${name}{`) || line.startsWith(`${name} `))
+      sum += Number(line.split(' ').pop());
+  return sum;
+}
