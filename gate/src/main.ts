@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 import { pino } from 'pino';
 import { isRediclaimError } from '@rediclaim/core';
-import { Gate } from './gate.js';
 import { loadGateSettings, type GateSettings } from './settings.js';
 
 /** Reads the settings, starts the gate, and stops it gracefully on SIGTERM/SIGINT. */
@@ -15,6 +14,8 @@ try {
 }
 
 const logger = pino({ level: settings.LOG_LEVEL, base: { service: 'gate' } });
+// Loaded after the settings are checked: a bad setting is reported at once.
+const { Gate } = await import('./gate.js');
 const gate = new Gate({ settings, logger });
 
 let stopping = false;

@@ -514,6 +514,45 @@ describe('bad input', () => {
   });
 });
 
+describe('event page and metrics', () => {
+  it('describes an event: schedule, phase, countdown, discount and live counts', async () => {
+    const info = (await app.inject({ url: `/v1/events/${ids.future}` })).json();
+    const opensAt = configs.get(ids.future)!.schedule.opensAt;
+    expect(info).toMatchObject({
+      eventId: ids.future,
+      displayName: `Event ${ids.future}`,
+      phase: 'Scheduled',
+      opensAt,
+      nextChangeAt: new Date(Date.parse(opensAt)).toISOString(),
+      discount: { type: 'percent', percent: 10 },
+      stock: 1000,
+      remaining: 1000,
+      soldOut: false,
+      waiting: 0,
+    });
+    expect(info.secondsToNextChange).toBeGreaterThan(3000);
+  });
+
+  it('exposes queue length, admissions, results by outcome and latency histograms', async () => {
+    const text = (await admin.inject({ url: '/metrics' })).body;
+    expect(text).toMatch(
+      new RegExp(`rediclaim_gate_queue_length\\{event="${TENANT}/${ids.eta}"\\} \\d+`),
+    );
+    expect(text).toMatch(
+      new RegExp(`rediclaim_gate_admitted_total\\{event="${TENANT}/${ids.eta}"\\} [1-9]`),
+    );
+    expect(text).toMatch(/rediclaim_gate_results_total\{outcome="ISSUED"\} [1-9]/);
+    expect(text).toMatch(/rediclaim_gate_results_total\{outcome="REJECTED"\} [1-9]/);
+    expect(text).toMatch(/rediclaim_gate_joins_total\{answer="SOLD_OUT"\} [1-9]/);
+    expect(text).toMatch(
+      /rediclaim_gate_http_request_duration_seconds_bucket\{le="0.05",method="POST",route="\/v1\/events\/:eventId\/queue",status_code="201"\} [1-9]/,
+    );
+    expect(text).toMatch(/rediclaim_gate_admit_duration_seconds_count\{step="send"\} [1-9]/);
+    expect(text).toMatch(/rediclaim_gate_config_events 15/);
+    expect(text).toMatch(/rediclaim_gate_process_cpu_seconds_total/);
+  });
+});
+
 describe('results from Kafka', () => {
   it('sends a malformed result to the dead-letter topic with its reason and keeps consuming', async () => {
     const kafka = testKafka('api-dl');

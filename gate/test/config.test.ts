@@ -12,6 +12,7 @@ import {
 } from '@rediclaim/core';
 import {
   createTestNamespace,
+  startPrivateStack,
   testKubeConfig,
   uniqueName,
   type TestNamespace,
@@ -121,6 +122,7 @@ describe('events from the ConfigMap (real API server)', () => {
   it('serves an event to shoppers within a second of the operator writing it', async () => {
     const topics = await suiteTopics('cm', 1);
     const cmName = uniqueName('events');
+    const eventId = uniqueName('cm-live');
     const settings = loadGateSettings({
       ...gateEnv(topics, { EVENTS_CONFIGMAP: `${ns.name}/${cmName}` }),
       GATE_PORT: '1',
@@ -130,14 +132,14 @@ describe('events from the ConfigMap (real API server)', () => {
     await gate.start({ listen: false });
     const http = await listenLocally(gate.app);
     try {
-      const join = () => http({ method: 'POST', url: '/v1/events/cm-live/queue?userId=u1' });
+      const join = () => http({ method: 'POST', url: `/v1/events/${eventId}/queue?userId=u1` });
       expect((await join()).statusCode).toBe(404);
       const written = Date.now();
       await api.createNamespacedConfigMap({
         namespace: ns.name,
         body: {
           metadata: { name: cmName },
-          data: { [EVENTS_CONFIG_KEY]: yamlOf([eventConfig('cm-live', { mode: 'paused' })]) },
+          data: { [EVENTS_CONFIG_KEY]: yamlOf([eventConfig(eventId, { mode: 'paused' })]) },
         },
       });
       await waitFor(
@@ -152,6 +154,46 @@ describe('events from the ConfigMap (real API server)', () => {
       await gate.stop();
     }
   });
+});
+
+describe('events from the ConfigMap across an API server restart (private stack)', () => {
+  it('keeps following the ConfigMap after the API server goes away and comes back', async () => {
+    const stack = await startPrivateStack('gate-watch', ['apiserver']);
+    const kc = new k8s.KubeConfig();
+    kc.loadFromFile(stack.env.kubeconfig);
+    const api = kc.makeApiClient(k8s.CoreV1Api);
+    const store = new EventsStore();
+    const source = new ConfigMapConfigSource(
+      { namespace: 'default', name: 'events' },
+      { store, logger },
+      kc,
+    );
+    const write = async (stock: number) => {
+      const body = {
+        metadata: { name: 'events' },
+        data: { [EVENTS_CONFIG_KEY]: yamlOf([eventConfig('w', { stock })]) },
+      };
+      try {
+        await api.replaceNamespacedConfigMap({ name: 'events', namespace: 'default', body });
+      } catch {
+        await api.createNamespacedConfigMap({ namespace: 'default', body });
+      }
+    };
+    try {
+      await write(1);
+      await source.start();
+      expect(store.get('w')?.stock).toBe(1);
+      await stack.stack('restart', 'apiserver');
+      await write(2);
+      await waitFor('the change after the restart', () => store.get('w')?.stock === 2, 20_000, 50);
+      // And the watch is live again: the next change is quick.
+      await write(3);
+      expect(await timeUntil(store, () => store.get('w')?.stock === 3)).toBeLessThan(1_000);
+    } finally {
+      await source.stop();
+      await stack.destroy();
+    }
+  }, 120_000);
 });
 
 describe('events from a file (standalone)', () => {

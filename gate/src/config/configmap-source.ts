@@ -32,7 +32,7 @@ export class ConfigMapConfigSource implements ConfigSource {
     private readonly ref: ConfigMapRef,
     private readonly deps: ConfigSourceDeps,
     private readonly kubeConfig: k8s.KubeConfig = defaultKubeConfig(),
-    private readonly options = { resyncMs: 30_000, maxBackoffMs: 10_000 },
+    private readonly options = { resyncMs: 30_000, maxBackoffMs: 5_000 },
   ) {
     this.description = `ConfigMap ${ref.namespace}/${ref.name}`;
     this.api = kubeConfig.makeApiClient(k8s.CoreV1Api);
