@@ -4,8 +4,7 @@
 // dependencies only, in a form that starts: `node <service>/dist/main.js` loads every
 // module and stops only at the settings it was not given (exit code 2).
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from '@jest/globals';
@@ -60,11 +59,19 @@ describe('hack/docker/assemble (the production layout of each image)', () => {
   it.each(services)(
     'lays out %s with its production dependencies only, and it starts',
     async (service) => {
-      const out = mkdtempSync(path.join(os.tmpdir(), `rc-image-${service}-`));
+      const work = path.join(repoRoot, '.rediclaim', 'test', 'image-layout');
+      mkdirSync(work, { recursive: true });
+      const out = mkdtempSync(path.join(work, `${service}-`));
       dirs.push(out);
       await run(path.join(repoRoot, 'hack', 'docker', 'assemble'), [service, out], {
-        // The npm cache of this machine's own `npm ci`: no network needed.
-        env: { ...process.env, npm_config_prefer_offline: 'true' },
+        env: {
+          ...process.env,
+          // The npm cache of this machine's own `npm ci`: no network needed.
+          npm_config_prefer_offline: 'true',
+          // npm ci runs again only when the lock file or a manifest changed (hard links
+          // otherwise): three production installs per run would load a shared machine.
+          RC_ASSEMBLE_CACHE: path.join(work, 'cache'),
+        },
         timeout: 180_000,
       });
 
