@@ -19,16 +19,28 @@ export type Verdict =
   | { accepted: true; config: EventConfig }
   | { accepted: false; reason: RejectReason; message: string; config?: EventConfig };
 
+export type Parsed = { ok: true; config: EventConfig } | { ok: false; message: string };
+
+/**
+ * Parsed objects, by identity: the informer replaces an object on every change, so an
+ * entry is never stale, and polling an open event or judging its rivals again costs no
+ * second zod parse. Results are treated as read-only.
+ */
+const parsedObjects = new WeakMap<CouponEvent, Parsed>();
+
 /** Parses a CouponEvent into its rendered config: the schema's defaults and every zod rule. */
-export function parseCouponEvent(
-  event: CouponEvent,
-): { ok: true; config: EventConfig } | { ok: false; message: string } {
+export function parseCouponEvent(event: CouponEvent): Parsed {
+  const known = parsedObjects.get(event);
+  if (known) return known;
+  let parsed: Parsed;
   try {
-    return { ok: true, config: eventConfigFromCouponEvent(event) };
+    parsed = { ok: true, config: eventConfigFromCouponEvent(event) };
   } catch (error) {
-    if (isRediclaimError(error)) return { ok: false, message: error.message };
-    throw error;
+    if (!isRediclaimError(error)) throw error;
+    parsed = { ok: false, message: error.message };
   }
+  parsedObjects.set(event, parsed);
+  return parsed;
 }
 
 function createdAt(event: CouponEvent): number {

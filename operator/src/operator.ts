@@ -2,7 +2,6 @@ import * as k8s from '@kubernetes/client-node';
 import { eventIdOf, type CouponEvent } from '@rediclaim/core';
 import type { Logger } from 'pino';
 import { backoffDelay, sleep } from './backoff.js';
-import { canonicalJson, sameJson } from './canonical.js';
 import { EventsConfigMap } from './config-map.js';
 import { EventRecorder } from './events.js';
 import { GateClient } from './gate-client.js';
@@ -10,6 +9,7 @@ import { Informer, keyOf } from './informer.js';
 import { IssuerScaler } from './issuer-scale.js';
 import { KafkaTopics } from './kafka-partitions.js';
 import { CouponEventWriter, couponEventsPath } from './kube/couponevents.js';
+import { reuseConnections } from './kube/connections.js';
 import { describeKubeError } from './kube/errors.js';
 import { LeaderElector } from './leader-election.js';
 import { createMetrics, type Metrics, type ReconcileKind } from './metrics.js';
@@ -21,6 +21,10 @@ import { KAFKA_KEY, PLATFORM_KEY, PlatformState } from './state.js';
 import { WorkQueue } from './work-queue.js';
 
 export const CONTROLLER_NAME = 'rediclaim.io/operator';
+/** The platform render runs at most this often (see Term.enqueue). */
+const PLATFORM_MIN_INTERVAL_MS = 100;
+/** During a term's first pass, the platform still renders this often, to show progress. */
+const FIRST_PASS_RENDER_MS = 2_000;
 const FIELD_MANAGER = 'rediclaim-operator';
 
 export interface OperatorOptions {
@@ -37,18 +41,6 @@ export interface Health {
   problems: string[];
 }
 
-/** A metadata change worth a reconcile (a status-only echo of our own write is not). */
-function metadataChanged(a: CouponEvent, b: CouponEvent): boolean {
-  const pick = (e: CouponEvent) => ({
-    generation: e.metadata.generation,
-    deletionTimestamp: e.metadata.deletionTimestamp,
-    finalizers: e.metadata.finalizers,
-    labels: e.metadata.labels,
-    annotations: e.metadata.annotations,
-  });
-  return !sameJson(pick(a), pick(b));
-}
-
 /**
  * One leadership term: a fresh work queue, fresh state seeded from the ConfigMap, and
  * the workers. Ends when leadership is lost or the operator stops; nothing carries over.
@@ -61,6 +53,10 @@ class Term {
   private readonly events: CouponEventReconciler;
   private readonly platform: PlatformReconciler;
   private verifyNext = true;
+  private lastPlatformAt = 0;
+  /** Events not yet reconciled in this term; the platform waits for them (see enqueue). */
+  private readonly firstPass = new Set<string>();
+  private platformWanted = false;
   private lastVerifyAt = 0;
   lastProgressAt = Date.now();
 
@@ -72,7 +68,7 @@ class Term {
     const ctx: ReconcileContext = {
       ...ctxBase,
       state: this.state,
-      enqueue: (key) => this.queue.add(key),
+      enqueue: (key) => this.enqueue(key),
     };
     this.events = new CouponEventReconciler(ctx);
     this.platform = new PlatformReconciler(ctx);
@@ -96,8 +92,28 @@ class Term {
       }
     }
     if (this.stopped.signal.aborted) return;
+    for (const event of cache.list()) this.firstPass.add(keyOf(event));
+    this.lastPlatformAt = Date.now();
     this.resync();
     for (let i = 0; i < settings.RECONCILE_CONCURRENCY; i++) this.workers.push(this.work());
+  }
+
+  /**
+   * Queues a key. The platform render is rate-limited to one pass per
+   * PLATFORM_MIN_INTERVAL_MS: a burst (a cold start, a kubectl apply of many events)
+   * becomes a few renders of the whole set rather than one per event, while a lone
+   * change still renders at once.
+   */
+  enqueue(key: string): void {
+    if (key !== PLATFORM_KEY) return this.queue.add(key);
+    // A term's first pass over every event renders once at its end, not per event.
+    if (this.firstPass.size > 0 && Date.now() - this.lastPlatformAt < FIRST_PASS_RENDER_MS) {
+      this.platformWanted = true;
+      return;
+    }
+    const wait = this.lastPlatformAt + PLATFORM_MIN_INTERVAL_MS - Date.now();
+    if (wait > 0) this.queue.addAfter(key, wait);
+    else this.queue.add(key);
   }
 
   /** Everything again: each event, the platform (checking the ConfigMap for drift), Kafka. */
@@ -142,6 +158,10 @@ class Term {
         endTimer();
         this.lastProgressAt = Date.now();
         this.queue.done(key);
+        if (this.firstPass.delete(key) && this.firstPass.size === 0 && this.platformWanted) {
+          this.platformWanted = false;
+          this.queue.add(PLATFORM_KEY);
+        }
       }
     }
   }
@@ -156,6 +176,7 @@ class Term {
         Date.now() - this.lastVerifyAt >= this.ctxBase.settings.PLATFORM_RESYNC_SECONDS * 1000;
       this.verifyNext = false;
       if (verify) this.lastVerifyAt = Date.now();
+      this.lastPlatformAt = Date.now();
       try {
         return await this.platform.reconcile({ verify });
       } catch (error) {
@@ -189,7 +210,8 @@ export class Operator {
   private started = false;
 
   constructor(private readonly options: OperatorOptions) {
-    const { settings, kubeConfig: kc, logger } = options;
+    const { settings, logger } = options;
+    const kc = reuseConnections(options.kubeConfig);
     this.metrics = options.metrics ?? createMetrics();
     const metrics = this.metrics;
     this.informer = new Informer<CouponEvent>({
@@ -202,10 +224,11 @@ export class Operator {
       onRestart: (reason) => metrics.informerRestarts.inc({ reason }),
       handlers: {
         onAdd: (event) => this.changed(event),
-        onUpdate: (previous, event) => {
+        onUpdate: (_previous, event) => {
+          // The echo of our own write (finalizer, status) changes nothing we decide on.
           const echo =
-            !metadataChanged(previous, event) &&
-            this.term?.state.lastWritten.get(keyOf(event)) === canonicalJson(event.status);
+            event.metadata.resourceVersion !== undefined &&
+            this.term?.state.ownWrites.get(keyOf(event)) === event.metadata.resourceVersion;
           if (!echo) this.changed(event);
         },
         onDelete: (event) => this.changed(event),
@@ -306,12 +329,12 @@ export class Operator {
   private changed(event: CouponEvent): void {
     const term = this.term;
     if (!term) return;
-    term.queue.add(keyOf(event));
+    term.enqueue(keyOf(event));
     // Events claiming the same id are judged against each other: wake the others too.
     const id = eventIdOf(event);
     for (const other of this.informer.list())
       if (other.metadata.uid !== event.metadata.uid && eventIdOf(other) === id)
-        term.queue.add(keyOf(other));
+        term.enqueue(keyOf(other));
   }
 
   private startTerm(): void {

@@ -78,10 +78,12 @@ export class PlatformReconciler {
       metrics.configWrites.inc();
       logger.info({ events: served.length, configMap: configMap.ref }, 'wrote the events config');
     }
+    // Events to wake once this pass is done (each once, after both the write and the scale).
+    const wake = new Set<string>();
     const written = new Map(served.map(([key, config]) => [key, config.generation]));
     const before = state.written ?? new Map<string, number>();
     for (const key of new Set([...before.keys(), ...written.keys()]))
-      if (hadError || before.get(key) !== written.get(key)) enqueue(key);
+      if (hadError || before.get(key) !== written.get(key)) wake.add(key);
     state.written = written;
     metrics.configuredEvents.set(written.size);
 
@@ -119,8 +121,9 @@ export class PlatformReconciler {
       state.issuer = outcome.condition;
       if (outcome.condition.status !== 'True')
         logger.warn({ reason: outcome.condition.reason }, outcome.condition.message);
-      for (const key of state.serving.keys()) enqueue(key);
+      for (const key of state.serving.keys()) wake.add(key);
     }
+    for (const key of wake) enqueue(key);
 
     // Back at the next schedule boundary, and at least every PLATFORM_RESYNC_SECONDS: no
     // watch tells us when someone scales or deletes the issuer or edits the ConfigMap.

@@ -6,7 +6,7 @@ import {
   type EventConfig,
 } from '@rediclaim/core';
 import { judge, parseCouponEvent, RejectReason } from './acceptance.js';
-import { canonicalJson, sameJson } from './canonical.js';
+import { sameJson } from './canonical.js';
 import { mergeConditions, type ConditionSpec } from './conditions.js';
 import type { ObjectReference } from './events.js';
 import type { GateStats } from './gate-client.js';
@@ -61,10 +61,13 @@ export class CouponEventReconciler {
 
     const event = hasFinalizer(cached)
       ? cached
-      : await this.ctx.writer.setFinalizers(cached, [
-          ...(cached.metadata.finalizers ?? []),
-          FINALIZER,
-        ]);
+      : this.wrote(
+          key,
+          await this.ctx.writer.setFinalizers(cached, [
+            ...(cached.metadata.finalizers ?? []),
+            FINALIZER,
+          ]),
+        );
     const now = new Date();
     const namespace = event.metadata.namespace ?? '';
     const parsed = parseCouponEvent(event);
@@ -128,6 +131,13 @@ export class CouponEventReconciler {
     return this.requeue(requeueAfterMs(status, now, this.ctx.settings.STATS_POLL_SECONDS * 1000));
   }
 
+  /** Remembers the version our write made, so its watch echo is not reconciled again. */
+  private wrote(key: string, event: CouponEvent): CouponEvent {
+    const version = event.metadata.resourceVersion;
+    if (version) this.ctx.state.ownWrites.set(key, version);
+    return event;
+  }
+
   private requeue(ms: number | undefined): ReconcileResult {
     // Timers beyond the resync period are pointless: the resync looks at everything anyway.
     const cap = this.ctx.settings.RESYNC_SECONDS * 1000;
@@ -137,10 +147,7 @@ export class CouponEventReconciler {
   /** Writes the status when it differs, and tells people what changed. */
   private async record(event: CouponEvent, status: CouponEventStatus): Promise<void> {
     if (sameJson(status, event.status)) return;
-    const key = keyOf(event);
-    // Remembered before the write: the watch event it causes may arrive first.
-    this.ctx.state.lastWritten.set(key, canonicalJson(status));
-    await this.ctx.writer.writeStatus(event, status);
+    this.wrote(keyOf(event), await this.ctx.writer.writeStatus(event, status));
     for (const planned of transitionEvents(event.status, status))
       this.ctx.recorder.record(
         referenceOf(event),

@@ -29,8 +29,11 @@ export class PlatformState {
     reason: 'NotYetScaled',
     message: 'The issuer Deployment has not been looked at yet.',
   };
-  /** key → the status we last wrote (canonical JSON): its watch echo needs no reconcile. */
-  readonly lastWritten = new Map<string, string>();
+  /**
+   * key → the resourceVersion our own last write (finalizer, status) produced: the watch
+   * event carrying exactly that version is our echo and needs no reconcile.
+   */
+  readonly ownWrites = new Map<string, string>();
 
   isServing(event: CouponEvent, key: string): boolean {
     const config = this.serving.get(key);
@@ -39,7 +42,7 @@ export class PlatformState {
 
   forget(key: string): boolean {
     this.stats.delete(key);
-    this.lastWritten.delete(key);
+    this.ownWrites.delete(key);
     return this.serving.delete(key);
   }
 }

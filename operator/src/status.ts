@@ -213,12 +213,14 @@ export function transitionEvents(
       note: accepted.message,
     });
   const configured = changed(ConditionType.Configured);
+  const first = previous?.phase === undefined;
   if (configured?.status === 'True')
     events.push({
       type: 'Normal',
       reason: 'Configured',
       action: 'Render',
-      note: configured.message,
+      // An event's first status says its phase here: one Event, not two, per new event.
+      note: first ? `${configured.message} Phase is ${next.phase}.` : configured.message,
     });
   else if (configured?.reason === 'ConfigMapWriteFailed')
     events.push({
@@ -227,14 +229,18 @@ export function transitionEvents(
       action: 'Render',
       note: configured.message,
     });
-  if (previous?.phase !== next.phase && next.phase !== Phase.Failed)
+  if (
+    previous?.phase !== next.phase &&
+    next.phase !== Phase.Failed &&
+    !(first && configured?.status === 'True')
+  )
     events.push({
       type: 'Normal',
       reason: 'PhaseChanged',
       action: 'Reconcile',
-      note: previous?.phase
-        ? `Phase changed from ${previous.phase} to ${next.phase}.`
-        : `Phase is ${next.phase}.`,
+      note: first
+        ? `Phase is ${next.phase}.`
+        : `Phase changed from ${previous?.phase} to ${next.phase}.`,
     });
   const soldOut = changed(ConditionType.SoldOut);
   if (soldOut?.status === 'True')
