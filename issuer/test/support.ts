@@ -1,4 +1,7 @@
+import net from 'node:net';
+import { Writable } from 'node:stream';
 import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
+import { pino, type Logger } from 'pino';
 import mysql from 'mysql2/promise';
 import {
   encodeMessage,
@@ -14,7 +17,9 @@ import {
   createTestDatabase,
   createTestTopics,
   stackEnv,
+  startService,
   uniqueName,
+  type ServiceProcess,
   type TestDatabase,
 } from '@rediclaim/hack/testing';
 import { createLogger, Issuer, loadSettings, type IssuerSettings } from '@rediclaim/issuer';
@@ -145,11 +150,32 @@ export function envFor(
 export async function startIssuer(
   s: Scenario,
   overrides: Record<string, string> = {},
+  logger?: Logger,
 ): Promise<Issuer> {
   const settings = settingsFor(s, overrides);
-  const issuer = new Issuer({ settings, logger: createLogger(settings.LOG_LEVEL) });
+  const issuer = new Issuer({ settings, logger: logger ?? createLogger(settings.LOG_LEVEL) });
   await issuer.start();
   return issuer;
+}
+
+/** A pino logger whose JSON lines a test can read back. */
+export function capturingLogger(): { logger: Logger; lines(): Record<string, unknown>[] } {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      chunks.push(chunk.toString('utf8'));
+      done();
+    },
+  });
+  return {
+    logger: pino({ level: 'info' }, stream),
+    lines: () =>
+      chunks
+        .join('')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
+  };
 }
 
 let producers = new Map<Scenario, Producer>();
@@ -310,4 +336,52 @@ export async function closeScenario(s: Scenario, dropDatabase = true): Promise<v
   }
   if (dropDatabase) await s.db.drop().catch(() => undefined);
   producers = new Map([...producers]);
+}
+
+/** A TCP port free right now, for an issuer process's admin endpoints. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts an issuer process (issuer/dist/main.js: run `npx tsc -b issuer` first). */
+export async function startIssuerProcess(
+  s: Scenario,
+  overrides: Record<string, string> = {},
+): Promise<ServiceProcess & { port: number; metrics(): Promise<string> }> {
+  const port = await freePort();
+  const proc = await startService(
+    'issuer',
+    envFor(s, { ISSUER_ADMIN_PORT: String(port), LOG_LEVEL: 'info', ...overrides }),
+    { readyUrl: `http://127.0.0.1:${port}/readyz`, timeoutMs: 60_000 },
+  );
+  return Object.assign(proc, {
+    port,
+    metrics: async () => (await fetch(`http://127.0.0.1:${port}/metrics`)).text(),
+  });
+}
+
+/** The value of a metric without labels in a Prometheus text page (NaN when absent). */
+export function metricValue(page: string, name: string): number {
+  return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(page)?.[1] ?? NaN);
+}
+
+/** Polls until `condition` holds. */
+export async function eventually(
+  condition: () => Promise<boolean> | boolean,
+  timeoutMs = 60_000,
+  what = 'condition',
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }

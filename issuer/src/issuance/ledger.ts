@@ -88,7 +88,11 @@ export async function createEvent(
   );
 }
 
-/** Records a generation in the audit; true when this call recorded it (once fleet-wide). */
+/**
+ * Records a generation in the audit; true when this call recorded it (once fleet-wide).
+ * INSERT IGNORE, not ON DUPLICATE KEY UPDATE: mysql2 sets CLIENT_FOUND_ROWS, so a
+ * duplicate would also report one affected row.
+ */
 export async function recordRevision(
   q: QueryRunner,
   eventRowId: number,
@@ -96,10 +100,9 @@ export async function recordRevision(
   now: Date,
 ): Promise<boolean> {
   const result = (await q.query(
-    `INSERT INTO coupon_event_revisions
+    `INSERT IGNORE INTO coupon_event_revisions
        (event_id, generation, outcome, stock, previous_stock, issued_then, policy, recorded_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-     ON DUPLICATE KEY UPDATE event_id = event_id`,
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     [
       eventRowId,
       revision.generation,

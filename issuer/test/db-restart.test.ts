@@ -1,0 +1,130 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import mysql from 'mysql2/promise';
+import {
+  startPrivateStack,
+  uniqueName,
+  type PrivateStack,
+  type TestDatabase,
+} from '@rediclaim/hack/testing';
+import { expectInvariants } from './invariants.js';
+import {
+  closeScenario,
+  crowd,
+  eventually,
+  ledgerOf,
+  metricValue,
+  policy,
+  produce,
+  resultReader,
+  scenario,
+  startIssuerProcess,
+  type Scenario,
+} from './support.js';
+
+/** A database on the private stack's MariaDB (createTestDatabase knows only the shared one). */
+async function privateDatabase(stack: PrivateStack): Promise<TestDatabase> {
+  const { host, port, user, password } = stack.env.mysql;
+  const name = uniqueName('issuer').replace(/-/g, '_');
+  const admin = await mysql.createConnection({ host, port, user, password });
+  try {
+    await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
+  } finally {
+    await admin.end();
+  }
+  return {
+    name,
+    host,
+    port,
+    user,
+    password,
+    url: `mysql://${user}:${password}@${host}:${port}/${name}`,
+    drop: async () => undefined, // the stack goes away with its data
+  };
+}
+
+// A MariaDB of its own, restarted under a running issuer process.
+describe('an issuer whose database restarts mid-run', () => {
+  let stack: PrivateStack;
+  let s: Scenario;
+
+  beforeAll(async () => {
+    stack = await startPrivateStack('issuer-db', ['mariadb', 'kafka']);
+    s = await scenario('dbrestart', 4, stack.env.kafkaBrokers, await privateDatabase(stack));
+  }, 180_000);
+  afterAll(async () => {
+    await closeScenario(s);
+    await stack.destroy();
+  }, 60_000);
+
+  it('retries with backoff and loses or duplicates nothing', async () => {
+    const results = await resultReader(s);
+    const stock = 12_000;
+    const everyone = crowd(s.tenant, s.eventId, 15_000, policy({ stock }));
+    const issuer = await startIssuerProcess(s, { ISSUER_RETRY_MAX_MS: '500' });
+    try {
+      await produce(s, everyone.slice(0, 5_000));
+      await eventually(
+        async () => (await ledgerOf(s)).issued >= 1_000,
+        60_000,
+        'the first coupons',
+      );
+      // Restart MariaDB while the rest of the crowd arrives.
+      const restarted = stack.stack('restart', 'mariadb');
+      await produce(s, everyone.slice(5_000));
+      await restarted;
+
+      await results.until(
+        (r) => new Set(r.map((x) => x.requestId)).size >= everyone.length,
+        180_000,
+        'an answer for every request',
+      );
+      await expectInvariants(s, everyone, results.items, stock);
+      const metrics = await issuer.metrics();
+      expect(
+        metricValue(metrics, 'rediclaim_issuer_transaction_failures_total') ||
+          /rediclaim_issuer_transaction_failures_total\{code="[A-Z_]+"\} [1-9]/.test(metrics),
+      ).toBeTruthy();
+      expect(issuer.logs()).toMatch(/deciding transaction failed; retrying/);
+      expect(await issuer.stop('SIGTERM')).toBe(0);
+    } finally {
+      await issuer.stop('SIGKILL');
+      await results.stop();
+    }
+  }, 300_000);
+
+  it('abandons the batch in hand on SIGTERM while the database is down, and a new process finishes it', async () => {
+    const eventId = `${s.eventId}-down`;
+    const results = await resultReader(s);
+    const everyone = crowd(s.tenant, eventId, 2_000, policy({ stock: 1_500 }));
+    const first = await startIssuerProcess(s, { ISSUER_SHUTDOWN_TIMEOUT_MS: '2000' });
+    let second: typeof first | undefined;
+    try {
+      await stack.stack('down', 'mariadb');
+      await produce(s, everyone);
+      await eventually(
+        () => /deciding transaction failed; retrying/.test(first.logs()),
+        60_000,
+        'a failed attempt',
+      );
+      const asked = Date.now();
+      expect(await first.stop('SIGTERM')).toBe(0);
+      expect(Date.now() - asked).toBeLessThan(15_000);
+      expect(first.logs()).toMatch(/abandoning the batches in hand/);
+
+      await stack.stack('up', 'mariadb');
+      second = await startIssuerProcess(s);
+      await results.until(
+        (r) =>
+          new Set(r.filter((x) => x.eventId === eventId).map((x) => x.requestId)).size >=
+          everyone.length,
+        120_000,
+        'an answer for every request',
+      );
+      await expectInvariants({ ...s, eventId }, everyone, results.items, 1_500);
+    } finally {
+      await first.stop('SIGKILL');
+      await second?.stop('SIGKILL');
+      await results.stop();
+    }
+  }, 240_000);
+});
