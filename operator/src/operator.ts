@@ -319,8 +319,9 @@ export class Operator {
 
   /** Graceful: stop acting, release the lease (a successor starts at once), stop watching. */
   async stop(): Promise<void> {
-    await this.elector.stop({ release: true });
+    // The work stops before the lease is released: a successor never overlaps with us.
     await this.stopTerm();
+    await this.elector.stop({ release: true });
     await this.informer.stop();
     await this.recorder.flush();
     await this.kafka?.close();
