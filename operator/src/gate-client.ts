@@ -30,6 +30,8 @@ export class GateClient {
   constructor(
     baseUrl: string,
     private readonly timeoutMs: number,
+    /** The gate's ADMIN_TOKEN, when its internal API asks for one. */
+    private readonly token?: string,
   ) {
     this.base = baseUrl.replace(/\/+$/, '');
   }
@@ -40,7 +42,11 @@ export class GateClient {
 
   private async call(method: string, url: string): Promise<Response> {
     try {
-      return await fetch(url, { method, signal: AbortSignal.timeout(this.timeoutMs) });
+      return await fetch(url, {
+        method,
+        signal: AbortSignal.timeout(this.timeoutMs),
+        ...(this.token ? { headers: { authorization: `Bearer ${this.token}` } } : {}),
+      });
     } catch (error) {
       const cause = (error as { cause?: { code?: string } }).cause?.code;
       throw new GateError(
@@ -61,9 +67,13 @@ export class GateClient {
     return parsed.data;
   }
 
-  /** Removes the event's queue data (idempotent on the gate's side). */
-  async deleteEvent(tenant: string, eventId: string): Promise<void> {
-    const res = await this.call('DELETE', this.url(tenant, eventId));
+  /**
+   * Removes the event's queue data (idempotent on the gate's side). The uid ties the
+   * gate's tombstone to this CouponEvent, so one re-created under the same id is not closed.
+   */
+  async deleteEvent(tenant: string, eventId: string, uid?: string): Promise<void> {
+    const query = uid ? `?uid=${encodeURIComponent(uid)}` : '';
+    const res = await this.call('DELETE', this.url(tenant, eventId) + query);
     if (res.status !== 204 && res.status !== 200 && res.status !== 404)
       throw new GateError(`the gate answered ${res.status} to deleting ${tenant}/${eventId}`);
   }

@@ -266,7 +266,11 @@ export class Operator {
         settings.PLATFORM_NAMESPACE,
         settings.ISSUER_DEPLOYMENT_NAME,
       ),
-      gate: new GateClient(settings.GATE_ADMIN_URL, settings.GATE_TIMEOUT_SECONDS * 1000),
+      gate: new GateClient(
+        settings.GATE_ADMIN_URL,
+        settings.GATE_TIMEOUT_SECONDS * 1000,
+        settings.GATE_ADMIN_TOKEN,
+      ),
       recorder: this.recorder,
       metrics,
     };

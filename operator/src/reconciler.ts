@@ -198,7 +198,7 @@ export class CouponEventReconciler {
       );
     if (!owner) {
       try {
-        await this.ctx.gate.deleteEvent(namespace, eventId);
+        await this.ctx.gate.deleteEvent(namespace, eventId, event.metadata.uid);
       } catch (error) {
         this.ctx.metrics.gateErrors.inc({ operation: 'delete' });
         const message = `Could not delete the event's queue data: ${errorText(error)}. The CouponEvent stays until this succeeds; retrying.`;

@@ -43,6 +43,7 @@ export const settingsSchema = z
     ISSUER_MAX_REPLICAS: env.int(1, 1000).default(8),
     GATE_ADMIN_URL: env.url(['http', 'https']),
     GATE_TIMEOUT_SECONDS: env.number(0.1, 60).default(3),
+    GATE_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
     KAFKA_BROKERS: env.list().optional(),
     KAFKA_CLIENT_ID: z.string().min(1).default('rediclaim-operator'),
     TOPIC_ISSUE_REQUESTS: z.string().min(1).default(DefaultTopics.issueRequests),

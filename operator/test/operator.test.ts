@@ -299,7 +299,7 @@ describe('the operator (real API server, chart RBAC)', () => {
   });
 
   it('cleans up on delete: config entry, then queue data, then the finalizer', async () => {
-    await fx.apply(tenant, 'autumn', openSpec());
+    const created = await fx.apply(tenant, 'autumn', openSpec());
     await fx.waitForStatus(tenant, 'autumn', configured, 'configured');
     await fx.remove(tenant, 'autumn');
     await waitFor(
@@ -307,6 +307,8 @@ describe('the operator (real API server, chart RBAC)', () => {
       async () => (await fx.get(tenant, 'autumn')) === undefined,
     );
     expect(fx.gate.deleted).toContain(`${tenant}/autumn`);
+    // The uid ties the gate's tombstone to this CouponEvent, not to one re-created later.
+    expect(fx.gate.calls).toContain(`DELETE ${tenant}/autumn?uid=${created.metadata.uid}`);
     expect(await fx.configEvent(tenant, 'autumn')).toBeUndefined();
     const reasons = (await fx.kubeEvents(tenant, 'autumn')).map((e) => e.reason);
     expect(reasons).toContain('CleanedUp');

@@ -24,7 +24,7 @@ export interface GateAdminFake {
   setStats(tenant: string, eventId: string, stats: Partial<GateAdminStats>): void;
   /** `tenant/eventId` of every DELETE received, in order. */
   readonly deleted: string[];
-  /** Requests received, by `METHOD tenant/eventId[/stats]`. */
+  /** Requests received, by `METHOD tenant/eventId[/stats][?query]`. */
   readonly calls: string[];
   /** Stops listening (connections are refused) until `up()`: an unreachable gate. */
   down(): Promise<void>;
@@ -57,9 +57,8 @@ export async function startGateAdminFake(): Promise<GateAdminFake> {
     generation: 0,
   });
   const server = http.createServer((req, res) => {
-    const match = /^\/internal\/v1\/events\/([^/]+)\/([^/]+)(\/stats)?$/.exec(
-      new URL(req.url ?? '/', 'http://x').pathname,
-    );
+    const url = new URL(req.url ?? '/', 'http://x');
+    const match = /^\/internal\/v1\/events\/([^/]+)\/([^/]+)(\/stats)?$/.exec(url.pathname);
     if (!match) {
       res.writeHead(404).end();
       return;
@@ -67,7 +66,7 @@ export async function startGateAdminFake(): Promise<GateAdminFake> {
     const tenant = decodeURIComponent(match[1]!);
     const eventId = decodeURIComponent(match[2]!);
     const key = `${tenant}/${eventId}`;
-    calls.push(`${req.method} ${key}${match[3] ?? ''}`);
+    calls.push(`${req.method} ${key}${match[3] ?? ''}${url.search}`);
     if (req.method === 'GET' && match[3]) {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify(stats.get(key) ?? blank(tenant, eventId)));
