@@ -20,6 +20,8 @@ interface Series {
   count: number;
   lastSeen: number;
   lastSent: number;
+  /** Writes of one Event run in order (a patch never overtakes the create or a later count). */
+  chain: Promise<void>;
 }
 
 const NOTE_MAX = 1024;
@@ -66,7 +68,7 @@ export class EventRecorder {
       existing.lastSeen = now;
       if (now - existing.lastSent < (this.options.seriesIntervalMs ?? 60_000)) return;
       existing.lastSent = now;
-      work = this.patchSeries(existing);
+      work = existing.chain = existing.chain.then(() => this.patchSeries(existing));
     } else {
       const entry: Series = {
         name: eventName(regarding.name),
@@ -74,11 +76,12 @@ export class EventRecorder {
         count: 1,
         lastSeen: now,
         lastSent: now,
+        chain: Promise.resolve(),
       };
       this.series.delete(key);
       this.series.set(key, entry);
       this.trim();
-      work = this.create(entry, regarding, type, reason, action, text);
+      work = entry.chain = this.create(entry, regarding, type, reason, action, text);
     }
     this.inFlight.add(work);
     void work.finally(() => this.inFlight.delete(work));
@@ -140,6 +143,7 @@ export class EventRecorder {
         {
           namespace: entry.namespace,
           name: entry.name,
+          // The count when the patch is sent: the latest, whatever was queued before.
           body: { series: { count: entry.count, lastObservedTime: microTime() } },
         },
         k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),

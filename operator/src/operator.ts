@@ -61,7 +61,7 @@ class Term {
   lastProgressAt = Date.now();
 
   constructor(
-    private readonly ctxBase: Omit<ReconcileContext, 'state' | 'enqueue'>,
+    private readonly ctxBase: Omit<ReconcileContext, 'state' | 'enqueue' | 'assertLeading'>,
     private readonly kafka: KafkaTopics | undefined,
   ) {
     this.queue = new WorkQueue({ baseMs: 100, capMs: 60_000 });
@@ -69,6 +69,9 @@ class Term {
       ...ctxBase,
       state: this.state,
       enqueue: (key) => this.enqueue(key),
+      assertLeading: () => {
+        if (this.stopped.signal.aborted) throw new Error('no longer the leader: not writing');
+      },
     };
     this.events = new CouponEventReconciler(ctx);
     this.platform = new PlatformReconciler(ctx);
@@ -204,7 +207,7 @@ export class Operator {
   private readonly elector: LeaderElector;
   private readonly recorder: EventRecorder;
   private readonly kafka: KafkaTopics | undefined;
-  private readonly ctxBase: Omit<ReconcileContext, 'state' | 'enqueue'>;
+  private readonly ctxBase: Omit<ReconcileContext, 'state' | 'enqueue' | 'assertLeading'>;
   private term: Term | undefined;
   private termStart: Promise<void> | undefined;
   private started = false;

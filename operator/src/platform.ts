@@ -64,6 +64,7 @@ export class PlatformReconciler {
     try {
       // The gate must be able to read what we write: check it as the gate will.
       parseEventsConfig(text, `the rendered ConfigMap ${configMap.ref}`);
+      this.ctx.assertLeading();
       wrote = await configMap.write(text, options);
     } catch (error) {
       const reason = describeKubeError(error);
@@ -98,6 +99,7 @@ export class PlatformReconciler {
       maxReplicas: settings.ISSUER_MAX_REPLICAS,
     });
     metrics.issuerDesiredReplicas.set(desired);
+    this.ctx.assertLeading();
     const outcome = await this.ctx.scaler.ensure(desired);
     if (outcome.scaledFrom !== undefined) {
       logger.info(

@@ -29,4 +29,9 @@ export interface ReconcileContext {
   recorder: EventRecorder;
   metrics: Metrics;
   enqueue(key: string): void;
+  /**
+   * Throws when this leadership term has ended: called before every write, so a reconcile
+   * that was running when leadership was lost does not act after it.
+   */
+  assertLeading(): void;
 }

@@ -63,7 +63,7 @@ export class CouponEventReconciler {
       ? cached
       : this.wrote(
           key,
-          await this.ctx.writer.setFinalizers(cached, [
+          await this.leading().writer.setFinalizers(cached, [
             ...(cached.metadata.finalizers ?? []),
             FINALIZER,
           ]),
@@ -131,6 +131,12 @@ export class CouponEventReconciler {
     return this.requeue(requeueAfterMs(status, now, this.ctx.settings.STATS_POLL_SECONDS * 1000));
   }
 
+  /** The context, once it is checked that this replica still leads (before any write). */
+  private leading(): ReconcileContext {
+    this.ctx.assertLeading();
+    return this.ctx;
+  }
+
   /** Remembers the version our write made, so its watch echo is not reconciled again. */
   private wrote(key: string, event: CouponEvent): CouponEvent {
     const version = event.metadata.resourceVersion;
@@ -147,7 +153,7 @@ export class CouponEventReconciler {
   /** Writes the status when it differs, and tells people what changed. */
   private async record(event: CouponEvent, status: CouponEventStatus): Promise<void> {
     if (sameJson(status, event.status)) return;
-    this.wrote(keyOf(event), await this.ctx.writer.writeStatus(event, status));
+    this.wrote(keyOf(event), await this.leading().writer.writeStatus(event, status));
     for (const planned of transitionEvents(event.status, status))
       this.ctx.recorder.record(
         referenceOf(event),
@@ -198,7 +204,7 @@ export class CouponEventReconciler {
       );
     if (!owner) {
       try {
-        await this.ctx.gate.deleteEvent(namespace, eventId, event.metadata.uid);
+        await this.leading().gate.deleteEvent(namespace, eventId, event.metadata.uid);
       } catch (error) {
         this.ctx.metrics.gateErrors.inc({ operation: 'delete' });
         const message = `Could not delete the event's queue data: ${errorText(error)}. The CouponEvent stays until this succeeds; retrying.`;
@@ -212,7 +218,7 @@ export class CouponEventReconciler {
         throw error;
       }
     }
-    await this.ctx.writer.setFinalizers(
+    await this.leading().writer.setFinalizers(
       event,
       (event.metadata.finalizers ?? []).filter((f) => f !== FINALIZER),
     );
