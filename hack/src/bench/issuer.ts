@@ -6,6 +6,9 @@
 //   node hack/dist/bench/issuer.js [--requests 200000] [--baseline-requests 20000]
 //                                  [--partitions 12] [--replicas 1] [--concurrency 8]
 //
+// BENCH_NODE_ARGS (e.g. "--cpu-prof") goes to the consumers' node, BENCH_ISSUER_LOG_LEVEL
+// and ISSUER_* variables to the issuer processes.
+//
 // The requests are loaded into a fresh topic first, so the consumer, not the producer,
 // sets the pace; the clock runs from the first committed row to the last (polling the
 // database), which is "sustained": start-up and group joins are not counted.
@@ -326,7 +329,13 @@ async function runIssuer(logDir: string): Promise<Measurement> {
           TOPIC_PARTITIONS: String(PARTITIONS),
           COUPON_CODE_SECRET: SECRET,
           ISSUER_ADMIN_PORT: String(port),
-          LOG_LEVEL: 'warn',
+          LOG_LEVEL: process.env.BENCH_ISSUER_LOG_LEVEL ?? 'warn',
+          // Tuning experiments: ISSUER_* variables of the bench pass through.
+          ...Object.fromEntries(
+            Object.entries(process.env).filter(
+              (e): e is [string, string] => e[0].startsWith('ISSUER_') && e[1] !== undefined,
+            ),
+          ),
         },
         path.join(logDir, `issuer-${i}.log`),
       ),
