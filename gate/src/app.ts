@@ -138,7 +138,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await shoppers.register(rateLimit, {
         global: false,
         // The client's address; IPv6 clients are grouped by subnet (the plugin's rule).
-        keyGenerator: (request) => (request.ip.includes(':') ? normalizeIP(request.ip) : request.ip),
+        keyGenerator: (request) =>
+          request.ip.includes(':') ? normalizeIP(request.ip) : request.ip,
         // Rate headers only on a refusal: three headers on every join cost real time.
         addHeadersOnExceeding: {
           'x-ratelimit-limit': false,
