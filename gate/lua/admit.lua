@@ -19,10 +19,11 @@
   ARGV[5] batchMax          most shoppers admitted by one call (<= 3000: Lua unpack limit)
   ARGV[6] uid               the event's uid ('' when unknown)
 
-  Returns {nowMs, waiting, soldOut, userId1, ticket1, userId2, ticket2, ...}
-    nowMs    Redis time of the admission (ms)
-    waiting  queue length after this call
-    soldOut  1 when every coupon is confirmed issued (nothing is admitted then)
+  Returns {nowMs, waiting, soldOut, processing, userId1, ticket1, userId2, ticket2, ...}
+    nowMs       Redis time of the admission (ms)
+    waiting     queue length after this call
+    soldOut     1 when every coupon is confirmed issued (nothing is admitted then)
+    processing  shoppers in flight after this call
   Tickets are strings (exact up to 2^53).
 
   Also keeps the fleet's observed admission rate (an EWMA over >= 1 s windows) in stats,
@@ -31,7 +32,7 @@
 -- @include "tombstoned"
 -- @include "sold_out"
 
-if tombstoned(KEYS[6], ARGV[6]) then return {0, 0, 0} end
+if tombstoned(KEYS[6], ARGV[6]) then return {0, 0, 0, 0} end
 
 local time = redis.call('TIME')
 local nowUs = tonumber(time[1]) * 1000000 + tonumber(time[2])
@@ -55,11 +56,12 @@ tokens = math.min(burst, tokens + rate * elapsed / 1000000)
 
 local isSoldOut, issued = soldOut(KEYS[4], stock)
 local waiting = redis.call('ZCARD', KEYS[1])
-local out = {nowMs, waiting, isSoldOut and 1 or 0}
+local processing = redis.call('HLEN', KEYS[2])
+local out = {nowMs, waiting, isSoldOut and 1 or 0, processing}
 
 if not isSoldOut and waiting > 0 and tokens >= 1 then
   -- Stock-aware: never more in flight than the stock not yet confirmed issued.
-  local unconfirmed = stock - issued - redis.call('HLEN', KEYS[2])
+  local unconfirmed = stock - issued - processing
   local n = math.floor(math.min(tokens, unconfirmed, tonumber(ARGV[5]), waiting))
   if n > 0 then
     local popped = redis.call('ZPOPMIN', KEYS[1], n)
@@ -79,6 +81,7 @@ if not isSoldOut and waiting > 0 and tokens >= 1 then
     redis.call('HINCRBY', KEYS[4], 'admittedTotal', n)
     tokens = tokens - n
     out[2] = waiting - n
+    out[4] = processing + n
   end
 end
 

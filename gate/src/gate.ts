@@ -138,6 +138,12 @@ export class Gate {
         defaultRetentionSeconds: s.RESULTS_DEFAULT_RETENTION_SECONDS,
       },
     );
+    // Series of events that left the config would report their last values forever.
+    this.events.on('change', (change) => {
+      if (change.removed.length === 0) return;
+      this.metrics.queueLength.reset();
+      this.metrics.inflight.reset();
+    });
     const sourceDeps = {
       store: this.events,
       logger: this.logger,

@@ -32,7 +32,7 @@ export class GateMetrics {
 
   readonly inflight = new Gauge({
     name: 'rediclaim_gate_processing',
-    help: 'Shoppers admitted and waiting for the issuer, as the last stats read saw it.',
+    help: 'Shoppers admitted and waiting for the issuer, as the last dispatch saw it.',
     labelNames: ['event'] as const,
     registers: [this.registry],
   });

@@ -66,7 +66,7 @@ function keysOf(k: EventKeys) {
         o.timeoutMs ?? 30_000,
         o.batch ?? 1_000,
         '',
-      ) as Promise<[number, number, number, ...string[]]>,
+      ) as Promise<[number, number, number, number, ...string[]]>,
     requeueStale: () =>
       redis.rcRequeueStale(k.queue, k.inflight, k.deadlines, k.stats, 1000) as Promise<
         [number, ...string[]]
@@ -123,7 +123,7 @@ function freshEvent() {
 
 const pairsOf = (reply: unknown[]) => {
   const out: [string, string][] = [];
-  for (let i = 3; i < reply.length; i += 2) out.push([reply[i] as string, reply[i + 1] as string]);
+  for (let i = 4; i < reply.length; i += 2) out.push([reply[i] as string, reply[i + 1] as string]);
   return out;
 };
 
@@ -188,8 +188,10 @@ describe('admit script', () => {
     await new Promise((r) => setTimeout(r, 20));
     await s.admit({ stock: 3 });
     await new Promise((r) => setTimeout(r, 20));
-    const first = pairsOf(await s.admit({ stock: 3 }));
+    const reply = await s.admit({ stock: 3 });
+    const first = pairsOf(reply);
     expect(first.map(([u]) => u)).toEqual(['u0', 'u1', 'u2']);
+    expect(reply.slice(1, 4)).toEqual([7, 0, 3]);
     expect(pairsOf(await s.admit({ stock: 3 }))).toHaveLength(0);
     // One issued, confirmed: issued 1 + in flight 2 = stock, still nothing to admit.
     expect(await s.record('u0', first[0]![1], 'ISSUED', { stock: 3, remaining: 2 })).toBe(1);

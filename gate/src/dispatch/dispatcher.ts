@@ -146,10 +146,11 @@ export class Dispatcher {
         event.processingTimeoutMs,
         this.options.batchMax,
         event.uid,
-      )) as [number, number, number, ...string[]];
+      )) as [number, number, number, number, ...string[]];
       metrics.admitDuration.observe({ step: 'admit' }, (performance.now() - started) / 1000);
       metrics.queueLength.set({ event: label }, Number(reply[1]));
-      const admitted = (reply.length - 3) / 2;
+      metrics.inflight.set({ event: label }, Number(reply[3]));
+      const admitted = (reply.length - 4) / 2;
       if (admitted === 0) return;
       if (this.options.holdAfterAdmitMs > 0) {
         this.deps.logger.info(
@@ -158,7 +159,7 @@ export class Dispatcher {
         );
         await Promise.race([sleep(this.options.holdAfterAdmitMs), this.stopping.promise]);
       }
-      await this.send(event, label, Number(reply[0]), reply.slice(3) as string[]);
+      await this.send(event, label, Number(reply[0]), reply.slice(4) as string[]);
       if (admitted < this.options.batchMax) return;
     }
   }
