@@ -9,7 +9,7 @@ import { Informer, keyOf } from './informer.js';
 import { IssuerScaler } from './issuer-scale.js';
 import { KafkaTopics } from './kafka-partitions.js';
 import { CouponEventWriter, couponEventsPath } from './kube/couponevents.js';
-import { reuseConnections } from './kube/connections.js';
+import { tuneKubeConfig } from './kube/connections.js';
 import { describeKubeError } from './kube/errors.js';
 import { LeaderElector } from './leader-election.js';
 import { createMetrics, type Metrics, type ReconcileKind } from './metrics.js';
@@ -21,6 +21,8 @@ import { KAFKA_KEY, PLATFORM_KEY, PlatformState } from './state.js';
 import { WorkQueue } from './work-queue.js';
 
 export const CONTROLLER_NAME = 'rediclaim.io/operator';
+/** A deadline for each API call (watches excepted): a hung call fails and is retried. */
+const API_TIMEOUT_MS = 30_000;
 /** The platform render runs at most this often (see Term.enqueue). */
 const PLATFORM_MIN_INTERVAL_MS = 100;
 /** During a term's first pass, the platform still renders this often, to show progress. */
@@ -214,7 +216,7 @@ export class Operator {
 
   constructor(private readonly options: OperatorOptions) {
     const { settings, logger } = options;
-    const kc = reuseConnections(options.kubeConfig);
+    const kc = tuneKubeConfig(options.kubeConfig, API_TIMEOUT_MS);
     this.metrics = options.metrics ?? createMetrics();
     const metrics = this.metrics;
     this.informer = new Informer<CouponEvent>({
