@@ -294,7 +294,13 @@ export class Issuer {
       this.logger.info({ ...labels, stock: d.stock }, 'event sold out');
     }
     this.logger.debug(
-      { ...labels, requests, outcomes: d.outcomes, ms: Math.round(seconds * 1000) },
+      {
+        ...labels,
+        requests,
+        outcomes: d.outcomes,
+        ms: Math.round(seconds * 1000),
+        steps: d.timings,
+      },
       'transaction committed',
     );
   }

@@ -31,11 +31,11 @@ export const settingsSchema = z
     /** Partitions whose batches are handled at once; their requests share transactions. */
     ISSUER_PARTITIONS_CONCURRENCY: env.int(1, 1_000).default(12),
     ISSUER_FETCH_MAX_BYTES: env.int(1_024, 256 * 1024 * 1024).default(16 * 1024 * 1024),
-    ISSUER_FETCH_MAX_BYTES_PER_PARTITION: env.int(1_024, 64 * 1024 * 1024).default(2 * 1024 * 1024),
+    ISSUER_FETCH_MAX_BYTES_PER_PARTITION: env.int(1_024, 64 * 1024 * 1024).default(1024 * 1024),
     ISSUER_FETCH_MIN_BYTES: env.int(1, 16 * 1024 * 1024).default(1),
     ISSUER_FETCH_MAX_WAIT_MS: env.int(0, 30_000).default(100),
     /** Messages fetched but not yet committed, at most: bounds memory while the database is slow. */
-    ISSUER_MAX_IN_FLIGHT_MESSAGES: env.int(1, 10_000_000).default(60_000),
+    ISSUER_MAX_IN_FLIGHT_MESSAGES: env.int(1, 10_000_000).default(30_000),
     /** Requests decided in one transaction at most (more wait for the next one). */
     ISSUER_MAX_TRANSACTION_REQUESTS: env.int(1, 1_000_000).default(20_000),
     ISSUER_RETRY_BASE_MS: env.int(1, 60_000).default(100),

@@ -27,6 +27,8 @@ export interface EventDecision {
   codeFormatKept: boolean;
   /** Set when this transaction created the event row (with that generation). */
   createdGeneration?: number;
+  /** Milliseconds spent in each step, for debug logs. */
+  timings: { lock: number; read: number; plan: number; write: number; commit: number };
 }
 
 /**
@@ -45,6 +47,13 @@ export async function decideEvent(
   now: Date = new Date(),
 ): Promise<EventDecision> {
   const q = dataSource.createQueryRunner();
+  let mark = performance.now();
+  const lap = () => {
+    const now = performance.now();
+    const ms = Math.round((now - mark) * 10) / 10;
+    mark = now;
+    return ms;
+  };
   try {
     // READ COMMITTED: once the event row is locked every later read sees every commit
     // before ours, and inserts take no gap locks (fewer deadlocks between replicas).
@@ -72,12 +81,14 @@ export async function decideEvent(
       }
     }
 
+    const lock = lap();
     const judged = judgeRevisions(row, policies);
     for (const revision of judged.revisions) {
       if (await recordRevision(q, row.id, revision, now)) recorded.push(revision);
     }
     const state = judged.state;
     const history = await loadUserHistory(q, row.id, [...new Set(requests.map((r) => r.userId))]);
+    const read = lap();
     const plan = planBatch({
       tenant: key.tenant,
       eventId: key.eventId,
@@ -89,13 +100,16 @@ export async function decideEvent(
       now,
       secret,
     });
+    const planned = lap();
     await insertCoupons(q, row.id, plan.coupons);
     await insertDecisions(q, row.id, plan.decisions);
     const policyChanged = state.generation !== row.generation;
     if (policyChanged || plan.issued !== row.issued) {
       await updateEvent(q, row.id, { ...state, issued: plan.issued }, policyChanged, now);
     }
+    const write = lap();
     await q.commitTransaction();
+    const commit = lap();
 
     const outcomes: Partial<Record<IssueOutcome, number>> = {};
     if (plan.coupons.length > 0) outcomes.ISSUED = plan.coupons.length;
@@ -110,6 +124,7 @@ export async function decideEvent(
       issued: plan.issued,
       revisions: recorded,
       ...(createdGeneration !== undefined ? { createdGeneration } : {}),
+      timings: { lock, read, plan: planned, write, commit },
       codeFormatKept:
         policyChanged &&
         (state.policy.code.prefix !== row.codePrefix ||

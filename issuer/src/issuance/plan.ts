@@ -136,12 +136,18 @@ export function planBatch(input: PlanInput): Plan {
     },
     normal,
   );
+  // Each user's coupons are numbered 1..perUserLimit; with a limit of 1 (the usual
+  // case) a fresh coupon is always the user's first, and no counting is needed.
   const heldAfter = new Map(issuedByUser);
+  const single = event.policy.perUserLimit === 1;
   const fresh: { decision: Decision; seq: number }[] = [];
   for (const decision of main.decisions) {
     if (!decision.fresh || decision.outcome !== IssueOutcome.Issued) continue;
-    const seq = (heldAfter.get(decision.request.userId) ?? 0) + 1;
-    heldAfter.set(decision.request.userId, seq);
+    let seq = 1;
+    if (!single || refusedRequests.length > 0) {
+      seq = (heldAfter.get(decision.request.userId) ?? 0) + 1;
+      heldAfter.set(decision.request.userId, seq);
+    }
     fresh.push({ decision, seq });
   }
   const issued = event.issued + main.newlyIssued;
@@ -176,7 +182,7 @@ export function planBatch(input: PlanInput): Plan {
   const nowIso = now.toISOString();
   const validFromIso = window?.validFrom.toISOString() ?? nowIso;
   const validUntilIso = window?.validUntil.toISOString() ?? nowIso;
-  const byRequest = new Map<string, IssuedCoupon>();
+  const issuedCoupons: IssuedCoupon[] = [];
   const coupons: NewCoupon[] = fresh.map(({ decision, seq }, i) => {
     const { request } = decision;
     const coupon: NewCoupon = {
@@ -192,7 +198,7 @@ export function planBatch(input: PlanInput): Plan {
       validUntil: window!.validUntil,
       issuedAt: now,
     };
-    byRequest.set(request.requestId, {
+    issuedCoupons.push({
       code: coupon.code,
       serial: coupon.serial,
       discount: coupon.discount,
@@ -205,13 +211,13 @@ export function planBatch(input: PlanInput): Plan {
 
   const stock = event.stock;
   const remaining = Math.max(0, event.stock - issued);
-  const requestsById = new Map(input.requests.map((r) => [r.requestId, r]));
   const results = new Map<string, IssueResult>();
   const newDecisions: NewDecision[] = [];
   let redelivered = 0;
+  let nextCoupon = 0;
   for (const decision of decisions) {
-    const request = requestsById.get(decision.request.requestId)!;
-    if (results.has(request.requestId)) continue;
+    // decideIssuance hands back the very request objects it was given.
+    const request = decision.request as IssueRequest;
     let coupon: IssuedCoupon | undefined;
     let decidedAt = nowIso;
     if (!decision.fresh) {
@@ -225,7 +231,8 @@ export function planBatch(input: PlanInput): Plan {
         decidedAt = storedDecisions.get(key)?.decidedAt.toISOString() ?? nowIso;
       }
     } else if (decision.outcome === IssueOutcome.Issued) {
-      coupon = byRequest.get(request.requestId);
+      // Fresh coupons were made in decision order: take the next one.
+      coupon = issuedCoupons[nextCoupon++];
     } else {
       newDecisions.push({
         userId: request.userId,

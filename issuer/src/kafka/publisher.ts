@@ -16,7 +16,7 @@ const MAX_BYTES_PER_SEND = 512 * 1024;
  * kafkajs groups a send's messages by partition by copying the partition's list for
  * every message (quadratic): sends of a few hundred messages keep that negligible.
  */
-const MAX_MESSAGES_PER_SEND = 500;
+const MAX_MESSAGES_PER_SEND = 1_000;
 
 /** Publishes results and dead letters, acknowledged by all in-sync replicas. */
 export class Publisher {
