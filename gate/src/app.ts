@@ -68,11 +68,9 @@ function baseServer(logger: Logger, trustProxy: boolean): FastifyInstance {
 function observeLatency(app: FastifyInstance, metrics: GateMetrics): void {
   app.addHook('onResponse', (request, reply, done) => {
     metrics.httpDuration.observe(
-      {
-        method: request.method,
-        route: request.routeOptions.url ?? 'unmatched',
-        status_code: reply.statusCode,
-      },
+      request.method,
+      request.routeOptions.url ?? 'unmatched',
+      reply.statusCode,
       reply.elapsedTime / 1000,
     );
     done();

@@ -12,6 +12,7 @@ export * from './dispatch/results-consumer.js';
 export * from './dispatch/kafka.js';
 export * from './http/identity.js';
 export * from './http/errors.js';
+export * from './http/latency-histogram.js';
 export * from './queue/waiting-room.js';
 export * from './queue/tickets.js';
 export * from './queue/views.js';

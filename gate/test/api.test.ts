@@ -545,7 +545,7 @@ describe('event page and metrics', () => {
     expect(text).toMatch(/rediclaim_gate_results_total\{outcome="REJECTED"\} [1-9]/);
     expect(text).toMatch(/rediclaim_gate_joins_total\{answer="SOLD_OUT"\} [1-9]/);
     expect(text).toMatch(
-      /rediclaim_gate_http_request_duration_seconds_bucket\{le="0.05",method="POST",route="\/v1\/events\/:eventId\/queue",status_code="201"\} [1-9]/,
+      /rediclaim_gate_http_request_duration_seconds_bucket\{method="POST",route="\/v1\/events\/:eventId\/queue",status_code="201",le="0.05"\} [1-9]/,
     );
     expect(text).toMatch(/rediclaim_gate_admit_duration_seconds_count\{step="send"\} [1-9]/);
     expect(text).toMatch(/rediclaim_gate_config_events 15/);

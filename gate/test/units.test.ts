@@ -2,8 +2,10 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { repoRoot } from '@rediclaim/hack/testing';
+import { Registry } from 'prom-client';
 import {
   EventsStore,
+  LatencyHistogram,
   LiveEvent,
   TicketSigner,
   describeValidation,
@@ -90,18 +92,18 @@ describe('signed tickets', () => {
 
 describe('live events', () => {
   it('follows the schedule through its phases, recomputing only when it changes', () => {
-    const now = Date.now();
     const event = new LiveEvent(
       eventConfigSchema.parse(
         eventConfig('p', { preQueueInMs: 1_000, opensInMs: 2_000, closesInMs: 3_000 }),
       ),
     );
-    expect(event.phase(now)).toBe('Scheduled');
-    expect(event.phase(now + 1_000)).toBe('PreQueue');
-    expect(event.phase(now + 1_500)).toBe('PreQueue');
-    expect(event.phase(now + 2_000)).toBe('Open');
-    expect(event.phase(now + 3_000)).toBe('Closed');
-    expect(event.phase(now)).toBe('Scheduled');
+    const pre = Date.parse(event.config.schedule.preQueueOpensAt!);
+    expect(event.phase(pre - 1)).toBe('Scheduled');
+    expect(event.phase(pre)).toBe('PreQueue');
+    expect(event.phase(pre + 500)).toBe('PreQueue');
+    expect(event.phase(pre + 1_000)).toBe('Open');
+    expect(event.phase(pre + 2_000)).toBe('Closed');
+    expect(event.phase(pre - 1)).toBe('Scheduled');
   });
 
   it('reports which events a new config adds, changes and removes', () => {
@@ -151,5 +153,28 @@ describe('validation messages', () => {
         {},
       ),
     ).toBe('querystring.userId: is required');
+  });
+});
+
+describe('request latency histogram', () => {
+  it('renders cumulative buckets, sum and count in the Prometheus text format', async () => {
+    const registry = new Registry();
+    const h = new LatencyHistogram('t_seconds', 'test', [0.001, 0.005], registry);
+    h.observe('GET', '/a', 200, 0.0005);
+    h.observe('GET', '/a', 200, 0.003);
+    h.observe('GET', '/a', 200, 5);
+    const text = await registry.metrics();
+    expect(text).toContain('# TYPE t_seconds histogram');
+    expect(text).toContain(
+      't_seconds_bucket{method="GET",route="/a",status_code="200",le="0.001"} 1',
+    );
+    expect(text).toContain(
+      't_seconds_bucket{method="GET",route="/a",status_code="200",le="0.005"} 2',
+    );
+    expect(text).toContain(
+      't_seconds_bucket{method="GET",route="/a",status_code="200",le="+Inf"} 3',
+    );
+    expect(text).toContain('t_seconds_count{method="GET",route="/a",status_code="200"} 3');
+    expect(text).toMatch(/t_seconds_sum\{method="GET",route="\/a",status_code="200"\} 5\.0035/);
   });
 });
