@@ -16,12 +16,23 @@ export class GateMetrics {
     this.registry,
   );
 
+  /** Joins by answer, counted on the request path without label hashing; read at scrape. */
+  private readonly joinCounts = new Map<string, number>();
+
   readonly joins = new Counter({
     name: 'rediclaim_gate_joins_total',
     help: 'Enqueue requests by answer (ENQUEUED, ALREADY_ENQUEUED, PROCESSING, SOLD_OUT, QUEUE_FULL, ...).',
     labelNames: ['answer'] as const,
     registers: [this.registry],
+    collect: () => {
+      this.joins.reset();
+      for (const [answer, n] of this.joinCounts) this.joins.inc({ answer }, n);
+    },
   });
+
+  countJoin(answer: string): void {
+    this.joinCounts.set(answer, (this.joinCounts.get(answer) ?? 0) + 1);
+  }
 
   readonly queueLength = new Gauge({
     name: 'rediclaim_gate_queue_length',

@@ -51,10 +51,10 @@ export const publicApi: FastifyPluginAsync<PublicApiOptions> = async (app, optio
   const join = async (eventId: string, userId: string): Promise<JoinResult> => {
     try {
       const result = await room.join(eventOf(eventId), userId);
-      metrics.joins.inc({ answer: result.answer });
+      metrics.countJoin(result.answer);
       return result;
     } catch (error) {
-      if (isRediclaimError(error)) metrics.joins.inc({ answer: error.code });
+      if (isRediclaimError(error)) metrics.countJoin(error.code);
       throw error;
     }
   };
