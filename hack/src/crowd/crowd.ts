@@ -37,6 +37,8 @@ export interface ShopperResult {
   status: string;
   /** Rank the gate gave at join (1-based). */
   rankAtJoin?: number;
+  /** The queue ticket (arrival order), read from the v1 signed ticket. */
+  ticket?: number;
   /** From the join request to learning the outcome. */
   waitMs?: number;
   couponCode?: string;
@@ -55,6 +57,8 @@ export interface CrowdReport {
 
 interface GateAnswer {
   status: string;
+  /** v1: the signed ticket, `base64url(JSON {t, e, u, n}).mac`. */
+  ticket?: string;
   rank?: number | null;
   pollAfterMs?: number;
   coupon?: { code?: string };
@@ -62,6 +66,19 @@ interface GateAnswer {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The ticket number inside a signed ticket; its payload is readable by design, only the MAC is secret. */
+function ticketNumber(signed: string | undefined): number | undefined {
+  if (!signed) return undefined;
+  try {
+    const claims = JSON.parse(Buffer.from(signed.split('.')[0]!, 'base64url').toString('utf8')) as {
+      n?: unknown;
+    };
+    return typeof claims.n === 'number' ? claims.n : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * A crowd of shoppers: each joins once, then polls until a final answer, honoring
@@ -110,8 +127,11 @@ export async function runCrowd(options: CrowdOptions): Promise<CrowdReport> {
       const body = JSON.parse(text) as GateAnswer & { code?: string };
       // Refusals (404 unknown event, 409 sold out, ...) still carry a status to act on.
       if (res.statusCode >= 400 && !body.status) {
-        errors.http4xx++;
-        return { answer: { status: body.code ?? `HTTP_${res.statusCode}` } };
+        // A refusal naming a shopper's state (SOLD_OUT, ALREADY_ISSUED, EVENT_CLOSED...)
+        // is an answer, not an error.
+        const status = body.code ?? `HTTP_${res.statusCode}`;
+        if (!(Object.values(UserStatus) as string[]).includes(status)) errors.http4xx++;
+        return { answer: { status } };
       }
       return { answer: body };
     } catch {
@@ -148,17 +168,14 @@ export async function runCrowd(options: CrowdOptions): Promise<CrowdReport> {
     let answer: GateAnswer | undefined;
     // Join, retrying politely while the gate sheds load.
     while (!answer && Date.now() < deadline) {
-      const r = await call(
-        pool,
-        'POST',
-        `/gate/events/${event}/enqueue?userId=${encodeURIComponent(userId)}`,
-      );
+      const r = await call(pool, 'POST', joinPath);
       if (r.answer) answer = r.answer;
       else await sleep(r.retryAfterMs!);
     }
     joined++;
     if (answer) {
       result.rankAtJoin = answer.rank ?? undefined;
+      result.ticket = ticketNumber(answer.ticket);
       const joinedStatus =
         answer.status === 'ENQUEUED' || answer.status === 'ALREADY_ENQUEUED'
           ? UserStatus.Waiting
@@ -169,11 +186,7 @@ export async function runCrowd(options: CrowdOptions): Promise<CrowdReport> {
     while (status !== undefined && !isFinalStatus(status as UserStatus) && Date.now() < deadline) {
       const suggested = answer?.pollAfterMs ?? pollMs;
       await sleep(suggested * (0.8 + Math.random() * 0.4));
-      const r = await call(
-        pool,
-        'GET',
-        `/gate/events/${event}/rank?userId=${encodeURIComponent(userId)}`,
-      );
+      const r = await call(pool, 'GET', statusPath);
       if (!r.answer) {
         await sleep(r.retryAfterMs!);
         continue;

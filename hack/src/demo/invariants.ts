@@ -45,11 +45,14 @@ export async function checkInvariants(inputs: InvariantInputs): Promise<Invarian
       (s) => s.status === 'SOLD_OUT' && perUser.has(s.userId),
     ).length;
     const unknown = told.filter((s) => s.status === 'LOST' || s.status === 'NOT_JOINED').length;
-    const worstIssued = Math.max(0, ...issuedTold.map((s) => s.rankAtJoin ?? 0));
-    const bestSoldOut = Math.min(
-      Infinity,
-      ...told.filter((s) => s.status === 'SOLD_OUT').map((s) => s.rankAtJoin ?? Infinity),
-    );
+    // Fair order: every coupon went to an earlier ticket than any shopper who queued
+    // and was told sold out (shoppers refused at the door hold no ticket).
+    const ticketsOf = (status: string) =>
+      told.filter((s) => s.status === status && s.ticket !== undefined).map((s) => s.ticket!);
+    const worstIssued = ticketsOf('ISSUED').reduce((a, b) => Math.max(a, b), -Infinity);
+    const bestSoldOut = ticketsOf('SOLD_OUT').reduce((a, b) => Math.min(a, b), Infinity);
+    const place = (ticket: number) =>
+      told.filter((s) => s.ticket !== undefined && s.ticket <= ticket).length;
     const expected = Math.min(stock, report.users);
 
     return [
@@ -86,7 +89,7 @@ export async function checkInvariants(inputs: InvariantInputs): Promise<Invarian
       {
         name: 'fair order: earlier places got the coupons',
         ok: worstIssued < bestSoldOut,
-        detail: `latest place served: ${worstIssued}; earliest place sold out: ${Number.isFinite(bestSoldOut) ? bestSoldOut : 'none'}`,
+        detail: `last place served: ${Number.isFinite(worstIssued) ? place(worstIssued) : 'none'}; first place sold out: ${Number.isFinite(bestSoldOut) ? place(bestSoldOut) : 'none'}`,
       },
     ];
   } finally {
