@@ -64,9 +64,9 @@ export const gateSettingsSchema = z
     OVERLOAD_RETRY_AFTER_SECONDS: env.int(1, 3600).default(5),
     ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
 
-    DISPATCH_INTERVAL_MS: env.int(5, 10_000).default(50),
+    DISPATCH_INTERVAL_MS: env.int(5, 10_000).default(100),
     DISPATCH_BATCH_MAX: env.int(1, 3_000).default(1_000),
-    DISPATCH_BURST_SECONDS: env.number(0.001, 10).default(0.2),
+    DISPATCH_BURST_SECONDS: env.number(0.001, 10).default(0.25),
     REQUEUE_INTERVAL_MS: env.int(50, 60_000).default(1_000),
     RESULTS_DEFAULT_RETENTION_SECONDS: env.int(60, 2_592_000).default(86_400),
     SHUTDOWN_TIMEOUT_MS: env.int(100, 600_000).default(20_000),
