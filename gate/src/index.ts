@@ -10,6 +10,7 @@ export * from './config/configmap-source.js';
 export * from './dispatch/dispatcher.js';
 export * from './dispatch/results-consumer.js';
 export * from './dispatch/kafka.js';
+export * from './dispatch/kafkajs-idle-fix.js';
 export * from './http/identity.js';
 export * from './http/errors.js';
 export * from './http/latency-histogram.js';

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { repoRoot } from '@rediclaim/hack/testing';
+import { createRequire } from 'node:module';
 import { Registry } from 'prom-client';
 import {
   EventsStore,
@@ -9,6 +10,7 @@ import {
   LiveEvent,
   TicketSigner,
   describeValidation,
+  fixKafkajsIdleLoop,
   loadGateSettings,
 } from '@rediclaim/gate';
 import { eventConfigSchema } from '@rediclaim/core';
@@ -176,5 +178,33 @@ describe('request latency histogram', () => {
     );
     expect(text).toContain('t_seconds_count{method="GET",route="/a",status_code="200"} 3');
     expect(text).toMatch(/t_seconds_sum\{method="GET",route="\/a",status_code="200"\} 5\.0035/);
+  });
+});
+
+describe('kafkajs idle loop fix', () => {
+  it('leaves an idle request queue without a timer, and still schedules one for a waiting request', () => {
+    expect(fixKafkajsIdleLoop()).toBe(true);
+    const RequestQueue = createRequire(import.meta.url)(
+      'kafkajs/src/network/requestQueue/index.js',
+    ) as new (options: Record<string, unknown>) => {
+      pending: unknown[];
+      throttleCheckTimeoutId: NodeJS.Timeout | null;
+      scheduleCheckPendingRequests(): void;
+    };
+    const queue = new RequestQueue({
+      maxInFlightRequests: 1,
+      requestTimeout: 1000,
+      enforceRequestTimeout: false,
+      clientId: 'test',
+      broker: 'b:1',
+      logger: { debug: () => undefined },
+      isConnected: () => true,
+    });
+    queue.scheduleCheckPendingRequests();
+    expect(queue.throttleCheckTimeoutId).toBeNull();
+    queue.pending.push({});
+    queue.scheduleCheckPendingRequests();
+    expect(queue.throttleCheckTimeoutId).not.toBeNull();
+    clearTimeout(queue.throttleCheckTimeoutId!);
   });
 });

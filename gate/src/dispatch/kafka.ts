@@ -1,5 +1,6 @@
 import { Kafka, logLevel, type Admin, type logCreator } from 'kafkajs';
 import type { Logger } from 'pino';
+import { fixKafkajsIdleLoop } from './kafkajs-idle-fix.js';
 
 /** kafkajs logs through pino, at warn and above (its info lines are per connection). */
 function pinoLogCreator(logger: Logger): logCreator {
@@ -22,6 +23,7 @@ export function createKafka(options: {
   clientId: string;
   logger: Logger;
 }): Kafka {
+  if (!fixKafkajsIdleLoop()) options.logger.warn('could not apply the kafkajs idle-loop fix');
   return new Kafka({
     clientId: options.clientId,
     brokers: options.brokers,

@@ -3,7 +3,7 @@
 // first with a short queue and then with 1,000,000 shoppers already waiting.
 //
 //   npx tsc -b gate hack && node hack/dist/bench/gate.js [--duration 10] [--rate 5000]
-//       [--waiting 1000000] [--connections 100] [--private]
+//       [--waiting 1000000] [--connections 100] [--dispatch 100] [--private]
 //
 // Uses the stack named by RC_STACK (default "test", as the tests; start it with
 // `RC_STACK=test hack/stack up`), or a private Redis + Kafka with --private.
@@ -61,12 +61,15 @@ const { values: args } = parseArgs({
     waiting: { type: 'string', default: '1000000' },
     connections: { type: 'string', default: '100' },
     private: { type: 'boolean', default: false },
+    dispatch: { type: 'string', default: '100' },
   },
 });
 const DURATION = Number(args.duration);
 const RATE = Number(args.rate);
 const WAITING = Number(args.waiting);
 const CONNECTIONS = Number(args.connections);
+/** The benchmark event's dispatchPerSecond; 0 = paused (no Kafka traffic in the background). */
+const DISPATCH = Number(args.dispatch);
 const SHORT_QUEUE = 10_000;
 const TENANT = 'bench';
 const EVENT_ID = uniqueName('gatebench');
@@ -257,9 +260,11 @@ async function main(): Promise<void> {
           id: EVENT_ID,
           tenant: TENANT,
           schedule: { opensAt: new Date(Date.now() - 60_000).toISOString() },
-          // A realistic open event: the dispatcher admits 100/s in the background.
+          // A realistic open event: the dispatcher admits and sends to Kafka in the
+          // background while the gate answers (--dispatch 0 pauses it).
           admission: {
-            dispatchPerSecond: 100,
+            dispatchPerSecond: Math.max(1, DISPATCH),
+            mode: DISPATCH > 0 ? 'fifo' : 'paused',
             maxQueueLength: 50_000_000,
             processingTimeoutSeconds: 3600,
           },
@@ -402,7 +407,7 @@ async function main(): Promise<void> {
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
     const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
     console.log(
-      `\nGate benchmark (${DURATION} s per run, ${CONNECTIONS} connections at max; errors = non-2xx + socket errors, baseline/gate)`,
+      `\nGate benchmark (${DURATION} s per run, ${CONNECTIONS} connections at max; the gate's event dispatches ${DISPATCH > 0 ? `${DISPATCH}/s to Kafka meanwhile` : 'nothing (paused)'}; errors = non-2xx + socket errors, baseline/gate)`,
     );
     console.log(line(header));
     console.log(line(widths.map((w) => '-'.repeat(w))));
@@ -418,6 +423,7 @@ async function main(): Promise<void> {
           measuredAt: new Date().toISOString(),
           host: { cpus: os.cpus().length, uptimeBefore: before, uptimeAfter: after },
           settings: {
+            dispatchPerSecond: DISPATCH,
             durationSeconds: DURATION,
             fixedRate: RATE,
             connections: CONNECTIONS,
