@@ -272,6 +272,8 @@ describe('waiting, processing and outcomes', () => {
     expect(await untilStatus(ids.already, 'amy', 'ALREADY_ISSUED')).toMatchObject({
       pollAfterMs: null,
     });
+    const again = expectError(await join(ids.already, 'amy'), 409, 'ALREADY_ISSUED');
+    expect(again.message).toMatch(/already hold the coupons a shopper may get/);
     expect(await untilStatus(ids.rejected, 'rex', 'REJECTED')).toMatchObject({
       reason: 'COUPON_WINDOW_ENDED',
     });

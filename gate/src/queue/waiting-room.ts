@@ -83,9 +83,12 @@ export class WaitingRoom {
         };
       case 'RESULT': {
         const view = resultView(event.id, parseStored(reply[1] as string), phase);
+        const limit = event.config.coupon.perUserLimit;
         throw new RediclaimError(
           ErrorCode.AlreadyIssued,
-          `you already hold ${view.issuedCount ?? 1} coupon(s) of event "${event.id}" (at most ${event.config.coupon.perUserLimit} per shopper)`,
+          view.issuedCount
+            ? `you already hold ${view.issuedCount} coupon(s) of event "${event.id}" (at most ${limit} per shopper)`
+            : `you already hold the coupons a shopper may get from event "${event.id}" (at most ${limit})`,
           { status: view },
         );
       }
