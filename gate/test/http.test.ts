@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createSigner } from 'fast-jwt';
+import { eventKeys } from '@rediclaim/core';
 import { uniqueName } from '@rediclaim/hack/testing';
 import { eventConfig } from './support/events.js';
 import {
@@ -63,6 +64,7 @@ describe('identity from a trusted header', () => {
   });
 
   it('refuses a request without the header (401) or with a malformed one (400)', async () => {
+    const before = await g.gate.redis.zcard(eventKeys('edge', EVENT).queue);
     const missing = await g.http({ method: 'POST', url: `/v1/events/${EVENT}/queue` });
     expect([missing.statusCode, missing.json().code]).toEqual([401, 'UNAUTHENTICATED']);
     const bad = await g.http({
@@ -72,6 +74,7 @@ describe('identity from a trusted header', () => {
     });
     expect([bad.statusCode, bad.json().code]).toEqual([400, 'VALIDATION_FAILED']);
     expect(bad.json().message).toMatch(/^headers\.x-shopper: may contain only/);
+    expect(await g.gate.redis.zcard(eventKeys('edge', EVENT).queue)).toBe(before);
   });
 
   it('refuses a userId in the query that is not the identified shopper', async () => {
@@ -121,6 +124,7 @@ describe('identity from a verified JWT', () => {
   });
 
   it('refuses a missing, forged, expired or foreign token with 401 UNAUTHENTICATED', async () => {
+    const before = await hs.gate.redis.zcard(eventKeys('edge', EVENT).queue);
     const forged = createSigner({
       key: 'another-secret-that-is-long-enough-too!!',
       iss: 'shop',
@@ -140,6 +144,7 @@ describe('identity from a verified JWT', () => {
       });
     }
     expect((await join(rs, signHs({ sub: 'jin' }))).statusCode).toBe(401);
+    expect(await hs.gate.redis.zcard(eventKeys('edge', EVENT).queue)).toBe(before);
   });
 
   it('refuses a token whose subject is not a valid shopper id (400)', async () => {
