@@ -110,7 +110,10 @@ export class Issuer {
     }
 
     this.lanes = new EventLanes<EventDecision>(
-      (key, requests) => decideEvent(dataSource, s.COUPON_CODE_SECRET, key, requests),
+      (key, requests) =>
+        decideEvent(dataSource, s.COUPON_CODE_SECRET, key, requests, {
+          queryTimeoutMs: s.MYSQL_QUERY_TIMEOUT_MS,
+        }),
       {
         backoff: this.backoff,
         maxRequestsPerTransaction: s.ISSUER_MAX_TRANSACTION_REQUESTS,

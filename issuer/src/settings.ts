@@ -30,7 +30,7 @@ export const settingsSchema = z
     TOPIC_PARTITIONS: env.int(1, 10_000).default(12),
     /** Partitions whose batches are handled at once; their requests share transactions. */
     ISSUER_PARTITIONS_CONCURRENCY: env.int(1, 1_000).default(12),
-    ISSUER_FETCH_MAX_BYTES: env.int(1_024, 256 * 1024 * 1024).default(16 * 1024 * 1024),
+    ISSUER_FETCH_MAX_BYTES: env.int(1_024, 256 * 1024 * 1024).default(4 * 1024 * 1024),
     ISSUER_FETCH_MAX_BYTES_PER_PARTITION: env.int(1_024, 64 * 1024 * 1024).default(1024 * 1024),
     ISSUER_FETCH_MIN_BYTES: env.int(1, 16 * 1024 * 1024).default(1),
     ISSUER_FETCH_MAX_WAIT_MS: env.int(0, 30_000).default(100),

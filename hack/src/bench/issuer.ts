@@ -164,7 +164,13 @@ interface Measurement {
   resultsPublishedSeconds?: number;
   cpuSeconds: Record<string, number | undefined>;
   peakRssMiB?: number;
-  transactions?: { count: number; meanRequests: number; meanSeconds: number };
+  transactions?: {
+    count: number;
+    meanRequests: number;
+    meanSeconds: number;
+    eventLoopLagP99Seconds: number;
+    eventLoopLagMaxSeconds: number;
+  };
   loadBefore: string;
   loadAfter: string;
 }
@@ -321,6 +327,8 @@ async function issuerMetrics(port: number): Promise<Measurement['transactions']>
       meanRequests: Math.round(value('rediclaim_issuer_transaction_requests_sum') / count),
       meanSeconds:
         Math.round((value('rediclaim_issuer_transaction_seconds_sum') / count) * 1000) / 1000,
+      eventLoopLagP99Seconds: value('rediclaim_issuer_nodejs_eventloop_lag_p99_seconds'),
+      eventLoopLagMaxSeconds: value('rediclaim_issuer_nodejs_eventloop_lag_max_seconds'),
     };
   } catch {
     return undefined;
@@ -493,7 +501,7 @@ async function main(): Promise<void> {
   }
   if (issuer.transactions) {
     console.log(
-      `issuer transactions: ${issuer.transactions.count}, ${issuer.transactions.meanRequests} requests and ${issuer.transactions.meanSeconds}s each on average`,
+      `issuer transactions: ${issuer.transactions.count}, ${issuer.transactions.meanRequests} requests and ${issuer.transactions.meanSeconds}s each on average; event loop lag p99 ${issuer.transactions.eventLoopLagP99Seconds}s, max ${issuer.transactions.eventLoopLagMaxSeconds}s`,
     );
   }
   console.log(`cpu seconds, issuer run: ${JSON.stringify(issuer.cpuSeconds)}`);

@@ -1,17 +1,21 @@
 import type { DataSource } from 'typeorm';
 import type { IssueOutcome, IssueRequest, IssueResult } from '@rediclaim/core';
 import type { EventKey } from './grouping.js';
+import { sqlOn, type CallbackConnection, type Sql } from './connection.js';
 import {
+  couponInserts,
   createEvent,
-  insertCoupons,
-  insertDecisions,
+  decisionInserts,
+  eventUpdate,
   loadUserHistory,
   lockEvent,
   recordRevision,
-  updateEvent,
 } from './ledger.js';
 import { planBatch } from './plan.js';
 import { judgeRevisions, newestPolicy, policiesByGeneration, type Revision } from './revisions.js';
+
+/** Pool connections whose session already runs READ COMMITTED. */
+const readCommitted = new WeakSet<object>();
 
 export interface EventDecision {
   /** One final result per distinct requestId. */
@@ -44,28 +48,45 @@ export async function decideEvent(
   secret: string,
   key: EventKey,
   requests: readonly IssueRequest[],
-  now: Date = new Date(),
+  options: { now?: Date; queryTimeoutMs?: number } = {},
 ): Promise<EventDecision> {
+  const now = options.now ?? new Date();
   const q = dataSource.createQueryRunner();
   let mark = performance.now();
   const lap = () => {
-    const now = performance.now();
-    const ms = Math.round((now - mark) * 10) / 10;
-    mark = now;
+    const at = performance.now();
+    const ms = Math.round((at - mark) * 10) / 10;
+    mark = at;
     return ms;
   };
+  let began = false;
+  let sql: Sql | undefined;
   try {
+    // TypeORM lends the pooled connection; the statements go straight to it, in order.
+    const connection = (await q.connect()) as CallbackConnection;
+    sql = sqlOn(connection, options.queryTimeoutMs);
     // READ COMMITTED: once the event row is locked every later read sees every commit
     // before ours, and inserts take no gap locks (fewer deadlocks between replicas).
-    await q.startTransaction('READ COMMITTED');
+    // Set once per connection, not per transaction.
+    const pending: Promise<unknown>[] = [];
+    if (!readCommitted.has(connection)) {
+      pending.push(sql('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED'));
+    }
+    pending.push(sql('START TRANSACTION'));
+    began = true;
+    const locking = lockEvent(sql, key.tenant, key.eventId);
+    locking.catch(() => undefined); // awaited below; a failure before that is reported once
+    await Promise.all(pending);
+    readCommitted.add(connection);
+    let row = await locking;
+
     const policies = policiesByGeneration(requests);
-    let row = await lockEvent(q, key.tenant, key.eventId);
     const recorded: Revision[] = [];
     let createdGeneration: number | undefined;
     if (!row) {
       const policy = newestPolicy(policies);
-      await createEvent(q, key.tenant, key.eventId, policy, now);
-      row = await lockEvent(q, key.tenant, key.eventId);
+      await createEvent(sql, key.tenant, key.eventId, policy, now);
+      row = await lockEvent(sql, key.tenant, key.eventId);
       if (!row) throw new Error(`event ${key.tenant}/${key.eventId} vanished after its insert`);
       const creation: Revision = {
         generation: row.generation,
@@ -75,19 +96,19 @@ export async function decideEvent(
         issuedThen: row.issued,
         policy: row.policy,
       };
-      if (await recordRevision(q, row.id, { ...creation, previousStock: null }, now)) {
+      if (await recordRevision(sql, row.id, { ...creation, previousStock: null }, now)) {
         recorded.push(creation);
         createdGeneration = creation.generation;
       }
     }
-
     const lock = lap();
+
     const judged = judgeRevisions(row, policies);
     for (const revision of judged.revisions) {
-      if (await recordRevision(q, row.id, revision, now)) recorded.push(revision);
+      if (await recordRevision(sql, row.id, revision, now)) recorded.push(revision);
     }
     const state = judged.state;
-    const history = await loadUserHistory(q, row.id, [...new Set(requests.map((r) => r.userId))]);
+    const history = await loadUserHistory(sql, row.id, [...new Set(requests.map((r) => r.userId))]);
     const read = lap();
     const plan = planBatch({
       tenant: key.tenant,
@@ -101,14 +122,25 @@ export async function decideEvent(
       secret,
     });
     const planned = lap();
-    await insertCoupons(q, row.id, plan.coupons);
-    await insertDecisions(q, row.id, plan.decisions);
+
+    // Every write at once (mysql2 runs them back to back); COMMIT only once all succeeded:
+    // a failed statement does not end a MySQL transaction, a COMMIT after it would keep
+    // the rest.
     const policyChanged = state.generation !== row.generation;
+    const writes = [
+      ...couponInserts(row.id, plan.coupons),
+      ...decisionInserts(row.id, plan.decisions),
+    ].map((statement) => sql!(statement));
     if (policyChanged || plan.issued !== row.issued) {
-      await updateEvent(q, row.id, { ...state, issued: plan.issued }, policyChanged, now);
+      const update = eventUpdate(row.id, { ...state, issued: plan.issued }, policyChanged, now);
+      writes.push(sql(update.sql, update.values));
     }
+    const settled = await Promise.allSettled(writes);
+    const failed = settled.find((r) => r.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
     const write = lap();
-    await q.commitTransaction();
+    await sql('COMMIT');
+    began = false;
     const commit = lap();
 
     const outcomes: Partial<Record<IssueOutcome, number>> = {};
@@ -131,7 +163,8 @@ export async function decideEvent(
           state.policy.code.length !== row.codeLength),
     };
   } catch (error) {
-    if (q.isTransactionActive) await q.rollbackTransaction().catch(() => undefined);
+    // Queued behind anything still running on the connection, so it comes last.
+    if (began && sql) await sql('ROLLBACK').catch(() => undefined);
     throw error;
   } finally {
     await q.release().catch(() => undefined);

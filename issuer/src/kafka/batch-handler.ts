@@ -25,6 +25,9 @@ export interface BatchHandlerDeps {
 
 /** How often a handler waiting for room heartbeats (kafkajs sends at most one per interval). */
 const HEARTBEAT_TICK_MS = 1_000;
+/** Messages decoded between two turns of the event loop. */
+const YIELD_EVERY = 500;
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * The consumer's eachBatch. Each batch (one partition of one fetch) is decoded (bad
@@ -64,7 +67,14 @@ export function createBatchHandler(deps: BatchHandlerDeps) {
     const now = new Date();
     const requests: IssueRequest[] = [];
     const deadLetters: DeadLetter[] = [];
+    let decodedSinceYield = 0;
     for (const message of batch.messages) {
+      // Decoding a big batch takes tens of milliseconds: let the database's answers in
+      // meanwhile, so the transaction in flight is not kept waiting (it holds the event).
+      if (++decodedSinceYield === YIELD_EVERY) {
+        decodedSinceYield = 0;
+        await yieldToEventLoop();
+      }
       const decoded = decodeRequest(message, batch.topic, batch.partition, now);
       if (decoded.ok) requests.push(decoded.request);
       else {
