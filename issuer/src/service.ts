@@ -129,7 +129,7 @@ export class Issuer {
                 attempt,
                 delayMs,
                 code: errorCode(error),
-                err: error,
+                error: (error as Error).message,
               },
               'deciding transaction failed; retrying (nothing was skipped or committed twice)',
             );
@@ -222,7 +222,7 @@ export class Issuer {
         if (this.stopping.signal.aborted) break;
         const delay = backoffDelay(attempt, this.backoff);
         this.logger.warn(
-          { attempt, delayMs: delay, code: errorCode(error), err: error },
+          { attempt, delayMs: delay, code: errorCode(error), error: (error as Error).message },
           `${what} failed; retrying`,
         );
         await sleep(delay, this.stopping.signal);

@@ -3,6 +3,7 @@ import { ErrorCode, encodeMessage } from '@rediclaim/core';
 import { buildApp, type Issuer } from '@rediclaim/issuer';
 import { expectInvariants } from './invariants.js';
 import {
+  byRequest,
   capturingLogger,
   closeScenario,
   crowd,

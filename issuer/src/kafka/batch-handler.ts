@@ -135,7 +135,7 @@ export function createBatchHandler(deps: BatchHandlerDeps) {
               attempt,
               delayMs: delay,
               code: errorCode(error),
-              err: error,
+              error: (error as Error).message,
             },
             'publishing results failed; retrying',
           );
