@@ -195,6 +195,7 @@ describe('Kafka refusing the sends', () => {
       // Hold admissions; once the last failing send has put its shoppers back, the queue
       // is whole again, in the original order, at the original tickets.
       file.write([config('paused', 3)]);
+      await waitFor('the pause to apply', () => g.gate.events.get(id)?.config.generation === 3);
       await waitFor(
         'no shopper in flight',
         async () => (await redis.hlen(k.inflight)) === 0,
