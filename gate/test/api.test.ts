@@ -197,10 +197,11 @@ describe('waiting, processing and outcomes', () => {
     const view = await me(ids.eta, 'w29');
     expect(view.status).toBe('WAITING');
     expect(view.ahead).toBe(view.rank! - 1);
-    expect(view.rank).toBeGreaterThan(20);
-    // 2 admissions/s configured; the observed rate can only lower it.
+    expect(view.rank).toBeGreaterThan(10);
+    // 2 admissions/s configured; the observed rate (an EWMA over >= 1 s windows, near 2/s
+    // here) can only lower it.
     expect(view.etaSeconds).toBeGreaterThanOrEqual(Math.ceil(view.ahead! / 2));
-    expect(view.etaSeconds).toBeLessThanOrEqual(Math.ceil(view.ahead! / 1));
+    expect(view.etaSeconds).toBeLessThanOrEqual(Math.ceil(view.ahead! / 0.5));
     expect(view.pollAfterMs).toBeGreaterThanOrEqual(1000);
     // The queue moves: someone ahead is admitted within a couple of seconds.
     const later = await waitFor('the queue to move', async () => {
