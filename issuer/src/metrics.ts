@@ -27,9 +27,9 @@ export class IssuerMetrics {
     registers: [this.registry],
   });
 
-  readonly redelivered = new Counter({
-    name: `${PREFIX}redelivered_total`,
-    help: 'Duplicate deliveries: requests decided before, answered again from the decision log.',
+  readonly duplicates = new Counter({
+    name: `${PREFIX}duplicates_total`,
+    help: 'Deliveries of a request already decided (redelivered, or twice in one transaction): answered with that decision, never decided again.',
     registers: [this.registry],
   });
 

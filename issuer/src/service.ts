@@ -118,8 +118,8 @@ export class Issuer {
         backoff: this.backoff,
         maxRequestsPerTransaction: s.ISSUER_MAX_TRANSACTION_REQUESTS,
         hooks: {
-          decided: (key, decision, requests, seconds) =>
-            this.recordDecision(key, decision, requests, seconds),
+          decided: (key, decision, requests, seconds, copies) =>
+            this.recordDecision(key, decision, requests, seconds, copies),
           failed: (key, error, attempt, delayMs) => {
             this.metrics.transactionFailures.inc({ code: errorCode(error) });
             this.logger.warn(
@@ -256,7 +256,13 @@ export class Issuer {
     return dataSource;
   }
 
-  private recordDecision(key: EventKey, d: EventDecision, requests: number, seconds: number): void {
+  private recordDecision(
+    key: EventKey,
+    d: EventDecision,
+    requests: number,
+    seconds: number,
+    copies: number,
+  ): void {
     const labels = { tenant: key.tenant, event: key.eventId };
     const m = this.metrics;
     m.transactionRequests.observe(requests);
@@ -266,7 +272,7 @@ export class Issuer {
     }
     if (d.outcomes.ISSUED) m.couponsIssued.inc(labels, d.outcomes.ISSUED);
     if (d.outcomes.SOLD_OUT) m.soldOut.inc(labels, d.outcomes.SOLD_OUT);
-    if (d.redelivered) m.redelivered.inc(d.redelivered);
+    if (d.redelivered + copies > 0) m.duplicates.inc(d.redelivered + copies);
     m.remaining.set(labels, Math.max(0, d.stock - d.issued));
     for (const revision of d.revisions) {
       const fields = { ...labels, generation: revision.generation, stock: revision.stock };

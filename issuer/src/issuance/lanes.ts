@@ -21,8 +21,11 @@ export type DecideFn<D extends LaneDecision> = (
 ) => Promise<D>;
 
 export interface LaneHooks<D extends LaneDecision> {
-  /** After each committed transaction, with what it decided and how many it took. */
-  decided?(key: EventKey, decision: D, requests: number, seconds: number): void;
+  /**
+   * After each committed transaction, with what it decided, how many distinct requests
+   * it took, and how many more copies of them the batches held.
+   */
+  decided?(key: EventKey, decision: D, requests: number, seconds: number, copies: number): void;
   /** After a failed attempt, before waiting `delayMs` to try again. */
   failed?(key: EventKey, error: unknown, attempt: number, delayMs: number): void;
 }
@@ -132,14 +135,21 @@ export class EventLanes<D extends LaneDecision> {
             for (const job of live) job.reject(new AbandonedError('the issuer is stopping'));
             break;
           }
-          const requests = distinctRequests(live.flatMap((j) => j.requests));
+          const all = live.flatMap((j) => j.requests);
+          const requests = distinctRequests(all);
           const started = process.hrtime.bigint();
           try {
             const decision = await this.decide(lane.key, requests);
             const seconds = Number(process.hrtime.bigint() - started) / 1e9;
             lane.retrying = false;
             this.hook(() =>
-              this.options.hooks?.decided?.(lane.key, decision, requests.length, seconds),
+              this.options.hooks?.decided?.(
+                lane.key,
+                decision,
+                requests.length,
+                seconds,
+                all.length - requests.length,
+              ),
             );
             for (const job of live) {
               const mine = new Map<string, IssueResult>();
