@@ -80,7 +80,7 @@ try {
 
   const memory: Record<string, number | undefined> = {
     operator: peakRssMiB(platform.operator.pid),
-    ...Object.fromEntries(platform.gates.map((g, i) => [`gate-${i}`, peakRssMiB(g.pid)])),
+    ...Object.fromEntries(platform.gates().map((g, i) => [`gate-${i}`, peakRssMiB(g.pid)])),
     ...Object.fromEntries(platform.issuerPids().map((pid, i) => [`issuer-${i}`, peakRssMiB(pid)])),
     redis: peakRssMiB(pidFromFile(env.redisPidFile) ?? -1),
     kafka: peakRssMiB(pidFromFile(env.kafkaPidFile) ?? -1),

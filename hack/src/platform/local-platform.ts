@@ -1,6 +1,5 @@
 import * as k8s from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import type { StackEnv } from '../testing/env.js';
 import { ensureCouponEventCrd } from '../testing/crd.js';
 import { freePorts } from '../testing/private-stack.js';
@@ -18,8 +17,8 @@ export interface LocalPlatformOptions {
   issuerMaxReplicas?: number;
   /**
    * First port for the services: gate i gets base+10i (public) and base+10i+1 (admin),
-   * the operator base+90, issuer i base+100+i. 'free' takes ports the OS says are free
-   * (tests running side by side).
+   * operator j base+90+j, issuer i base+100+i. 'free' takes ports the OS says are
+   * free (tests running side by side).
    */
   portBase?: number | 'free';
   /** Kafka topic names (default: the platform's own). Tests isolate with their own. */
@@ -42,10 +41,16 @@ export interface LocalPlatform {
   gateUrls: string[];
   gateAdminUrls: string[];
   operatorAdminUrl: string;
-  gates: ServiceProcess[];
+  /** Live gate and issuer processes; a killed one is restarted in its slot, as a kubelet would. */
+  gates(): ServiceProcess[];
+  issuers(): ServiceProcess[];
   operator: ServiceProcess;
+  /** Another operator replica (leader election decides which one acts). */
+  startOperator(name: string): Promise<ServiceProcess>;
   issuerReplicas(): number;
   issuerPids(): number[];
+  /** Processes restarted after they died. */
+  restarts(): { gates: number; issuers: number };
   kubeConfig: k8s.KubeConfig;
   mysqlUrl: string;
   stop(): Promise<void>;
@@ -53,6 +58,7 @@ export interface LocalPlatform {
 
 export const EVENTS_CONFIGMAP = 'rediclaim-events';
 export const ISSUER_DEPLOYMENT = 'rediclaim-issuer';
+export const GATE_DEPLOYMENT = 'rediclaim-gate';
 
 /**
  * The whole of rediclaim on one machine, as it runs in a cluster but with processes
@@ -62,12 +68,11 @@ export const ISSUER_DEPLOYMENT = 'rediclaim-issuer';
 export async function startLocalPlatform(options: LocalPlatformOptions): Promise<LocalPlatform> {
   const { env, logDir } = options;
   const namespace = options.namespace ?? 'rediclaim';
+  const gateCount = options.gates ?? 2;
   const fixedBase =
     options.portBase === 'free' ? undefined : (options.portBase ?? env.portBase + 10);
   const port = async (offset: number) =>
     fixedBase !== undefined ? fixedBase + offset : (await freePorts(1))[0]!;
-  const gateCount = options.gates ?? 2;
-  const logLevel = options.logLevel ?? 'info';
   const kc = new k8s.KubeConfig();
   kc.loadFromFile(env.kubeconfig);
 
@@ -75,84 +80,89 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
   await ensureNamespace(kc, namespace);
   await ensureEventsConfigMap(kc, namespace, EVENTS_CONFIGMAP);
   await ensureDeployment(kc, namespace, ISSUER_DEPLOYMENT, options.issuerMinReplicas ?? 1);
+  await ensureDeployment(kc, namespace, GATE_DEPLOYMENT, gateCount);
 
   const { host, user, password } = env.mysql;
   const mysqlUrl = `mysql://${user}:${password}@${host}:${env.mysql.port}/${options.database ?? 'rediclaim'}`;
   const groups = options.groupPrefix ?? 'rediclaim';
   const common: Record<string, string> = {
     KAFKA_BROKERS: env.kafkaBrokers.join(','),
-    LOG_LEVEL: logLevel,
+    LOG_LEVEL: options.logLevel ?? 'info',
   };
   if (options.topics) {
     common.TOPIC_ISSUE_REQUESTS = options.topics.issueRequests;
     common.TOPIC_ISSUE_RESULTS = options.topics.issueResults;
     common.TOPIC_DEAD_LETTERS = options.topics.deadLetters;
   }
-  const started: ServiceProcess[] = [];
-  const ready = (url: string) => ({ readyUrl: `${url}/readyz`, logDir, timeoutMs: 90_000 });
+  const ready = (url: string, logName: string) => ({
+    readyUrl: `${url}/readyz`,
+    logDir,
+    logName,
+    timeoutMs: 90_000,
+  });
 
-  let follower: ReplicaFollower | undefined;
-  try {
-    follower = new ReplicaFollower(
-      kc,
-      namespace,
-      ISSUER_DEPLOYMENT,
-      async (i) => {
-        const adminPort = await port(100 + i);
-        return startService(
-          'issuer',
-          {
-            ...common,
-            ISSUER_ADMIN_PORT: String(adminPort),
-            MYSQL_URL: mysqlUrl,
-            KAFKA_GROUP_ID: `${groups}-issuer`,
-            COUPON_CODE_SECRET: 'local-demo-secret',
-            ...options.extraEnv?.issuer,
-          },
-          { ...ready(`http://127.0.0.1:${adminPort}`), logName: `issuer-${i}` },
-        );
+  // Slots keep their ports across restarts, as a pod keeps its Service.
+  const gatePorts: { public: number; admin: number }[] = [];
+  for (let i = 0; i < gateCount; i++)
+    gatePorts.push({ public: await port(10 * i), admin: await port(10 * i + 1) });
+  const issuerPorts = new Map<number, number>();
+  const ticketSecret = randomBytes(24).toString('hex');
+  let lives = 0;
+
+  const gates = new ReplicaFollower(kc, namespace, GATE_DEPLOYMENT, (i) => {
+    const ports = gatePorts[i] ?? gatePorts[0]!;
+    return startService(
+      'gate',
+      {
+        ...common,
+        GATE_PORT: String(ports.public),
+        GATE_ADMIN_PORT: String(ports.admin),
+        REDIS_URL: env.redisUrl,
+        EVENTS_CONFIGMAP: `${namespace}/${EVENTS_CONFIGMAP}`,
+        KUBECONFIG: env.kubeconfig,
+        TICKET_SECRET: ticketSecret,
+        KAFKA_GROUP_ID: `${groups}-gate`,
+        // Every shopper of a local crowd comes from 127.0.0.1: a per-address join
+        // limit would refuse all but the first few.
+        ENQUEUE_RATE_LIMIT_MAX: '0',
+        ...options.extraEnv?.gate,
       },
-      options.onIssuerReplicas,
+      ready(`http://127.0.0.1:${ports.public}`, `gate-${i}-${lives++}`),
     );
-    await follower.run();
-
-    const ticketSecret = randomBytes(24).toString('hex');
-    const gates: ServiceProcess[] = [];
-    const gateUrls: string[] = [];
-    const gateAdminUrls: string[] = [];
-    for (let i = 0; i < gateCount; i++) {
-      const publicPort = await port(10 * i);
-      const adminPort = await port(10 * i + 1);
-      const gate = await startService(
-        'gate',
+  });
+  const issuers = new ReplicaFollower(
+    kc,
+    namespace,
+    ISSUER_DEPLOYMENT,
+    async (i) => {
+      if (!issuerPorts.has(i)) issuerPorts.set(i, await port(100 + i));
+      const adminPort = issuerPorts.get(i)!;
+      return startService(
+        'issuer',
         {
           ...common,
-          GATE_PORT: String(publicPort),
-          GATE_ADMIN_PORT: String(adminPort),
-          REDIS_URL: env.redisUrl,
-          EVENTS_CONFIGMAP: `${namespace}/${EVENTS_CONFIGMAP}`,
-          KUBECONFIG: env.kubeconfig,
-          TICKET_SECRET: ticketSecret,
-          KAFKA_GROUP_ID: `${groups}-gate`,
-          // Every shopper of a local crowd comes from 127.0.0.1: a per-address join
-          // limit would refuse all but the first few.
-          ENQUEUE_RATE_LIMIT_MAX: '0',
-          ...options.extraEnv?.gate,
+          ISSUER_ADMIN_PORT: String(adminPort),
+          MYSQL_URL: mysqlUrl,
+          KAFKA_GROUP_ID: `${groups}-issuer`,
+          COUPON_CODE_SECRET: 'local-demo-secret',
+          ...options.extraEnv?.issuer,
         },
-        { ...ready(`http://127.0.0.1:${publicPort}`), logName: `gate-${i}` },
+        ready(`http://127.0.0.1:${adminPort}`, `issuer-${i}-${lives++}`),
       );
-      started.push(gate);
-      gates.push(gate);
-      gateUrls.push(`http://127.0.0.1:${publicPort}`);
-      gateAdminUrls.push(`http://127.0.0.1:${adminPort}`);
-    }
-
-    const operatorPort = await port(90);
+    },
+    options.onIssuerReplicas,
+  );
+  const gateAdminUrls = gatePorts.map((p) => `http://127.0.0.1:${p.admin}`);
+  const operators: ServiceProcess[] = [];
+  const operatorAdminUrls: string[] = [];
+  const startOperator = async (name: string) => {
+    const adminPort = await port(90 + operators.length);
+    operatorAdminUrls.push(`http://127.0.0.1:${adminPort}`);
     const operator = await startService(
       'operator',
       {
         ...common,
-        OPERATOR_ADMIN_PORT: String(operatorPort),
+        OPERATOR_ADMIN_PORT: String(adminPort),
         KUBECONFIG: env.kubeconfig,
         PLATFORM_NAMESPACE: namespace,
         EVENTS_CONFIGMAP_NAME: EVENTS_CONFIGMAP,
@@ -160,40 +170,46 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
         ISSUER_MIN_REPLICAS: String(options.issuerMinReplicas ?? 1),
         ISSUER_MAX_REPLICAS: String(options.issuerMaxReplicas ?? 2),
         GATE_ADMIN_URL: gateAdminUrls[0]!,
-        POD_NAME: `operator-local-${process.pid}`,
+        POD_NAME: name,
         ...(options.watchNamespaces ? { WATCH_NAMESPACES: options.watchNamespaces.join(',') } : {}),
         ...options.extraEnv?.operator,
       },
-      { ...ready(`http://127.0.0.1:${operatorPort}`), logName: 'operator' },
+      ready(`http://127.0.0.1:${adminPort}`, name),
     );
-    started.push(operator);
+    operators.push(operator);
+    return operator;
+  };
 
+  try {
+    await issuers.run();
+    await gates.run();
+    const operator = await startOperator(`operator-${process.pid}-0`);
     return {
       namespace,
-      gateUrls,
+      gateUrls: gatePorts.map((p) => `http://127.0.0.1:${p.public}`),
       gateAdminUrls,
-      operatorAdminUrl: `http://127.0.0.1:${operatorPort}`,
-      gates,
+      operatorAdminUrl: operatorAdminUrls[0]!,
+      gates: () => gates.replicas as ServiceProcess[],
+      issuers: () => issuers.replicas as ServiceProcess[],
       operator,
-      issuerReplicas: () => follower!.count,
-      issuerPids: () => follower!.pids,
+      startOperator: (name) => startOperator(name),
+      issuerReplicas: () => issuers.count,
+      issuerPids: () => issuers.pids,
+      restarts: () => ({ gates: gates.restarts, issuers: issuers.restarts }),
       kubeConfig: kc,
       mysqlUrl,
       async stop() {
-        // Operator first (it would react to the rest going away), then the front door,
-        // then the issuers, which finish their batches on SIGTERM.
-        await operator.stop('SIGTERM');
-        await Promise.all(gates.map((g) => g.stop('SIGTERM')));
-        await follower!.stop();
+        // Operators first (they would react to the rest going away), then the front
+        // door, then the issuers, which finish their batches on SIGTERM.
+        await Promise.all(operators.map((o) => o.stop('SIGTERM')));
+        await gates.stop();
+        await issuers.stop();
       },
     };
   } catch (error) {
-    await Promise.all(started.map((s) => s.stop('SIGKILL')));
-    await follower?.stop();
+    await Promise.all(operators.map((o) => o.stop('SIGKILL')));
+    await gates.stop();
+    await issuers.stop();
     throw error;
   }
-}
-
-export function defaultLogDir(env: StackEnv): string {
-  return path.join(env.stateDir, 'logs');
 }

@@ -6,88 +6,117 @@ export interface Replica {
   exited: Promise<unknown>;
 }
 
+interface Slot {
+  replica: Replica;
+  alive: boolean;
+}
+
 /**
  * Plays the kubelet for one Deployment on this machine: keeps as many local
  * processes running as the Deployment's spec.replicas (which the operator sets
- * through the scale subresource), and reports them in its status so `kubectl get
- * deployments` tells the truth. Polls: it serves one laptop, not a cluster.
+ * through the scale subresource), restarts one that dies in its slot (slot i keeps
+ * its ports, as a pod keeps its Service), and reports them in the Deployment's
+ * status so `kubectl get deployments` tells the truth. Polls: it serves one
+ * machine, not a cluster.
  */
 export class ReplicaFollower {
-  private readonly replicas: Replica[] = [];
+  private readonly slots: Slot[] = [];
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
-  private busy = false;
+  private busy: Promise<void> | undefined;
+  restarts = 0;
 
   constructor(
     private readonly kc: k8s.KubeConfig,
     private readonly namespace: string,
     private readonly name: string,
-    private readonly start: (index: number) => Promise<Replica>,
+    private readonly start: (slot: number) => Promise<Replica>,
     private readonly onChange: (count: number) => void = () => undefined,
-    private readonly intervalMs = 500,
+    private readonly intervalMs = 250,
   ) {}
 
   get count(): number {
-    return this.replicas.length;
+    return this.slots.filter((s) => s.alive).length;
+  }
+
+  /** The live processes, by slot. */
+  get replicas(): Replica[] {
+    return this.slots.filter((s) => s.alive).map((s) => s.replica);
   }
 
   get pids(): number[] {
     return this.replicas.map((r) => r.pid);
   }
 
+  /** Starts the replicas the Deployment asks for; resolves once they are ready. */
   async run(): Promise<void> {
-    await this.sync();
-    this.timer = setInterval(() => void this.sync(), this.intervalMs);
+    await this.sync(true);
+    this.timer = setInterval(() => void this.sync(false), this.intervalMs);
   }
 
-  private async sync(): Promise<void> {
-    if (this.busy || this.stopped) return;
-    this.busy = true;
-    try {
-      const apps = this.kc.makeApiClient(k8s.AppsV1Api);
-      const deployment = await apps.readNamespacedDeployment({
+  private sync(throwErrors: boolean): Promise<void> {
+    if (this.busy || this.stopped) return this.busy ?? Promise.resolve();
+    this.busy = this.reconcile()
+      .catch((error: unknown) => {
+        // The next tick tries again; a local run should survive a slow API server.
+        if (throwErrors) throw error;
+      })
+      .finally(() => (this.busy = undefined));
+    return this.busy;
+  }
+
+  private async launch(index: number): Promise<Slot> {
+    const slot: Slot = { replica: await this.start(index), alive: true };
+    void slot.replica.exited.then(() => (slot.alive = false));
+    return slot;
+  }
+
+  private async reconcile(): Promise<void> {
+    const apps = this.kc.makeApiClient(k8s.AppsV1Api);
+    const deployment = await apps.readNamespacedDeployment({
+      namespace: this.namespace,
+      name: this.name,
+    });
+    const desired = deployment.spec?.replicas ?? 1;
+    const before = this.count;
+    for (let i = 0; i < this.slots.length && i < desired && !this.stopped; i++) {
+      if (!this.slots[i]!.alive) {
+        this.restarts++;
+        this.slots[i] = await this.launch(i);
+      }
+    }
+    while (this.slots.length < desired && !this.stopped)
+      this.slots.push(await this.launch(this.slots.length));
+    while (this.slots.length > desired) await this.slots.pop()!.replica.stop('SIGTERM');
+    if (this.count !== before) this.onChange(this.count);
+    const n = this.count;
+    const status = deployment.status ?? {};
+    if (
+      status.replicas !== n ||
+      status.readyReplicas !== n ||
+      status.observedGeneration !== deployment.metadata?.generation
+    ) {
+      await apps.replaceNamespacedDeploymentStatus({
         namespace: this.namespace,
         name: this.name,
-      });
-      const desired = deployment.spec?.replicas ?? 1;
-      const before = this.replicas.length;
-      while (this.replicas.length < desired && !this.stopped)
-        this.replicas.push(await this.start(this.replicas.length));
-      while (this.replicas.length > desired) await this.replicas.pop()!.stop('SIGTERM');
-      if (this.replicas.length !== before) this.onChange(this.replicas.length);
-      const n = this.replicas.length;
-      const status = deployment.status ?? {};
-      if (
-        status.replicas !== n ||
-        status.readyReplicas !== n ||
-        status.observedGeneration !== deployment.metadata?.generation
-      ) {
-        await apps.replaceNamespacedDeploymentStatus({
-          namespace: this.namespace,
-          name: this.name,
-          body: {
-            ...deployment,
-            status: {
-              observedGeneration: deployment.metadata?.generation,
-              replicas: n,
-              readyReplicas: n,
-              availableReplicas: n,
-              updatedReplicas: n,
-            },
+        body: {
+          ...deployment,
+          status: {
+            observedGeneration: deployment.metadata?.generation,
+            replicas: n,
+            readyReplicas: n,
+            availableReplicas: n,
+            updatedReplicas: n,
           },
-        });
-      }
-    } catch {
-      // The next tick tries again; a local run should survive a slow API server.
-    } finally {
-      this.busy = false;
+        },
+      });
     }
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
-    while (this.busy) await new Promise((r) => setTimeout(r, 20));
-    await Promise.all(this.replicas.splice(0).map((r) => r.stop('SIGTERM')));
+    await this.busy?.catch(() => undefined);
+    await Promise.all(this.slots.splice(0).map((s) => s.replica.stop('SIGTERM')));
   }
 }

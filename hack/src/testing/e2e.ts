@@ -42,7 +42,7 @@ export async function startE2E(
   kc.loadFromFile(env.kubeconfig);
   const tenants = Object.fromEntries(tenantNames.map((t) => [t, `${id}-${t}`]));
   for (const ns of Object.values(tenants)) await ensureNamespace(kc, ns);
-  const db = await createTestDatabase(id.replace(/-/g, '_'));
+  const db = await createTestDatabase(id.replace(/-/g, '_'), env);
   const platform = await startLocalPlatform({
     env,
     namespace: id,

@@ -1,5 +1,5 @@
 import mysql from 'mysql2/promise';
-import { stackEnv } from './env.js';
+import { stackEnv, type StackEnv } from './env.js';
 import { uniqueName } from './names.js';
 
 export interface TestDatabase {
@@ -13,9 +13,12 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** A fresh, empty database on the test stack's MariaDB, for one suite. */
-export async function createTestDatabase(prefix = 'rc'): Promise<TestDatabase> {
-  const { host, port, user, password } = stackEnv().mysql;
+/** A fresh, empty database on the test stack's MariaDB (or another stack's), for one suite. */
+export async function createTestDatabase(
+  prefix = 'rc',
+  env: StackEnv = stackEnv(),
+): Promise<TestDatabase> {
+  const { host, port, user, password } = env.mysql;
   const name = uniqueName(prefix).replace(/-/g, '_');
   const admin = await mysql.createConnection({ host, port, user, password });
   try {

@@ -1,0 +1,136 @@
+// Fault tests of the whole platform: mid-sale, break one part (a process killed with
+// SIGKILL, a server restarted), then check every promise against MySQL and what the
+// shoppers were told. These servers are private to this file: restarting them must
+// not disturb other suites.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import mysql from 'mysql2/promise';
+import { startE2E, startPrivateStack, type E2E, type PrivateStack } from '@rediclaim/hack/testing';
+import { runCrowd } from '../../src/crowd/crowd.js';
+import { checkInvariants } from '../../src/demo/invariants.js';
+import { gateKnows, saleSpec, waitFor } from './support.js';
+
+let stack: PrivateStack;
+
+beforeAll(async () => {
+  stack = await startPrivateStack('faults', ['redis', 'mariadb', 'kafka', 'apiserver']);
+}, 240_000);
+
+afterAll(async () => {
+  await stack?.destroy();
+});
+
+async function issued(e2e: E2E, eventId: string): Promise<number> {
+  const conn = await mysql.createConnection(e2e.platform.mysqlUrl);
+  try {
+    const [rows] = await conn.query(
+      'SELECT COUNT(*) AS n FROM issued_coupons c JOIN coupon_events e ON e.id = c.event_id WHERE e.event_id = ?',
+      [eventId],
+    );
+    return Number((rows as { n: number }[])[0]!.n);
+  } finally {
+    await conn.end();
+  }
+}
+
+/**
+ * A sale of 300 coupons to 900 shoppers at 60 admissions/s (so it lasts several
+ * seconds), with `fault` done once the first coupons are out; then the invariants.
+ */
+async function saleSurvives(
+  name: string,
+  fault: (e2e: E2E, eventId: string) => Promise<void>,
+): Promise<void> {
+  const e2e = await startE2E(name, ['shop'], {
+    env: stack.env,
+    gates: 2,
+    extraEnv: {
+      operator: {
+        LEASE_DURATION_SECONDS: '4',
+        LEASE_RENEW_DEADLINE_SECONDS: '3',
+        LEASE_RETRY_PERIOD_SECONDS: '1',
+      },
+    },
+  });
+  try {
+    const eventId = `${e2e.id}-sale`;
+    const stock = 300;
+    await e2e.apply('shop', 'sale', saleSpec({ eventId, stock, rate: 60 }));
+    await gateKnows(e2e.platform.gateUrls[0]!, eventId);
+    const crowd = runCrowd({
+      gateUrls: e2e.platform.gateUrls,
+      eventId,
+      users: 900,
+      arrivalSeconds: 1,
+      userIdPrefix: 'f-',
+      giveUpMs: 150_000,
+    });
+    await waitFor('the first coupons', async () => (await issued(e2e, eventId)) >= 40, 60_000);
+    await fault(e2e, eventId);
+    const report = await crowd;
+    const checks = await checkInvariants({
+      mysqlUrl: e2e.platform.mysqlUrl,
+      tenant: e2e.tenants.shop!,
+      eventId,
+      stock,
+      perUserLimit: 1,
+      report,
+    });
+    expect(checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`)).toEqual([]);
+    expect(report.outcomes).toEqual({ ISSUED: stock, SOLD_OUT: 900 - stock });
+  } finally {
+    await e2e.stop();
+  }
+}
+
+describe('the platform keeps its promises when a part fails mid-sale', () => {
+  it('survives an issuer killed with SIGKILL in the middle of a batch', async () => {
+    await saleSurvives('f-issuer', async (e2e) => {
+      await e2e.platform.issuers()[0]!.stop('SIGKILL');
+      await waitFor('the issuer to be restarted', async () => e2e.platform.restarts().issuers >= 1);
+    });
+  }, 240_000);
+
+  it('survives a gate replica killed with SIGKILL while shoppers use it', async () => {
+    await saleSurvives('f-gate', async (e2e) => {
+      await e2e.platform.gates()[0]!.stop('SIGKILL');
+      await waitFor('the gate to be restarted', async () => e2e.platform.restarts().gates >= 1);
+    });
+  }, 240_000);
+
+  it('survives a Kafka broker restart', async () => {
+    await saleSurvives('f-kafka', async () => {
+      await stack.stack('restart', 'kafka');
+    });
+  }, 240_000);
+
+  it('survives a MariaDB restart', async () => {
+    await saleSurvives('f-mariadb', async () => {
+      await stack.stack('restart', 'mariadb');
+    });
+  }, 240_000);
+
+  it('survives a Redis restart (append-only file, fsync every second: the chart’s setting)', async () => {
+    await saleSurvives('f-redis', async () => {
+      await stack.stack('restart', 'redis');
+    });
+  }, 240_000);
+
+  it('survives the operator killed, and a second operator takes over the lease and applies changes', async () => {
+    await saleSurvives('f-operator', async (e2e, eventId) => {
+      await e2e.platform.startOperator(`${e2e.id}-standby`);
+      await e2e.platform.operator.stop('SIGKILL');
+      // A change only a leader can apply: the new generation must reach the gate.
+      await e2e.patchSpec('shop', 'sale', { admission: { retentionSeconds: 7200 } });
+      await waitFor(
+        'the standby to take the lease and render the change',
+        async () => {
+          const res = await fetch(
+            `${e2e.platform.gateAdminUrls[0]}/internal/v1/events/${e2e.tenants.shop}/${eventId}/stats`,
+          );
+          return ((await res.json()) as { generation: number }).generation >= 2;
+        },
+        30_000,
+      );
+    });
+  }, 240_000);
+});

@@ -1,0 +1,139 @@
+import * as k8s from '@kubernetes/client-node';
+import { CouponEventApi, type CouponEventSpecInput, type CouponEventStatus } from '@rediclaim/core';
+import type { E2E } from '@rediclaim/hack/testing';
+
+/** A CouponEvent spec for a sale that opens `opensInMs` from now. */
+export function saleSpec(options: {
+  eventId: string;
+  stock: number;
+  rate: number;
+  opensInMs?: number;
+  closesInMs?: number;
+  paused?: boolean;
+  perUserLimit?: number;
+}): CouponEventSpecInput {
+  const opensAt = new Date(Date.now() + (options.opensInMs ?? 0));
+  return {
+    eventId: options.eventId,
+    schedule: {
+      opensAt: opensAt.toISOString(),
+      ...(options.closesInMs !== undefined
+        ? { closesAt: new Date(Date.now() + options.closesInMs).toISOString() }
+        : {}),
+    },
+    admission: {
+      dispatchPerSecond: options.rate,
+      mode: options.paused ? 'paused' : 'fifo',
+      processingTimeoutSeconds: 10,
+    },
+    coupon: {
+      stock: options.stock,
+      perUserLimit: options.perUserLimit ?? 1,
+      validity: { validForHours: 24 },
+      discount: { type: 'percent', percent: 10 },
+      code: { prefix: 'E2E-', length: 10 },
+    },
+  };
+}
+
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false>,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined && value !== false) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`,
+      );
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export interface ShopperStatus {
+  status: string;
+  rank?: number | null;
+  reason?: string;
+  coupon?: { code: string };
+  code?: string;
+}
+
+/** GET /v1/events/:eventId/queue/me: what one shopper sees. */
+export async function statusOf(
+  gateUrl: string,
+  eventId: string,
+  userId: string,
+): Promise<ShopperStatus> {
+  const res = await fetch(
+    `${gateUrl}/v1/events/${eventId}/queue/me?userId=${encodeURIComponent(userId)}`,
+  );
+  const body = (await res.json()) as ShopperStatus;
+  return body.status ? body : { status: body.code ?? `HTTP_${res.status}` };
+}
+
+/** POST /v1/events/:eventId/queue: one shopper joins; refusals come back as their code. */
+export async function join(
+  gateUrl: string,
+  eventId: string,
+  userId: string,
+): Promise<ShopperStatus & { httpStatus: number }> {
+  const res = await fetch(
+    `${gateUrl}/v1/events/${eventId}/queue?userId=${encodeURIComponent(userId)}`,
+    { method: 'POST' },
+  );
+  const body = (await res.json()) as ShopperStatus;
+  return {
+    ...body,
+    status: body.status ?? body.code ?? `HTTP_${res.status}`,
+    httpStatus: res.status,
+  };
+}
+
+/** The gate knows the event once the operator has rendered it and the gate applied the config. */
+export function gateKnows(gateUrl: string, eventId: string): Promise<true> {
+  return waitFor(
+    `the gate to serve event ${eventId}`,
+    async () => (await fetch(`${gateUrl}/v1/events/${eventId}`)).ok || undefined,
+  );
+}
+
+export async function couponEventStatus(
+  e2e: E2E,
+  tenant: string,
+  name: string,
+): Promise<CouponEventStatus | undefined> {
+  const custom = e2e.kc.makeApiClient(k8s.CustomObjectsApi);
+  const object = (await custom.getNamespacedCustomObject({
+    group: CouponEventApi.group,
+    version: CouponEventApi.version,
+    plural: CouponEventApi.plural,
+    namespace: e2e.tenants[tenant]!,
+    name,
+  })) as { status?: CouponEventStatus };
+  return object.status;
+}
+
+/** Admission counters of the event from the gate's internal API. */
+export async function gateStats(
+  e2e: E2E,
+  tenant: string,
+  eventId: string,
+): Promise<{ admittedTotal: number; waiting: number; issued: number; soldOut: boolean }> {
+  const res = await fetch(
+    `${e2e.platform.gateAdminUrls[0]}/internal/v1/events/${e2e.tenants[tenant]}/${eventId}/stats`,
+  );
+  return (await res.json()) as {
+    admittedTotal: number;
+    waiting: number;
+    issued: number;
+    soldOut: boolean;
+  };
+}
