@@ -47,14 +47,17 @@ const ajv = {
   },
 };
 
-function baseServer(logger: Logger, trustProxy: boolean): FastifyInstance {
+function baseServer(logger: Logger | undefined, trustProxy: boolean): FastifyInstance {
   const app = Fastify({
-    loggerInstance: logger,
-    // One line per request would cost more than the request at 5,000 req/s.
-    logController: new LogController({ disableRequestLogging: true }),
-    // No child logger per request: the gate logs per request only on failures, and a
-    // child per request costs more than the rest of the request's logging.
-    childLoggerFactory: (logger) => logger,
+    // The public server gets no logger: fastify would then build (and, with a custom
+    // factory, validate) a child logger for every request. Its errors are logged by the
+    // error handler with the gate's logger; nothing is logged per request anyway.
+    ...(logger
+      ? {
+          loggerInstance: logger,
+          logController: new LogController({ disableRequestLogging: true }),
+        }
+      : {}),
     trustProxy,
     bodyLimit: 16 * 1024,
     requestTimeout: 15_000,
@@ -83,11 +86,12 @@ function observeLatency(app: FastifyInstance, metrics: GateMetrics): void {
  */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { metrics, options } = deps;
-  const app = baseServer(deps.logger, options.trustProxy);
-  installErrorHandling(app, {
-    queueFullSeconds: options.retryAfterSeconds,
-    unavailableSeconds: 1,
-  });
+  const app = baseServer(undefined, options.trustProxy);
+  installErrorHandling(
+    app,
+    { queueFullSeconds: options.retryAfterSeconds, unavailableSeconds: 1 },
+    deps.logger,
+  );
   observeLatency(app, metrics);
   app.addSchema(errorJson);
   app.addSchema(statusJson);
@@ -166,7 +170,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 /** The admin server (GATE_ADMIN_PORT): /metrics, probes, and the operator's internal API. */
 export async function buildAdminApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = baseServer(deps.logger, false);
-  installErrorHandling(app, { queueFullSeconds: 1, unavailableSeconds: 1 });
+  installErrorHandling(app, { queueFullSeconds: 1, unavailableSeconds: 1 }, deps.logger);
   app.addSchema(errorJson);
   await app.register(healthRoutes, deps.health);
   await app.register(adminApi, {

@@ -209,7 +209,8 @@ export class Gate {
     this.adminApp = await buildAdminApp(deps);
     if (options.listen ?? true) {
       await this.adminApp.listen({ port: s.GATE_ADMIN_PORT, host: s.GATE_HOST });
-      await this.app.listen({ port: s.GATE_PORT, host: s.GATE_HOST });
+      const address = await this.app.listen({ port: s.GATE_PORT, host: s.GATE_HOST });
+      this.logger.info({ address }, 'public API listening');
     } else {
       await Promise.all([this.app.ready(), this.adminApp.ready()]);
     }

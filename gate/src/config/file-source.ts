@@ -1,5 +1,5 @@
 import { watch, type FSWatcher } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parseEventsConfig } from '@rediclaim/core';
 import type { ConfigSource, ConfigSourceDeps } from './source.js';
@@ -15,6 +15,8 @@ export class FileConfigSource implements ConfigSource {
   private watcher: FSWatcher | undefined;
   private timer: NodeJS.Timeout | undefined;
   private lastText: string | undefined;
+  /** inode, size and mtime at the last read: the poll reads only when they change. */
+  private lastStat = '';
   private lastError: string | undefined;
   private reading: Promise<void> | undefined;
   private again = false;
@@ -30,12 +32,12 @@ export class FileConfigSource implements ConfigSource {
   async start(): Promise<void> {
     await this.reload();
     try {
-      this.watcher = watch(path.dirname(path.resolve(this.file)), () => void this.reload());
+      this.watcher = watch(path.dirname(path.resolve(this.file)), () => void this.reload(true));
       this.watcher.on('error', () => undefined);
     } catch (error) {
       this.deps.logger.warn({ err: error }, 'cannot watch the config directory; polling only');
     }
-    this.timer = setInterval(() => void this.reload(), this.pollMs);
+    this.timer = setInterval(() => void this.reload(false), this.pollMs);
     this.timer.unref();
   }
 
@@ -45,24 +47,33 @@ export class FileConfigSource implements ConfigSource {
     await this.reading;
   }
 
-  /** Reads the file once; overlapping triggers collapse into one more read. */
-  reload(): Promise<void> {
+  /**
+   * Reads the file once (`force`), or when its inode, size or mtime changed (the poll);
+   * overlapping triggers collapse into one more read.
+   */
+  reload(force = true): Promise<void> {
     if (this.reading) {
       this.again = true;
       return this.reading;
     }
     this.reading = (async () => {
+      let forced = force;
       do {
         this.again = false;
-        await this.readOnce();
+        await this.readOnce(forced);
+        forced = true;
       } while (this.again);
     })().finally(() => (this.reading = undefined));
     return this.reading;
   }
 
-  private async readOnce(): Promise<void> {
+  private async readOnce(force: boolean): Promise<void> {
     let text: string;
     try {
+      const st = await stat(this.file);
+      const key = `${st.ino}:${st.size}:${st.mtimeMs}`;
+      if (!force && key === this.lastStat) return;
+      this.lastStat = key;
       text = await readFile(this.file, 'utf8');
     } catch (error) {
       this.refuse(new Error(`cannot read ${this.file}: ${(error as Error).message}`));

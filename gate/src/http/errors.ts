@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
 import {
   ErrorCode,
   RediclaimError,
@@ -97,7 +98,11 @@ function isRedisFailure(error: Error): boolean {
  * errors become VALIDATION_FAILED; a store that cannot answer is 503 UNAVAILABLE with
  * Retry-After; anything else is 500 INTERNAL, logged, with nothing internal in the body.
  */
-export function installErrorHandling(app: FastifyInstance, retry: RetryPolicy): void {
+export function installErrorHandling(
+  app: FastifyInstance,
+  retry: RetryPolicy,
+  logger: Pick<Logger, 'warn' | 'error'>,
+): void {
   app.setErrorHandler((error: FastifyError | RediclaimError, request, reply) => {
     if (isRediclaimError(error)) return sendError(reply, error, retry);
     const fe = error as FastifyError & { validation?: AjvError[]; validationContext?: string };
@@ -132,14 +137,14 @@ export function installErrorHandling(app: FastifyInstance, retry: RetryPolicy): 
       return reply.send({ code: ErrorCode.ValidationFailed, message: fe.message });
     }
     if (isRedisFailure(fe)) {
-      request.log.warn({ err: fe }, 'Redis did not answer');
+      logger.warn({ err: fe, url: request.url }, 'Redis did not answer');
       return sendError(
         reply,
         new RediclaimError(ErrorCode.Unavailable, 'the queue store is not answering; try again'),
         retry,
       );
     }
-    request.log.error({ err: fe }, 'request failed');
+    logger.error({ err: fe, method: request.method, url: request.url }, 'request failed');
     reply.code(500);
     return reply.send({ code: ErrorCode.Internal, message: 'the gate failed to answer' });
   });

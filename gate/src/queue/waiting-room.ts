@@ -72,7 +72,7 @@ export class WaitingRoom {
         return {
           answer: reply[3] === 1 ? 'ENQUEUED' : 'ALREADY_ENQUEUED',
           ticket,
-          view: { ...this.waiting(event, phase, rank, '', '', now), ticketNumber: ticket },
+          view: this.waiting(event, phase, rank, ticket, '', '', now),
         };
       }
       case 'INFLIGHT':
@@ -127,17 +127,15 @@ export class WaitingRoom {
     switch (reply[0]) {
       case 'QUEUED':
         if (phase === Phase.Closed) return closedView(event, ClosedReason.Ended);
-        return {
-          ...this.waiting(
-            event,
-            phase,
-            Number(reply[1]),
-            reply[3] as string,
-            reply[4] as string,
-            now,
-          ),
-          ticketNumber: Number(reply[2]),
-        };
+        return this.waiting(
+          event,
+          phase,
+          Number(reply[1]),
+          Number(reply[2]),
+          reply[3] as string,
+          reply[4] as string,
+          now,
+        );
       case 'INFLIGHT':
         return { ...processing(event, phase), ticketNumber: Number(reply[1]) };
       case 'RESULT':
@@ -198,6 +196,7 @@ export class WaitingRoom {
     event: LiveEvent,
     phase: Phase,
     rank: number,
+    ticketNumber: number,
     rate: string,
     rateAt: string,
     now: number,
@@ -219,7 +218,7 @@ export class WaitingRoom {
     } else {
       pollAfterMs = clamp((etaSeconds * 1000) / 5, 1000, 10_000);
     }
-    return {
+    const view: StatusView = {
       eventId: event.id,
       status: UserStatus.Waiting,
       phase,
@@ -228,8 +227,10 @@ export class WaitingRoom {
       etaSeconds,
       preQueue,
       pollAfterMs: Math.round(pollAfterMs),
-      ...(preQueue ? { opensAt: event.config.schedule.opensAt } : {}),
+      ticketNumber,
     };
+    if (preQueue) view.opensAt = event.config.schedule.opensAt;
+    return view;
   }
 
   /** Live counts of one event (admin API and the public event page). */
