@@ -28,6 +28,22 @@ describe('coupon codes', () => {
     );
   });
 
+  it('never changes the code of a serial between versions (known-answer vectors)', () => {
+    // A redelivered request must re-derive the code already handed out, and codes
+    // printed on receipts must stay valid: the permutation is frozen.
+    expect(
+      couponCodes({ prefix: 'BF-', length: 12 }, 'secret', 'shop/bf', [1, 2, 3, 1_000_000]),
+    ).toEqual(['BF-HTWRD0NQEQ40', 'BF-Q083VG8BPHNN', 'BF-NQX5GCCBQR60', 'BF-ECAW63WRZ38T']);
+    expect(couponCodes({ prefix: '', length: 9 }, 'secret', 'shop/bf', [1, 2])).toEqual([
+      '65D93MD5Y',
+      'VS774Y45D',
+    ]);
+    expect(couponCodes({ prefix: '', length: 16 }, 'secret', 'shop/bf', [1, 2])).toEqual([
+      'WB80AWTDZKDDCESJ',
+      '00CH6SP9XDWGQGKN',
+    ]);
+  });
+
   it('does not reveal the issue order: consecutive serials look unrelated', () => {
     const [a, b] = couponCodes(format, 'secret', 'shop/bf', [1000, 1001]);
     const shared = [...a!.slice(3)].filter((ch, i) => ch === b!.slice(3)[i]).length;

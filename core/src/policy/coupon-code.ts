@@ -50,18 +50,104 @@ export function couponCodes(
 ): string[] {
   const length = format.length;
   const domain = 32n ** BigInt(length);
-  const bits = 5 * length + ((5 * length) % 2);
-  const half = BigInt(bits / 2);
-  const mask = (1n << half) - 1n;
-  const cipher = cipherFor(secret, scope);
-
-  const values = serials.map((s) => {
+  for (const s of serials) {
     if (!Number.isSafeInteger(s) || s < 0 || BigInt(s) >= domain) {
       throw new RangeError(`serial ${s} is outside the code space of ${length} characters`);
     }
-    return BigInt(s);
-  });
+  }
+  const bits = 5 * length + ((5 * length) % 2);
+  const half = bits / 2;
+  const cipher = cipherFor(secret, scope);
+  if (half <= 32)
+    return permuteSmall(cipher, half, bits > 5 * length, serials, length, format.prefix);
+  return permuteBig(cipher, half, domain, serials).map((v) => format.prefix + encode(v, length));
+}
 
+/**
+ * The common case (codes of up to 12 characters): both Feistel halves fit in 32 bits,
+ * so the rounds run on plain numbers; BigInt only assembles the result. Same
+ * permutation as permuteBig, bit for bit.
+ */
+function permuteSmall(
+  cipher: Cipher,
+  half: number,
+  padded: boolean,
+  serials: readonly number[],
+  length: number,
+  prefix: string,
+): string[] {
+  const n = serials.length;
+  const left = new Float64Array(n);
+  const right = new Float64Array(n);
+  const span = 2 ** half;
+  for (let i = 0; i < n; i++) {
+    left[i] = Math.floor(serials[i]! / span);
+    right[i] = serials[i]! % span;
+  }
+  // With an odd number of code bits the network runs one bit wider; a value whose
+  // top bit is set lies outside the code space and is permuted again.
+  const outside = (i: number) => padded && left[i]! >= span / 2;
+  let pending = Array.from({ length: n }, (_, i) => i);
+  while (pending.length > 0) {
+    const blocks = Buffer.alloc(16 * pending.length);
+    for (let round = 0; round < ROUNDS; round++) {
+      for (let j = 0; j < pending.length; j++) {
+        blocks[j * 16] = round;
+        blocks.writeUInt32BE(right[pending[j]!]!, j * 16 + 12);
+      }
+      const out = cipher.update(blocks);
+      for (let j = 0; j < pending.length; j++) {
+        const i = pending[j]!;
+        const f = out.readUInt32BE(j * 16 + 4) % span;
+        const next = xor32(left[i]!, f);
+        left[i] = right[i]!;
+        right[i] = next;
+      }
+    }
+    pending = pending.filter(outside);
+  }
+  return Array.from(
+    { length: n },
+    (_, i) => prefix + encodeHalves(left[i]!, right[i]!, half, length),
+  );
+}
+
+/** Base32 digits of left·2^half + right without building the (up to 64-bit) number. */
+function encodeHalves(left: number, right: number, half: number, length: number): string {
+  let out = '';
+  let acc = right;
+  let accBits = half;
+  let high = left;
+  for (let d = 0; d < length; d++) {
+    if (accBits < 5 && high >= 0) {
+      // At most 4 + 32 bits: exact in a double.
+      acc += high * 2 ** accBits;
+      accBits += half;
+      high = -1;
+    }
+    const digit = acc % 32;
+    out = CODE_ALPHABET[digit] + out;
+    acc = (acc - digit) / 32;
+    accBits -= 5;
+  }
+  return out;
+}
+
+/** XOR of two non-negative integers below 2^32 (JavaScript's ^ is signed). */
+function xor32(a: number, b: number): number {
+  return (a ^ b) >>> 0;
+}
+
+/** Codes longer than 12 characters: the same network on BigInt halves. */
+function permuteBig(
+  cipher: Cipher,
+  halfBits: number,
+  domain: bigint,
+  serials: readonly number[],
+): bigint[] {
+  const half = BigInt(halfBits);
+  const mask = (1n << half) - 1n;
+  const values = serials.map((s) => BigInt(s));
   let pending = values.map((_, i) => i);
   while (pending.length > 0) {
     for (let round = 0; round < ROUNDS; round++) {
@@ -73,16 +159,14 @@ export function couponCodes(
       const out = cipher.update(blocks);
       pending.forEach((index, j) => {
         const v = values[index]!;
-        const left = v >> half;
-        const right = v & mask;
         const f = out.readBigUInt64BE(j * 16) & mask;
-        values[index] = (right << half) | (left ^ f);
+        values[index] = ((v & mask) << half) | ((v >> half) ^ f);
       });
     }
     // Cycle-walking: a value that left the code space is permuted again until it is back.
     pending = pending.filter((index) => values[index]! >= domain);
   }
-  return values.map((v) => format.prefix + encode(v, length));
+  return values;
 }
 
 export function couponCode(

