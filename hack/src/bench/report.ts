@@ -1,0 +1,87 @@
+// One table from the benchmarks' JSON files (hack/bench/results/*.json), with the
+// goals beside the figures; writes hack/bench/results/summary.json.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { repoRoot } from '../testing/env.js';
+import { machine } from './machine.js';
+
+const dir = path.join(repoRoot, 'hack/bench/results');
+const read = <T>(name: string): T | undefined => {
+  const file = path.join(dir, `${name}.json`);
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as T) : undefined;
+};
+
+interface GateRow {
+  scenario: string;
+  op: string;
+  load: string;
+  baseline: { rps: number; p99: number };
+  gate: { rps: number; p50: number; p99: number };
+  ratio: number;
+}
+const rows: [string, string, string][] = [];
+const gate = read<{ results: GateRow[] }>('gate');
+for (const r of gate?.results ?? []) {
+  rows.push([
+    `gate ${r.op}, ${r.scenario}, ${r.load}`,
+    `${r.gate.rps} req/s, p50 ${r.gate.p50} ms, p99 ${r.gate.p99} ms (baseline ${r.baseline.rps} req/s, p99 ${r.baseline.p99} ms; ratio ${r.ratio})`,
+    r.load === 'max' ? '>= 0.8 of baseline' : 'p99 < 50 ms',
+  ]);
+}
+const issuer = read<{
+  issuer: { perSecond: number; replicas: number };
+  perMessage: { perSecond: number };
+  ratio: number;
+}>('issuer');
+if (issuer) {
+  rows.push([
+    `issuer, ${issuer.issuer.replicas} replica`,
+    `${issuer.issuer.perSecond} issuances/s vs ${issuer.perMessage.perSecond}/s one transaction per message (${issuer.ratio}x)`,
+    '>= 20,000/s and >= 10x',
+  ]);
+}
+const operator = read<{
+  applyToConfig: { p50Ms: number; p95Ms: number };
+  coldStart: { events: number; seconds: number };
+}>('operator');
+if (operator) {
+  rows.push([
+    'operator apply → config',
+    `p50 ${operator.applyToConfig.p50Ms} ms, p95 ${operator.applyToConfig.p95Ms} ms`,
+    'p50 < 1 s',
+  ]);
+  rows.push([
+    `operator cold start`,
+    `${operator.coldStart.events} CouponEvents in ${operator.coldStart.seconds} s`,
+    '< 60 s',
+  ]);
+}
+const pipeline = read<{
+  scenario: { users: number; stock: number; rate: number };
+  idealSoldOutMs: number;
+  soldOutMs: number;
+  allKnowMs: number;
+  peakMemoryMiB: Record<string, number | undefined>;
+  invariantsOk: boolean;
+}>('pipeline');
+if (pipeline) {
+  const s = pipeline.scenario;
+  rows.push([
+    `pipeline ${s.users} shoppers, ${s.stock} coupons, ${s.rate}/s`,
+    `sold out in ${(pipeline.soldOutMs / 1000).toFixed(2)} s (ideal ${(pipeline.idealSoldOutMs / 1000).toFixed(2)} s); all knew after ${(pipeline.allKnowMs / 1000).toFixed(2)} s; invariants ${pipeline.invariantsOk ? 'hold' : 'BROKEN'}`,
+    'sold out near the ideal',
+  ]);
+  rows.push([
+    'pipeline peak memory (MiB)',
+    Object.entries(pipeline.peakMemoryMiB)
+      .map(([k, v]) => `${k} ${v ?? '?'}`)
+      .join(', '),
+    '',
+  ]);
+}
+const m = machine();
+console.log(`Benchmarks on ${m.cores} × ${m.cpus}, ${m.memoryGiB} GiB, Node ${m.node}`);
+const w0 = Math.max(...rows.map((r) => r[0].length));
+for (const [what, result, goal] of rows)
+  console.log(`  ${what.padEnd(w0)}  ${result}${goal ? `   [goal: ${goal}]` : ''}`);
+writeFileSync(path.join(dir, 'summary.json'), JSON.stringify({ machine: m, rows }, null, 2));
