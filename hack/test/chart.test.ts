@@ -364,15 +364,42 @@ describe('helm template', () => {
     const data = secret.stringData as Record<string, string>;
     expect(data['ticket-secret']!.length).toBeGreaterThanOrEqual(32);
     expect(data['coupon-code-secret']).not.toBe(data['ticket-secret']);
+    expect(data['gate-admin-token']!.length).toBeGreaterThanOrEqual(32);
     const given = find(
-      await render({ secrets: { ticketSecret: 't'.repeat(32), couponCodeSecret: 'c'.repeat(32) } }),
+      await render({
+        secrets: {
+          ticketSecret: 't'.repeat(32),
+          couponCodeSecret: 'c'.repeat(32),
+          gateAdminToken: 'a'.repeat(32),
+        },
+      }),
       'Secret',
       'rediclaim-secrets',
     );
     expect(given.stringData).toEqual({
       'ticket-secret': 't'.repeat(32),
       'coupon-code-secret': 'c'.repeat(32),
+      'gate-admin-token': 'a'.repeat(32),
     });
+  });
+
+  it('guards the gate’s internal API with a token only the operator is given', async () => {
+    const objects = await render();
+    const tokenRef = {
+      secretKeyRef: { name: 'rediclaim-secrets', key: 'gate-admin-token', optional: true },
+    };
+    const envOf = (name: string) =>
+      podSpecOf(find(objects, 'Deployment', name)).containers[0]!.env as {
+        name: string;
+        valueFrom?: unknown;
+      }[];
+    expect(envOf('rediclaim-gate').find((e) => e.name === 'ADMIN_TOKEN')?.valueFrom).toEqual(
+      tokenRef,
+    );
+    expect(
+      envOf('rediclaim-operator').find((e) => e.name === 'GATE_ADMIN_TOKEN')?.valueFrom,
+    ).toEqual(tokenRef);
+    expect(envOf('rediclaim-issuer').some((e) => e.name.includes('ADMIN_TOKEN'))).toBe(false);
   });
 
   it('ships a helm test that asks the gate, through its Services, whether it is ready', async () => {
