@@ -93,7 +93,13 @@ async function main(): Promise<number> {
     printSummary(args, report, invariants);
     if (args.keep) {
       say(
-        `still running. Try:\n  curl -s -XPOST '${platform.gateUrls[0]}/gate/events/${eventId}/enqueue?userId=me'\n  KUBECONFIG=${env.kubeconfig} kubectl get couponevents -A\nCtrl-C stops the platform.`,
+        [
+          'still running. Try:',
+          `  the waiting room:  ${platform.gateUrls[0]}/events/${eventId}`,
+          `  curl -s -XPOST '${platform.gateUrls[0]}/v1/events/${eventId}/queue?userId=me'`,
+          `  KUBECONFIG=${env.kubeconfig} kubectl get couponevents -A`,
+          'Ctrl-C stops the platform.',
+        ].join('\n'),
       );
       await new Promise(() => undefined);
     }

@@ -53,6 +53,8 @@ export interface LocalPlatform {
   restarts(): { gates: number; issuers: number };
   kubeConfig: k8s.KubeConfig;
   mysqlUrl: string;
+  /** Bearer token of the gates' internal API. */
+  adminToken: string;
   stop(): Promise<void>;
 }
 
@@ -107,6 +109,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     gatePorts.push({ public: await port(10 * i), admin: await port(10 * i + 1) });
   const issuerPorts = new Map<number, number>();
   const ticketSecret = randomBytes(24).toString('hex');
+  // As the chart does: only the operator may call the gate's internal API.
+  const adminToken = randomBytes(24).toString('hex');
   let lives = 0;
 
   const gates = new ReplicaFollower(kc, namespace, GATE_DEPLOYMENT, (i) => {
@@ -121,6 +125,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
         EVENTS_CONFIGMAP: `${namespace}/${EVENTS_CONFIGMAP}`,
         KUBECONFIG: env.kubeconfig,
         TICKET_SECRET: ticketSecret,
+        ADMIN_TOKEN: adminToken,
         KAFKA_GROUP_ID: `${groups}-gate`,
         // Every shopper of a local crowd comes from 127.0.0.1: a per-address join
         // limit would refuse all but the first few.
@@ -170,6 +175,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
         ISSUER_MIN_REPLICAS: String(options.issuerMinReplicas ?? 1),
         ISSUER_MAX_REPLICAS: String(options.issuerMaxReplicas ?? 2),
         GATE_ADMIN_URL: gateAdminUrls[0]!,
+        GATE_ADMIN_TOKEN: adminToken,
         POD_NAME: name,
         ...(options.watchNamespaces ? { WATCH_NAMESPACES: options.watchNamespaces.join(',') } : {}),
         ...options.extraEnv?.operator,
@@ -198,6 +204,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       restarts: () => ({ gates: gates.restarts, issuers: issuers.restarts }),
       kubeConfig: kc,
       mysqlUrl,
+      adminToken,
       async stop() {
         // Operators first (they would react to the rest going away), then the front
         // door, then the issuers, which finish their batches on SIGTERM.

@@ -126,6 +126,7 @@ describe('the platform keeps its promises when a part fails mid-sale', () => {
         async () => {
           const res = await fetch(
             `${e2e.platform.gateAdminUrls[0]}/internal/v1/events/${e2e.tenants.shop}/${eventId}/stats`,
+            { headers: { authorization: `Bearer ${e2e.platform.adminToken}` } },
           );
           return ((await res.json()) as { generation: number }).generation >= 2;
         },

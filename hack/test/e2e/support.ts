@@ -129,6 +129,7 @@ export async function gateStats(
 ): Promise<{ admittedTotal: number; waiting: number; issued: number; soldOut: boolean }> {
   const res = await fetch(
     `${e2e.platform.gateAdminUrls[0]}/internal/v1/events/${e2e.tenants[tenant]}/${eventId}/stats`,
+    { headers: { authorization: `Bearer ${e2e.platform.adminToken}` } },
   );
   return (await res.json()) as {
     admittedTotal: number;
