@@ -28,4 +28,21 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  {
+    // The gate's waiting-room page: plain ES modules run by browsers.
+    files: ['gate/public/**/*.js'],
+    languageOptions: {
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        navigator: 'readonly',
+        fetch: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        AbortController: 'readonly',
+        URLSearchParams: 'readonly',
+        TextDecoder: 'readonly',
+      },
+    },
+  },
 );

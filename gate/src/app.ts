@@ -12,6 +12,7 @@ import { installErrorHandling } from './http/errors.js';
 import { healthRoutes, type HealthOptions } from './http/health.js';
 import { publicApi } from './http/public-api.js';
 import { adminApi } from './http/admin-api.js';
+import { waitingRoomPage } from './http/page.js';
 import { errorJson, joinJson, statusJson } from './http/schemas.js';
 
 export interface AppOptions {
@@ -116,6 +117,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(healthRoutes, deps.health);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await app.register(waitingRoomPage, { identityMode: deps.identity.mode });
 
   // Shoppers' routes are shed under overload; probes and the document are not.
   await app.register(async (shoppers) => {
