@@ -22,3 +22,4 @@ export * from './policy/validity.js';
 export * from './policy/discount.js';
 export * from './policy/issuance.js';
 export * from './policy/scaling.js';
+export * from './policy/backoff.js';

@@ -2,7 +2,7 @@
 // scale, Kafka partitions, and status. Exported for tests and tooling; `main.ts` runs it.
 export * from './acceptance.js';
 export * from './app.js';
-export * from './backoff.js';
+export { backoffDelay, sleep, type BackoffPolicy } from '@rediclaim/core';
 export * from './conditions.js';
 export * from './config-map.js';
 export * from './events.js';

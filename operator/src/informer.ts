@@ -1,6 +1,6 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { backoffDelay, sleep, type BackoffPolicy } from './backoff.js';
+import { backoffDelay, sleep, type BackoffPolicy } from '@rediclaim/core';
 import { listAll } from './kube/list.js';
 import { watchOnce, type WatchEvent } from './kube/watch.js';
 

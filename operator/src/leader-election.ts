@@ -1,6 +1,6 @@
 import type * as k8s from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { sleep } from './backoff.js';
+import { sleep } from '@rediclaim/core';
 import { describeKubeError, isConflict, isNotFound } from './kube/errors.js';
 import { microTime } from './kube/time.js';
 

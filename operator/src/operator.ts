@@ -1,7 +1,6 @@
 import * as k8s from '@kubernetes/client-node';
-import { eventIdOf, type CouponEvent } from '@rediclaim/core';
+import { backoffDelay, eventIdOf, sleep, type CouponEvent } from '@rediclaim/core';
 import type { Logger } from 'pino';
-import { backoffDelay, sleep } from './backoff.js';
 import { EventsConfigMap } from './config-map.js';
 import { EventRecorder } from './events.js';
 import { GateClient } from './gate-client.js';

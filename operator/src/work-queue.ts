@@ -1,4 +1,4 @@
-import { backoffDelay, type BackoffPolicy } from './backoff.js';
+import { backoffDelay, type BackoffPolicy } from '@rediclaim/core';
 
 /**
  * The controller-runtime work queue, in one file:

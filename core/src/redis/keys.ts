@@ -13,8 +13,14 @@ export interface EventKeys {
   seq: string;
   /** HASH shopper → ticket of shoppers admitted and awaiting a result. */
   inflight: string;
-  /** ZSET shopper → deadline (ms): when an admitted shopper goes back to the queue. */
+  /** ZSET shopper → deadline (ms): when an admitted shopper's request is sent again. */
   deadlines: string;
+  /**
+   * ZSET shopper → ticket of admitted shoppers (still in `inflight`) whose request may or
+   * may not have reached the issuer (a failed send, a missed deadline): sent again, same
+   * ticket, before anyone new is admitted.
+   */
+  retry: string;
   /** HASH shopper → JSON outcome, kept for the event's retention. */
   results: string;
   /** HASH of counters (admitted, issued, soldOut, ...) and event state (soldOutAtStock). */
@@ -36,6 +42,7 @@ export function eventKeys(tenant: string, eventId: string): EventKeys {
     seq: `${p}seq`,
     inflight: `${p}inflight`,
     deadlines: `${p}deadlines`,
+    retry: `${p}retry`,
     results: `${p}results`,
     stats: `${p}stats`,
     limiter: `${p}limiter`,

@@ -11,3 +11,4 @@ export * from './private-stack.js';
 export * from './services.js';
 export * from './e2e.js';
 export * from './gate-admin-fake.js';
+export * from './wait.js';

@@ -3,11 +3,10 @@
 // shoppers were told. These servers are private to this file: restarting them must
 // not disturb other suites.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import mysql from 'mysql2/promise';
 import { startE2E, startPrivateStack, type E2E, type PrivateStack } from '@rediclaim/hack/testing';
 import { runCrowd } from '../../src/crowd/crowd.js';
 import { checkInvariants } from '../../src/demo/invariants.js';
-import { gateKnows, saleSpec, waitFor } from './support.js';
+import { gateKnows, issuedIn, saleSpec, waitFor } from './support.js';
 
 let stack: PrivateStack;
 
@@ -18,19 +17,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.destroy();
 });
-
-async function issued(e2e: E2E, eventId: string): Promise<number> {
-  const conn = await mysql.createConnection(e2e.platform.mysqlUrl);
-  try {
-    const [rows] = await conn.query(
-      'SELECT COUNT(*) AS n FROM issued_coupons c JOIN coupon_events e ON e.id = c.event_id WHERE e.event_id = ?',
-      [eventId],
-    );
-    return Number((rows as { n: number }[])[0]!.n);
-  } finally {
-    await conn.end();
-  }
-}
 
 /**
  * A sale of 300 coupons to 900 shoppers at 60 admissions/s (so it lasts several
@@ -64,7 +50,7 @@ async function saleSurvives(
       userIdPrefix: 'f-',
       giveUpMs: 150_000,
     });
-    await waitFor('the first coupons', async () => (await issued(e2e, eventId)) >= 40, 60_000);
+    await waitFor('the first coupons', async () => (await issuedIn(e2e, eventId)) >= 40, 60_000);
     await fault(e2e, eventId);
     const report = await crowd;
     const checks = await checkInvariants({

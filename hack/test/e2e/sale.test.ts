@@ -2,12 +2,12 @@
 // ConfigMap → gate → Redis → Kafka → issuer → MariaDB → results → gate → shopper.
 // Every process is the built service; every server is real (the shared test stack).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import mysql from 'mysql2/promise';
 import { startE2E, type E2E } from '@rediclaim/hack/testing';
 import { runCrowd } from '../../src/crowd/crowd.js';
 import { checkInvariants } from '../../src/demo/invariants.js';
 import {
   couponEventStatus,
+  issuedIn,
   gateKnows,
   gateStats,
   join,
@@ -30,19 +30,6 @@ afterAll(async () => {
 
 const failed = (checks: { ok: boolean; name: string; detail: string }[]) =>
   checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`);
-
-async function issuedIn(eventId: string): Promise<number> {
-  const conn = await mysql.createConnection(e2e.platform.mysqlUrl);
-  try {
-    const [rows] = await conn.query(
-      'SELECT COUNT(*) AS n FROM issued_coupons c JOIN coupon_events e ON e.id = c.event_id WHERE e.event_id = ?',
-      [eventId],
-    );
-    return Number((rows as { n: number }[])[0]!.n);
-  } finally {
-    await conn.end();
-  }
-}
 
 describe('a sale through the whole platform', () => {
   it('sells exactly the stock to the earliest of a larger crowd, and everyone learns the outcome', async () => {
@@ -129,7 +116,7 @@ describe('a sale through the whole platform', () => {
       userIdPrefix: 'r-',
       giveUpMs: 90_000,
     });
-    await waitFor('the first coupons', async () => (await issuedIn(eventId)) >= 10);
+    await waitFor('the first coupons', async () => (await issuedIn(e2e, eventId)) >= 10);
     await e2e.patchSpec('shop-a', 'raise', { coupon: { stock: 80 } });
     const report = await crowd;
     const checks = await checkInvariants({
@@ -158,7 +145,7 @@ describe('a sale through the whole platform', () => {
     await e2e.patchSpec('shop-b', 'pause', { admission: { mode: 'fifo' } });
     await waitFor(
       'every paused shopper to get a coupon',
-      async () => (await issuedIn(eventId)) === 20,
+      async () => (await issuedIn(e2e, eventId)) === 20,
     );
     expect((await statusOf(gate, eventId, 'p-19')).status).toBe('ISSUED');
   });

@@ -1,6 +1,7 @@
 import * as k8s from '@kubernetes/client-node';
+import mysql from 'mysql2/promise';
 import { CouponEventApi, type CouponEventSpecInput, type CouponEventStatus } from '@rediclaim/core';
-import type { E2E } from '@rediclaim/hack/testing';
+import { waitFor, type E2E } from '@rediclaim/hack/testing';
 
 /** A CouponEvent spec for a sale that opens `opensInMs` from now. */
 export function saleSpec(options: {
@@ -36,27 +37,7 @@ export function saleSpec(options: {
   };
 }
 
-export async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined | false>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline)
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`,
-      );
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+export { waitFor };
 
 export interface ShopperStatus {
   status: string;
@@ -137,4 +118,18 @@ export async function gateStats(
     issued: number;
     soldOut: boolean;
   };
+}
+
+/** Coupons issued for an event, counted in MySQL (the source of truth). */
+export async function issuedIn(e2e: E2E, eventId: string): Promise<number> {
+  const conn = await mysql.createConnection(e2e.platform.mysqlUrl);
+  try {
+    const [rows] = await conn.query(
+      'SELECT COUNT(*) AS n FROM issued_coupons c JOIN coupon_events e ON e.id = c.event_id WHERE e.event_id = ?',
+      [eventId],
+    );
+    return Number((rows as { n: number }[])[0]!.n);
+  } finally {
+    await conn.end();
+  }
 }

@@ -1,35 +1,6 @@
-/**
- * Capped exponential backoff with jitter: attempt 1 waits about `baseMs`, each later one
- * twice as long, never more than `capMs`. The jitter (a random 50-100% of the step)
- * keeps replicas that failed together (a database restart) from retrying in lock-step.
- */
-export interface BackoffPolicy {
-  baseMs: number;
-  capMs: number;
-}
-
-export function backoffDelay(
-  attempt: number,
-  policy: BackoffPolicy,
-  random: () => number = Math.random,
-): number {
-  const step = Math.min(policy.capMs, policy.baseMs * 2 ** Math.max(0, Math.min(attempt - 1, 30)));
-  return Math.round(step * (0.5 + random() * 0.5));
-}
-
-/** Resolves after `ms`, or at once when the signal aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
+// Backoff and sleep are core's (shared with the operator); the issuer adds a short
+// name for database and broker errors.
+export { backoffDelay, sleep, type BackoffPolicy } from '@rediclaim/core';
 
 /** A short name for a database or broker error, for metrics labels and logs. */
 export function errorCode(error: unknown): string {

@@ -26,6 +26,7 @@ import {
   testKubeConfig,
   uniqueName,
   type GateAdminFake,
+  waitFor,
 } from '@rediclaim/hack/testing';
 import { pino } from 'pino';
 import { Operator, loadSettings, type Settings } from '../../src/index.js';
@@ -55,27 +56,7 @@ export function openSpec(overrides: Partial<CouponEventSpecInput> = {}): CouponE
   };
 }
 
-export async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined | false> | T | undefined | false,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() > deadline)
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${String(lastError)})` : ''}`,
-      );
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+export { waitFor };
 
 /**
  * Renders the chart's operator RBAC (templates/operator-rbac.yaml with the chart's
