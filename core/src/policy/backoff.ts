@@ -10,7 +10,11 @@ export interface BackoffPolicy {
   capMs: number;
 }
 
-export function backoffDelay(attempt: number, policy: BackoffPolicy, random: () => number = Math.random): number {
+export function backoffDelay(
+  attempt: number,
+  policy: BackoffPolicy,
+  random: () => number = Math.random,
+): number {
   const step = Math.min(policy.capMs, policy.baseMs * 2 ** Math.max(0, Math.min(attempt - 1, 30)));
   return Math.round(step * (0.5 + random() * 0.5));
 }
