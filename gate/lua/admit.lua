@@ -1,9 +1,17 @@
 --[[
-  admit: the dispatcher's step for one open event. Takes the next shoppers in ticket
-  order, as many as the fleet-wide token bucket, the unconfirmed stock and the batch cap
-  allow, and marks them in flight with a deadline. Every gate replica calls it; the bucket
-  lives here and is refilled from Redis server time, so the fleet's admission rate never
-  exceeds the configured rate however many replicas call it, or how often.
+  admit: the dispatcher's step for one event. First sends again the shoppers of the retry
+  set (admitted earlier, their request may or may not have reached the issuer), then, when
+  admitNew, takes the next shoppers of the queue in ticket order, as many as the
+  fleet-wide token bucket, the unconfirmed stock and the batch cap allow, and marks them
+  in flight with a deadline. Every gate replica calls it; the bucket lives here and is
+  refilled from Redis server time, so the fleet's sends never exceed the configured rate
+  however many replicas call it, or how often.
+
+  Shoppers of the retry set are still in flight (they count against the stock and read
+  PROCESSING) and are sent again with their own ticket, so with the same requestId: the
+  issuer answers a request it already decided with that decision. They go first (their
+  tickets are older than any in the queue) and even when the event is sold out or no new
+  admissions are wanted (paused, closed): the issuer, not the gate, decides them.
 
   KEYS[1] queue      ZSET userId -> ticket
   KEYS[2] inflight   HASH userId -> ticket
@@ -11,28 +19,32 @@
   KEYS[4] stats      HASH counters and sale state
   KEYS[5] limiter    HASH tokens, at (µs, Redis time)
   KEYS[6] tombstone  STRING uid of a deleted event
+  KEYS[7] retry      ZSET userId -> ticket, in flight and due to be sent again
 
-  ARGV[1] rate              admissions per second, fleet-wide
+  ARGV[1] rate              sends per second, fleet-wide
   ARGV[2] burst             most tokens the bucket holds (>= 1)
   ARGV[3] stock             the event's current stock
-  ARGV[4] timeoutMs         processing timeout: when an admitted shopper goes back
-  ARGV[5] batchMax          most shoppers admitted by one call (<= 3000: Lua unpack limit)
+  ARGV[4] timeoutMs         processing timeout: when an unanswered request is sent again
+  ARGV[5] batchMax          most shoppers sent by one call (<= 3000: Lua unpack limit)
   ARGV[6] uid               the event's uid ('' when unknown)
+  ARGV[7] admitNew          1: also admit from the queue (the event is open); 0: retries only
 
-  Returns {nowMs, waiting, soldOut, processing, userId1, ticket1, userId2, ticket2, ...}
+  Returns {nowMs, waiting, soldOut, processing, resent, userId1, ticket1, ...}
     nowMs       Redis time of the admission (ms)
-    waiting     queue length after this call
-    soldOut     1 when every coupon is confirmed issued (nothing is admitted then)
-    processing  shoppers in flight after this call
+    waiting     shoppers in the queue after this call who can still be admitted (0 when
+                sold out)
+    soldOut     1 when every coupon is confirmed issued (nobody new is admitted then)
+    processing  shoppers in flight after this call (the retry set included)
+    resent      how many of the pairs (the first ones) are sent again from the retry set
   Tickets are strings (exact up to 2^53).
 
-  Also keeps the fleet's observed admission rate (an EWMA over >= 1 s windows) in stats,
-  so every replica quotes the same ETA.
+  Also keeps the fleet's observed admission rate (an EWMA over >= 1 s windows of new
+  admissions, re-sends not counted) in stats, so every replica quotes the same ETA.
 ]]
 -- @include "tombstoned"
 -- @include "sold_out"
 
-if tombstoned(KEYS[6], ARGV[6]) then return {0, 0, 0, 0} end
+if tombstoned(KEYS[6], ARGV[6]) then return {0, 0, 0, 0, 0} end
 
 local time = redis.call('TIME')
 local nowUs = tonumber(time[1]) * 1000000 + tonumber(time[2])
@@ -57,15 +69,40 @@ tokens = math.min(burst, tokens + rate * elapsed / 1000000)
 local isSoldOut, issued = soldOut(KEYS[4], stock)
 local waiting = redis.call('ZCARD', KEYS[1])
 local processing = redis.call('HLEN', KEYS[2])
-local out = {nowMs, waiting, isSoldOut and 1 or 0, processing}
+local batchMax = tonumber(ARGV[5])
+local out = {nowMs, isSoldOut and 0 or waiting, isSoldOut and 1 or 0, processing, 0}
+local deadline = string.format('%.0f', nowMs + tonumber(ARGV[4]))
 
-if not isSoldOut and waiting > 0 and tokens >= 1 then
-  -- Stock-aware: never more in flight than the stock not yet confirmed issued.
+-- Retries first: they stay in flight, so the stock they hold is not handed to anyone else.
+local retrying = redis.call('ZCARD', KEYS[7])
+if retrying > 0 and tokens >= 1 then
+  local popped = redis.call('ZPOPMIN', KEYS[7], math.floor(math.min(tokens, batchMax, retrying)))
+  local zsetArgs = {}
+  for i = 1, #popped, 2 do
+    local userId, ticket = popped[i], popped[i + 1]
+    -- Only while still in flight with that ticket (recordResult clears both, but be sure).
+    if redis.call('HGET', KEYS[2], userId) == ticket then
+      zsetArgs[#zsetArgs + 1] = deadline
+      zsetArgs[#zsetArgs + 1] = userId
+      out[#out + 1] = userId
+      out[#out + 1] = ticket
+    end
+  end
+  tokens = tokens - #popped / 2
+  if #zsetArgs > 0 then
+    redis.call('ZADD', KEYS[3], unpack(zsetArgs))
+    out[5] = #zsetArgs / 2
+    redis.call('HINCRBY', KEYS[4], 'resent', out[5])
+  end
+end
+
+if ARGV[7] == '1' and not isSoldOut and waiting > 0 and tokens >= 1 then
+  -- Stock-aware: never more in flight (retries included) than the stock not yet
+  -- confirmed issued.
   local unconfirmed = stock - issued - processing
-  local n = math.floor(math.min(tokens, unconfirmed, tonumber(ARGV[5]), waiting))
+  local n = math.floor(math.min(tokens, unconfirmed, batchMax - out[5], waiting))
   if n > 0 then
     local popped = redis.call('ZPOPMIN', KEYS[1], n)
-    local deadline = string.format('%.0f', nowMs + tonumber(ARGV[4]))
     local hashArgs, zsetArgs = {}, {}
     for i = 1, #popped, 2 do
       local userId, ticket = popped[i], popped[i + 1]

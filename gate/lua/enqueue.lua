@@ -17,7 +17,8 @@
 
   Returns one of:
     {'CLOSED'}                           the event was deleted
-    {'INFLIGHT', ticket}                 already admitted, waiting for the issuer
+    {'INFLIGHT', ticket}                 already admitted, waiting for the issuer (also
+                                         while its request is due to be sent again)
     {'QUEUED', rank, ticket, isNew}      in the queue (rank 1-based; isNew 1 = joined now)
     {'RESULT', storedResult}             has a final outcome and may not join again
     {'SOLD_OUT'}                         no stock left to wait for

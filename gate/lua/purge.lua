@@ -3,14 +3,15 @@
   tombstone, so shoppers still polling learn EVENT_CLOSED (EVENT_DELETED) instead of
   NOT_IN_QUEUE. UNLINK frees big queues in the background. Idempotent.
 
-  KEYS[1..7] queue, seq, inflight, deadlines, results, stats, limiter
-  KEYS[8]    tombstone
+  KEYS[1..8] queue, seq, inflight, deadlines, results, stats, limiter, retry
+  KEYS[9]    tombstone
 
   ARGV[1] uid of the deleted event ('*' when unknown: closes any event with this id)
   ARGV[2] retentionSeconds: how long the tombstone stays
 
   Returns the number of data keys that existed.
 ]]
-local removed = redis.call('UNLINK', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7])
-redis.call('SET', KEYS[8], ARGV[1], 'EX', tonumber(ARGV[2]))
+local removed = redis.call('UNLINK', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6],
+  KEYS[7], KEYS[8])
+redis.call('SET', KEYS[9], ARGV[1], 'EX', tonumber(ARGV[2]))
 return removed

@@ -10,6 +10,7 @@
   KEYS[4] results    HASH userId -> stored result
   KEYS[5] stats      HASH counters and sale state
   KEYS[6] tombstone  STRING uid of a deleted event
+  KEYS[7] retry      ZSET userId -> ticket, in flight and due to be sent again
 
   ARGV[1] userId
   ARGV[2] ticket              of the request decided
@@ -30,12 +31,15 @@ if tombstoned(KEYS[6], ARGV[8]) then return -1 end
 local userId, ticket, outcome = ARGV[1], ARGV[2], ARGV[3]
 local ticketNumber = tonumber(ticket)
 
--- The admission this result answers is over, whatever else happens.
+-- The admission this result answers is over, whatever else happens: no deadline, no
+-- re-send (a retry's answer may come from its first delivery).
 if redis.call('HGET', KEYS[2], userId) == ticket then
   redis.call('HDEL', KEYS[2], userId)
   redis.call('ZREM', KEYS[3], userId)
+  redis.call('ZREM', KEYS[7], userId)
 end
--- Requeued after a timeout while the answer was on its way: it has its answer now.
+-- Put back in the queue by a gate older than the retry set (during a rolling update)
+-- while the answer was on its way: it has its answer now.
 local queued = redis.call('ZSCORE', KEYS[1], userId)
 if queued and tonumber(queued) == ticketNumber then redis.call('ZREM', KEYS[1], userId) end
 

@@ -13,7 +13,8 @@
 
   Returns one of:
     {'CLOSED'}                               the event was deleted
-    {'INFLIGHT', ticket}                     admitted, waiting for the issuer
+    {'INFLIGHT', ticket}                     admitted, waiting for the issuer (also while
+                                             its request is due to be sent again)
     {'QUEUED', rank, ticket, rate, rateAt}   waiting (rank 1-based; the fleet's observed
                                              admissions/s and when it was measured, ms)
     {'SOLD_OUT'}                             waiting, or not in the queue, and sold out

@@ -319,6 +319,8 @@ describe('waiting, processing and outcomes', () => {
     });
     const info = (await app.inject({ url: `/v1/events/${ids.soldOut}` })).json();
     expect(info).toMatchObject({ phase: 'SoldOut', soldOut: true, remaining: 0, stock: 2 });
+    // Those still in the queue are told SOLD_OUT: none of them is waiting for anything.
+    expect(info.waiting).toBe(0);
   });
 
   it('answers NOT_IN_QUEUE for a shopper who never joined an open event', async () => {
@@ -359,6 +361,12 @@ describe('event phases and refusals', () => {
       reason: 'EVENT_ENDED',
       pollAfterMs: null,
     });
+    // Nobody left in the queue of an ended sale can get anything: waiting counts 0.
+    const stats = (
+      await admin.inject({ url: `/internal/v1/events/${TENANT}/${ids.closing}/stats` })
+    ).json();
+    expect(stats).toMatchObject({ known: true, waiting: 0 });
+    expect(await redis.zcard(eventKeys(TENANT, ids.closing).queue)).toBe(1);
   });
 
   it('closes a deleted event for late pollers (EVENT_DELETED) through the admin API', async () => {

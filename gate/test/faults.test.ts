@@ -83,7 +83,7 @@ function requestsPerUser(requests: IssueRequest[]): Map<string, Set<string>> {
 }
 
 describe('a gate killed between admission and send', () => {
-  it('loses nobody: the admitted shoppers go back at their original place and are issued once', async () => {
+  it('loses nobody: the admitted shoppers keep their original tickets, are sent first once overdue, and are issued once', async () => {
     const id = uniqueName('kill');
     const k = eventKeys(TENANT, id);
     const users = Array.from({ length: 60 }, (_, i) => `k${String(i).padStart(2, '0')}`);
@@ -165,7 +165,7 @@ describe('graceful shutdown', () => {
 });
 
 describe('Kafka refusing the sends', () => {
-  it('puts the admitted shoppers back at their original place, and admits them once Kafka takes requests again', async () => {
+  it('keeps the admitted shoppers in flight at their original tickets, sends them again even while paused, and admits nobody in their place', async () => {
     const requestsTopic = uniqueName('faults-gone');
     await createTestTopics([{ topic: requestsTopic, numPartitions: 1 }]);
     const id = uniqueName('sendfail');
@@ -178,42 +178,47 @@ describe('Kafka refusing the sends', () => {
         EVENTS_FILE: file.path,
         TOPIC_ISSUE_REQUESTS: requestsTopic,
         KAFKA_SEND_TIMEOUT_MS: '2000',
+        REQUEUE_INTERVAL_MS: '200',
       }),
     );
+    const failed = async () => Number(await redis.hget(k.stats, 'requeuedFailed'));
     try {
       await deleteTestTopics([requestsTopic]);
       const config = (mode: 'fifo' | 'paused', generation: number) =>
         eventConfig(id, { tenant: TENANT, rate: 5, stock: 1000, mode, generation });
       file.write([config('fifo', 2)]);
-      await waitFor(
-        'a failed send requeued',
-        async () => Number(await redis.hget(k.stats, 'requeuedFailed')) > 0,
-        30_000,
-        100,
-      );
+      await waitFor('a failed send', async () => (await failed()) > 0, 30_000, 100);
       expect(await metricValue(g, 'rediclaim_gate_kafka_send_failures_total')).toBeGreaterThan(0);
-      // Hold admissions; once the last failing send has put its shoppers back, the queue
-      // is whole again, in the original order, at the original tickets.
+
+      // Paused: nobody new is admitted, but the shoppers whose sends failed (perhaps
+      // stored by Kafka all the same) stay in flight and their requests keep being sent.
       file.write([config('paused', 3)]);
       await waitFor('the pause to apply', () => g.gate.events.get(id)?.config.generation === 3);
-      await waitFor(
-        'no shopper in flight',
-        async () => (await redis.hlen(k.inflight)) === 0,
-        30_000,
-        100,
-      );
-      expect(await redis.zrange(k.queue, 0, -1)).toEqual(users);
-      expect(await redis.zscore(k.queue, 's00')).toBe(String(2 ** 48 + 1));
+      const before = await failed();
+      await waitFor('a re-send while paused', async () => (await failed()) > before, 30_000, 100);
+      const inFlight = await redis.hgetall(k.inflight);
+      const n = Object.keys(inFlight).length;
+      expect(n).toBeGreaterThan(0);
+      expect(Object.keys(inFlight).sort()).toEqual(users.slice(0, n));
+      for (const [user, ticket] of Object.entries(inFlight))
+        expect(ticket).toBe(String(2 ** 48 + users.indexOf(user) + 1));
+      expect(await redis.zrange(k.queue, 0, -1)).toEqual(users.slice(n));
+      expect(Number(await redis.hget(k.stats, 'resent'))).toBeGreaterThan(0);
+      const view = (await g.http({ url: `/v1/events/${id}/queue/me?userId=s00` })).json();
+      expect(view).toMatchObject({ status: 'PROCESSING', rank: null });
 
       await createTestTopics([{ topic: requestsTopic, numPartitions: 1 }]);
       file.write([config('fifo', 4)]);
       await waitFor(
         'every shopper sent',
         async () =>
-          (await redis.zcard(k.queue)) === 0 && (await redis.hlen(k.inflight)) === users.length,
+          (await redis.zcard(k.queue)) === 0 &&
+          (await redis.zcard(k.retry)) === 0 &&
+          (await redis.hlen(k.inflight)) === users.length,
         60_000,
         200,
       );
+      expect(Number(await redis.hget(k.stats, 'admittedTotal'))).toBe(users.length);
     } finally {
       await g.stop();
       await deleteTestTopics([requestsTopic]).catch(() => undefined);

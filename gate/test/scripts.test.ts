@@ -51,7 +51,14 @@ function keysOf(k: EventKeys) {
         uid,
       ) as Promise<[string, ...(string | number)[]]>,
     admit: (
-      o: { rate?: number; burst?: number; stock?: number; timeoutMs?: number; batch?: number } = {},
+      o: {
+        rate?: number;
+        burst?: number;
+        stock?: number;
+        timeoutMs?: number;
+        batch?: number;
+        admitNew?: boolean;
+      } = {},
     ) =>
       redis.rcAdmit(
         k.queue,
@@ -60,19 +67,25 @@ function keysOf(k: EventKeys) {
         k.stats,
         k.limiter,
         k.tombstone,
+        k.retry,
         o.rate ?? 1_000,
         o.burst ?? 1_000,
         o.stock ?? 100,
         o.timeoutMs ?? 30_000,
         o.batch ?? 1_000,
         '',
-      ) as Promise<[number, number, number, number, ...string[]]>,
+        o.admitNew === false ? 0 : 1,
+      ) as Promise<[number, number, number, number, number, ...string[]]>,
     requeueStale: () =>
-      redis.rcRequeueStale(k.queue, k.inflight, k.deadlines, k.stats, 1000) as Promise<
-        [number, ...string[]]
+      redis.rcRequeueStale(k.inflight, k.deadlines, k.stats, k.retry, 1000) as Promise<
+        [number, number, ...string[]]
       >,
     requeueFailed: (...pairs: string[]) =>
-      redis.rcRequeueFailed(k.queue, k.inflight, k.deadlines, k.stats, ...pairs),
+      redis.rcRequeueFailed(k.inflight, k.deadlines, k.stats, k.retry, ...pairs),
+    stats: () =>
+      redis.rcStats(k.queue, k.inflight, k.stats, k.tombstone) as Promise<
+        [number, number, string, ...string[]]
+      >,
     record: (
       userId: string,
       ticket: string,
@@ -86,6 +99,7 @@ function keysOf(k: EventKeys) {
         k.results,
         k.stats,
         k.tombstone,
+        k.retry,
         userId,
         ticket,
         outcome,
@@ -109,6 +123,7 @@ function keysOf(k: EventKeys) {
         k.results,
         k.stats,
         k.limiter,
+        k.retry,
         k.tombstone,
         uid,
         600,
@@ -123,7 +138,7 @@ function freshEvent() {
 
 const pairsOf = (reply: unknown[]) => {
   const out: [string, string][] = [];
-  for (let i = 4; i < reply.length; i += 2) out.push([reply[i] as string, reply[i + 1] as string]);
+  for (let i = 5; i < reply.length; i += 2) out.push([reply[i] as string, reply[i + 1] as string]);
   return out;
 };
 
@@ -216,8 +231,8 @@ describe('admit script', () => {
   });
 });
 
-describe('requeue scripts', () => {
-  it('puts overdue admissions back at their original tickets, ahead of later arrivals', async () => {
+describe('requeue scripts and re-sends', () => {
+  it('keeps overdue admissions in flight and sends them again first, at their original tickets', async () => {
     const { k, s } = freshEvent();
     for (let i = 0; i < 5; i++) await s.enqueue(`u${i}`);
     await s.admit();
@@ -226,14 +241,32 @@ describe('requeue scripts', () => {
     expect(admitted.map(([u]) => u)).toEqual(['u0', 'u1', 'u2']);
     await s.enqueue('late');
     await new Promise((r) => setTimeout(r, 5));
-    expect(await s.requeueStale()).toEqual([3, 'u0', 'u1', 'u2']);
-    expect(await redis.zrange(k.queue, 0, -1)).toEqual(['u0', 'u1', 'u2', 'u3', 'u4', 'late']);
-    expect(await redis.zscore(k.queue, 'u0')).toBe(admitted[0]![1]);
-    expect(await redis.hlen(k.inflight)).toBe(0);
+    expect(await s.requeueStale()).toEqual([3, 3, 'u0', 'u1', 'u2']);
+    // Their requests may be with the issuer: still in flight, never back in the queue.
+    expect(await redis.zrange(k.queue, 0, -1)).toEqual(['u3', 'u4', 'late']);
+    expect(await redis.zrange(k.retry, 0, -1, 'WITHSCORES')).toEqual(admitted.flat());
+    expect(await redis.hlen(k.inflight)).toBe(3);
     expect(await redis.zcard(k.deadlines)).toBe(0);
+    expect(await s.status('u0')).toEqual(['INFLIGHT', admitted[0]![1]]);
+    expect(await s.enqueue('u0')).toEqual(['INFLIGHT', admitted[0]![1]]);
+    expect((await s.stats()).slice(0, 2)).toEqual([3, 3]);
+
+    // Re-sends go first and take tokens like admissions: burst 4 = the 3 retries + u3.
+    await new Promise((r) => setTimeout(r, 10));
+    const reply = await s.admit({ burst: 4 });
+    expect(reply[4]).toBe(3);
+    expect(pairsOf(reply)).toEqual([...admitted, ['u3', String(BASE + 4)]]);
+    expect(await redis.zcard(k.retry)).toBe(0);
+    expect(await redis.zcard(k.deadlines)).toBe(4);
+    // Only first admissions count as admitted; re-sends are counted apart.
+    expect(await redis.hmget(k.stats, 'admittedTotal', 'resent', 'requeuedTimeout')).toEqual([
+      '4',
+      '3',
+      '3',
+    ]);
   });
 
-  it('puts back failed sends only while the shopper is still in flight with that ticket', async () => {
+  it('keeps a failed send in flight for a re-send, only while the shopper is still in flight with that ticket', async () => {
     const { k, s } = freshEvent();
     for (let i = 0; i < 3; i++) await s.enqueue(`u${i}`);
     await s.admit();
@@ -242,7 +275,66 @@ describe('requeue scripts', () => {
     await s.record('u1', admitted[1]![1], 'ISSUED', { code: 'X' });
     const back = await s.requeueFailed(...admitted.flat());
     expect(back).toBe(2);
-    expect(await redis.zrange(k.queue, 0, -1)).toEqual(['u0', 'u2']);
+    expect(await redis.zcard(k.queue)).toBe(0);
+    expect(await redis.zrange(k.retry, 0, -1)).toEqual(['u0', 'u2']);
+    expect(await redis.hkeys(k.inflight)).toEqual(['u0', 'u2']);
+    expect(await redis.zcard(k.deadlines)).toBe(0);
+    expect(await redis.hget(k.stats, 'requeuedFailed')).toBe('2');
+  });
+
+  it('sends a retry again when the event is sold out, never says SOLD_OUT to it, and admits nobody new', async () => {
+    const { k, s } = freshEvent();
+    for (const u of ['a', 'b', 'c']) await s.enqueue(u, { stock: 2 });
+    await s.admit({ stock: 2 });
+    await new Promise((r) => setTimeout(r, 10));
+    const [a, b] = pairsOf(await s.admit({ stock: 2 })) as [[string, string], [string, string]];
+    expect([a[0], b[0]]).toEqual(['a', 'b']);
+    // a's send "failed", though the broker stored it and the issuer issued a the last
+    // coupon but one; b's result (the last coupon) arrives first.
+    expect(await s.requeueFailed(...a)).toBe(1);
+    await s.record('b', b[1], 'ISSUED', { stock: 2, remaining: 0, code: 'B' });
+    expect(await s.status('a', 2)).toEqual(['INFLIGHT', a[1]]);
+    expect(await s.status('c', 2)).toEqual(['SOLD_OUT']);
+    expect(await s.enqueue('a', { stock: 2 })).toEqual(['INFLIGHT', a[1]]);
+
+    await new Promise((r) => setTimeout(r, 5));
+    const reply = await s.admit({ stock: 2 });
+    expect(reply.slice(1, 5)).toEqual([0, 1, 1, 1]);
+    expect(pairsOf(reply)).toEqual([a]);
+    expect(await redis.zrange(k.queue, 0, -1)).toEqual(['c']);
+
+    // The issuer's answer to a's request (first delivery or re-send) ends the admission.
+    expect(await s.record('a', a[1], 'ISSUED', { stock: 2, remaining: 0, code: 'A' })).toBe(1);
+    expect(await redis.hlen(k.inflight)).toBe(0);
+    expect(await redis.zcard(k.retry)).toBe(0);
+    expect(await redis.zcard(k.deadlines)).toBe(0);
+    expect((await s.status('a', 2))[0]).toBe('RESULT');
+  });
+
+  it('keeps the unit of stock a retry holds: nobody new is admitted in its place', async () => {
+    const { k, s } = freshEvent();
+    for (const u of ['a', 'b', 'c']) await s.enqueue(u, { stock: 2 });
+    await s.admit({ stock: 2 });
+    await new Promise((r) => setTimeout(r, 10));
+    const admitted = pairsOf(await s.admit({ stock: 2 }));
+    expect(await s.requeueFailed(...admitted.flat())).toBe(2);
+    await new Promise((r) => setTimeout(r, 5));
+    expect(pairsOf(await s.admit({ stock: 2 }))).toEqual(admitted);
+    expect(await redis.zrange(k.queue, 0, -1)).toEqual(['c']);
+  });
+
+  it('sends only retries when the event takes nobody new (paused, closed)', async () => {
+    const { k, s } = freshEvent();
+    for (const u of ['x', 'y']) await s.enqueue(u);
+    await s.admit();
+    await new Promise((r) => setTimeout(r, 10));
+    const [x] = pairsOf(await s.admit({ batch: 1 })) as [[string, string]];
+    await s.requeueFailed(...x);
+    await new Promise((r) => setTimeout(r, 5));
+    const reply = await s.admit({ admitNew: false });
+    expect(pairsOf(reply)).toEqual([x]);
+    expect(reply[4]).toBe(1);
+    expect(await redis.zrange(k.queue, 0, -1)).toEqual(['y']);
   });
 });
 
@@ -296,8 +388,9 @@ describe('purge script', () => {
   it('deletes the data and closes the event for late pollers, but not a new event with another uid', async () => {
     const { k, s } = freshEvent();
     await s.enqueue('u', { uid: 'uid-1' });
+    await redis.zadd(k.retry, BASE + 9, 'r');
     expect(await s.purge('uid-1')).toBeGreaterThan(0);
-    expect(await redis.exists(k.queue)).toBe(0);
+    expect(await redis.exists(k.queue, k.retry)).toBe(0);
     expect(await s.status('u', 100, 'uid-1')).toEqual(['CLOSED']);
     expect(await s.enqueue('v', { uid: 'uid-1' })).toEqual(['CLOSED']);
     expect(await s.enqueue('v', { uid: 'uid-2' })).toEqual(['QUEUED', 1, String(BASE + 1), 1]);

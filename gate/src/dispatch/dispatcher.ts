@@ -44,10 +44,13 @@ const MAX_ROUNDS_PER_TICK = 20;
 /**
  * The dispatcher: every replica runs one. For each open event it calls the admit script
  * (the fleet-wide token bucket lives in Redis, so replicas share the rate instead of
- * multiplying it), sends the admitted shoppers' IssueRequests to Kafka in one batch,
- * and puts them back at their original tickets if the send fails. It also returns
- * overdue admissions to the queue (requeueStale), which is what rescues shoppers
- * admitted by a replica that died before sending.
+ * multiplying it) and sends the admitted shoppers' IssueRequests to Kafka in one batch.
+ * A send Kafka does not acknowledge, and an admission whose deadline passes without a
+ * result (requeueStale), may still have reached the issuer: those shoppers stay in
+ * flight (PROCESSING) in the event's retry set, and the admit script sends them again
+ * with the same requestId before anyone new, whatever the phase after opening (sold
+ * out, paused, closed), until the issuer's answer arrives. This is also what rescues
+ * shoppers admitted by a replica that died before sending.
  */
 export class Dispatcher {
   private timer: NodeJS.Timeout | undefined;
@@ -91,14 +94,13 @@ export class Dispatcher {
     for (const event of this.deps.events.all()) {
       if (this.busy.has(event.id)) continue;
       const phase = event.phase(now);
-      const admit = phase === Phase.Open;
-      const requeue =
-        phase !== Phase.Scheduled &&
-        phase !== Phase.PreQueue &&
-        now - (this.lastRequeue.get(event.id) ?? 0) >= this.options.requeueIntervalMs;
-      if (!admit && !requeue) continue;
+      // Nobody is admitted before opening, so nobody awaits an answer either.
+      if (phase === Phase.Scheduled || phase === Phase.PreQueue) continue;
+      const admitNew = phase === Phase.Open;
+      const requeue = now - (this.lastRequeue.get(event.id) ?? 0) >= this.options.requeueIntervalMs;
+      if (!admitNew && !requeue) continue;
       if (requeue) this.lastRequeue.set(event.id, now);
-      const work = this.step(event, admit, requeue)
+      const work = this.step(event, admitNew, requeue)
         .catch((error: unknown) =>
           this.deps.logger.warn({ err: error, event: event.id }, 'dispatch step failed'),
         )
@@ -108,28 +110,33 @@ export class Dispatcher {
     this.schedule();
   }
 
-  /** One event's turn: put overdue admissions back, then admit and send. */
-  private async step(event: LiveEvent, admit: boolean, requeue: boolean): Promise<void> {
+  /**
+   * One event's turn: overdue admissions join the retry set; then admit (open events)
+   * or only send the retry set again (paused or closed events, when it is not empty).
+   */
+  private async step(event: LiveEvent, admitNew: boolean, requeue: boolean): Promise<void> {
     const { redis, metrics } = this.deps;
     const k = event.keys;
     const label = `${event.tenant}/${event.id}`;
+    let retrying = 0;
     if (requeue) {
       const back = (await redis.rcRequeueStale(
-        k.queue,
         k.inflight,
         k.deadlines,
         k.stats,
+        k.retry,
         1000,
-      )) as [number, ...string[]];
+      )) as [number, number, ...string[]];
       if (back[0] > 0) {
         metrics.requeued.inc({ event: label, reason: 'timeout' }, back[0]);
         this.deps.logger.warn(
           { event: label, count: back[0] },
-          'admitted shoppers got no result in time; back at their original place',
+          'admitted shoppers got no result in time; their requests will be sent again',
         );
       }
+      retrying = Number(back[1]);
     }
-    if (!admit) return;
+    if (!admitNew && retrying === 0) return;
     const burst = Math.max(1, event.rate * this.options.burstSeconds);
     for (let round = 0; round < MAX_ROUNDS_PER_TICK && this.running; round++) {
       const started = performance.now();
@@ -140,18 +147,26 @@ export class Dispatcher {
         k.stats,
         k.limiter,
         k.tombstone,
+        k.retry,
         event.rate,
         burst,
         event.stockArg,
         event.processingTimeoutMs,
         this.options.batchMax,
         event.uid,
-      )) as [number, number, number, number, ...string[]];
+        admitNew ? 1 : 0,
+      )) as [number, number, number, number, number, ...string[]];
       metrics.admitDuration.observe({ step: 'admit' }, (performance.now() - started) / 1000);
       metrics.queueLength.set({ event: label }, Number(reply[1]));
       metrics.inflight.set({ event: label }, Number(reply[3]));
-      const admitted = (reply.length - 4) / 2;
+      const admitted = (reply.length - 5) / 2;
       if (admitted === 0) return;
+      const resent = Number(reply[4]);
+      if (resent > 0)
+        this.deps.logger.info(
+          { event: label, count: resent },
+          'sending again requests that may not have reached the issuer (same requestId)',
+        );
       if (this.options.holdAfterAdmitMs > 0) {
         this.deps.logger.info(
           { event: label, count: admitted },
@@ -159,7 +174,7 @@ export class Dispatcher {
         );
         await Promise.race([sleep(this.options.holdAfterAdmitMs), this.stopping.promise]);
       }
-      await this.send(event, label, Number(reply[0]), reply.slice(4) as string[]);
+      await this.send(event, label, Number(reply[0]), reply.slice(5) as string[]);
       if (admitted < this.options.batchMax) return;
     }
   }
@@ -201,12 +216,14 @@ export class Dispatcher {
     } catch (error) {
       metrics.sendFailures.inc();
       const k = event.keys;
-      // If this fails too (Redis away), they stay in flight and requeueStale returns them.
-      const back = await redis.rcRequeueFailed(k.queue, k.inflight, k.deadlines, k.stats, ...pairs);
+      // Unacknowledged is not undelivered: the shoppers stay in flight and their requests
+      // are sent again (same requestId). If this fails too (Redis away), their deadline
+      // brings them to the retry set through requeueStale.
+      const back = await redis.rcRequeueFailed(k.inflight, k.deadlines, k.stats, k.retry, ...pairs);
       metrics.requeued.inc({ event: label, reason: 'send_failed' }, back);
       logger.warn(
         { err: error, event: label, count: messages.length, requeued: back },
-        'Kafka refused the issue requests; shoppers back at their original place',
+        'Kafka did not acknowledge the issue requests; they will be sent again',
       );
     }
   }

@@ -136,6 +136,7 @@ export class ResultsConsumer {
         k.results,
         k.stats,
         k.tombstone,
+        k.retry,
         result.userId,
         String(result.ticket),
         result.outcome,

@@ -247,7 +247,8 @@ export class WaitingRoom {
     for (let i = 3; i + 1 < reply.length; i += 2)
       fields.set(reply[i] as string, reply[i + 1] as string);
     const num = (name: string) => Number(fields.get(name) ?? 0) || 0;
-    const waiting = Number(reply[0]);
+    const queued = Number(reply[0]);
+    // In flight: admitted and awaiting a result, the retry set (sent again) included.
     const processing = Number(reply[1]);
     const tombstone = reply[2];
     const deleted =
@@ -256,11 +257,16 @@ export class WaitingRoom {
     const issued = num('issued');
     const soldOutAt = fields.has('soldOutAtStock') ? num('soldOutAtStock') : -1;
     const soldOut = event !== undefined && (issued >= stock || soldOutAt >= stock);
+    // Waiting = shoppers who can still get something. Those left in the queue of a sold-out
+    // or ended event are told SOLD_OUT / EVENT_CLOSED; they keep their place only for a
+    // raised stock (DELETE frees it).
+    const over =
+      soldOut || deleted || (event !== undefined && event.phase(this.clock()) === Phase.Closed);
     return {
       tenant,
       eventId,
-      known: event !== undefined || waiting > 0 || processing > 0 || fields.size > 0,
-      waiting,
+      known: event !== undefined || queued > 0 || processing > 0 || fields.size > 0,
+      waiting: over ? 0 : queued,
       processing,
       issued,
       remaining: Math.max(0, stock - issued),
@@ -293,6 +299,7 @@ export class WaitingRoom {
       k.results,
       k.stats,
       k.limiter,
+      k.retry,
       k.tombstone,
       uid || event?.uid || '*',
       retention,

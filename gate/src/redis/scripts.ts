@@ -13,12 +13,12 @@ export const LUA_DIR = fileURLToPath(new URL('../../lua/', import.meta.url));
 export const scriptKeys = {
   enqueue: 6,
   status: 5,
-  admit: 6,
+  admit: 7,
   requeueStale: 4,
   requeueFailed: 4,
-  recordResult: 6,
+  recordResult: 7,
   stats: 4,
-  purge: 8,
+  purge: 9,
 } as const;
 export type ScriptName = keyof typeof scriptKeys;
 
