@@ -57,7 +57,7 @@ export class GateMetrics {
 
   readonly requeued = new Counter({
     name: 'rediclaim_gate_requeued_total',
-    help: 'Admitted shoppers put back at their original place (timeout: no result in time; send_failed: Kafka refused the request).',
+    help: 'Admitted shoppers whose request is sent again, ahead of the queue (timeout: no result in time; send_failed: Kafka refused the request).',
     labelNames: ['event', 'reason'] as const,
     registers: [this.registry],
   });
@@ -93,7 +93,7 @@ export class GateMetrics {
 
   readonly sendFailures = new Counter({
     name: 'rediclaim_gate_kafka_send_failures_total',
-    help: 'Batches of issue requests Kafka refused (their shoppers were requeued).',
+    help: 'Batches of issue requests Kafka refused (their shoppers are sent again).',
     registers: [this.registry],
   });
 

@@ -64,7 +64,7 @@ export const admissionSchema = z
     }),
     processingTimeoutSeconds: z.int().min(5).max(3600).default(30).meta({
       description:
-        'An admitted shopper without a result after this long goes back to their original place in the queue.',
+        'An admitted shopper without a result after this long has the request sent again (same request id, so never issued twice), ahead of everyone still waiting.',
     }),
     maxQueueLength: z.int().min(1).max(50_000_000).default(1_000_000).meta({
       description: 'Joining is refused with QUEUE_FULL while this many shoppers wait.',
