@@ -2,18 +2,26 @@
 // namespace of its own (the informer is generic; CouponEvents get the same code).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
-import { createTestNamespace, testKubeConfig, type TestNamespace } from '@rediclaim/hack/testing';
+import { CouponEventApi, type CouponEvent } from '@rediclaim/core';
+import {
+  createTestNamespace,
+  ensureCouponEventCrd,
+  testKubeConfig,
+  type TestNamespace,
+} from '@rediclaim/hack/testing';
 import { pino } from 'pino';
 import { Informer, type InformerRestartReason } from '../src/index.js';
-import { waitFor } from './support/fixture.js';
+import { couponEventsPath } from '../src/kube/couponevents.js';
+import { openSpec, waitFor } from './support/fixture.js';
 
 type ConfigMap = k8s.V1ConfigMap & { metadata: { name: string; namespace: string } };
 
 describe('the informer (real API server)', () => {
   const kc = testKubeConfig();
   const core = kc.makeApiClient(k8s.CoreV1Api);
+  const custom = kc.makeApiClient(k8s.CustomObjectsApi);
   let ns: TestNamespace;
-  const informers: Informer<ConfigMap>[] = [];
+  const informers: { stop(): Promise<void> }[] = [];
 
   beforeAll(async () => {
     ns = await createTestNamespace('op-inf');
@@ -77,16 +85,45 @@ describe('the informer (real API server)', () => {
   });
 
   it('lists again when the server no longer has its resourceVersion (410 Gone)', async () => {
-    // resourceVersion "1" is long compacted out of the watch cache: the server answers 410.
-    const { informer, seen, restarts } = start({ resumeFrom: '1' });
+    // On CouponEvents, not ConfigMaps: a custom resource's watch cache starts at the
+    // revision its CRD was established, so resourceVersion "1" is always too old there
+    // and the server answers 410. (The ConfigMap cache of a fresh API server starts near
+    // revision 1 and would replay history from "1" instead.)
+    await ensureCouponEventCrd(kc);
+    const { group, version, plural } = CouponEventApi;
+    const created = (name: string) =>
+      custom.createNamespacedCustomObject({
+        group,
+        version,
+        plural,
+        namespace: ns.name,
+        body: {
+          apiVersion: `${group}/${version}`,
+          kind: 'CouponEvent',
+          metadata: { name },
+          spec: openSpec(),
+        },
+      });
+    await created('before-relist');
+    const seen: string[] = [];
+    const restarts: InformerRestartReason[] = [];
+    const informer = new Informer<CouponEvent & { metadata: { name: string; namespace: string } }>({
+      kubeConfig: kc,
+      pathFor: couponEventsPath,
+      namespaces: [ns.name],
+      logger: pino({ level: 'silent' }),
+      resyncMs: 60_000,
+      resumeFrom: '1',
+      onRestart: (reason) => restarts.push(reason),
+      handlers: { onAdd: (o) => seen.push(o.metadata.name) },
+    });
+    informers.push(informer);
+    informer.start();
     await informer.waitForSync();
     expect(restarts).toContain('expired');
-    expect(seen).toContain('add before 1');
-    await core.createNamespacedConfigMap({
-      namespace: ns.name,
-      body: { metadata: { name: 'after-relist' }, data: { v: 'x' } },
-    });
-    await waitFor('the watch after the relist', () => seen.includes('add after-relist x'));
+    expect(seen).toContain('before-relist');
+    await created('after-relist');
+    await waitFor('the watch after the relist', () => seen.includes('after-relist'));
   });
 
   it('redoes a watch the server ends, without losing events', async () => {
