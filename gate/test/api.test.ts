@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Redis } from 'ioredis';
 import { eventKeys, type EventConfigInput } from '@rediclaim/core';
-import { testKafka, testRedis, uniqueName } from '@rediclaim/hack/testing';
+import { testKafka, testRedis, uniqueName, waitFor } from '@rediclaim/hack/testing';
 import type { StatusView } from '@rediclaim/gate';
 import { eventConfig, type EventOptions } from './support/events.js';
 import {
@@ -14,7 +14,6 @@ import {
 } from './support/harness.js';
 import { IssuerSim } from './support/issuer-sim.js';
 import type { Client, Response } from './support/client.js';
-import { waitFor } from './support/wait.js';
 
 /**
  * Every state and refusal through the HTTP APIs (app.inject) of a gate running in this

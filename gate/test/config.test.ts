@@ -15,6 +15,7 @@ import {
   startPrivateStack,
   testKubeConfig,
   uniqueName,
+  waitFor,
   type TestNamespace,
 } from '@rediclaim/hack/testing';
 import {
@@ -27,7 +28,6 @@ import {
 import { eventConfig } from './support/events.js';
 import { listenLocally } from './support/client.js';
 import { gateEnv, suiteTopics } from './support/harness.js';
-import { waitFor } from './support/wait.js';
 
 /**
  * Where the events come from: the operator's ConfigMap on the real API server (watched:

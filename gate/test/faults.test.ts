@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Redis } from 'ioredis';
 import { eventKeys, type IssueRequest } from '@rediclaim/core';
-import { createTestTopics, deleteTestTopics, testRedis, uniqueName } from '@rediclaim/hack/testing';
+import {
+  createTestTopics,
+  deleteTestTopics,
+  testRedis,
+  uniqueName,
+  waitFor,
+} from '@rediclaim/hack/testing';
 import { eventConfig } from './support/events.js';
 import {
   EventsFile,
@@ -13,7 +19,6 @@ import {
 } from './support/harness.js';
 import { IssuerSim } from './support/issuer-sim.js';
 import { fillQueue, spawnGate, type GateProcess } from './support/processes.js';
-import { waitFor } from './support/wait.js';
 
 /**
  * Nobody is lost, nobody is admitted twice: a gate killed between admission and send, a

@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createSigner } from 'fast-jwt';
 import { eventKeys } from '@rediclaim/core';
-import { uniqueName } from '@rediclaim/hack/testing';
+import { uniqueName, waitFor } from '@rediclaim/hack/testing';
 import { eventConfig } from './support/events.js';
 import {
   EventsFile,
@@ -12,7 +12,6 @@ import {
   type InProcessGate,
   type Topics,
 } from './support/harness.js';
-import { waitFor } from './support/wait.js';
 
 /**
  * The HTTP edge of a gate on real sockets: identity modes (trusted header, JWT with a

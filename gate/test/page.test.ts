@@ -5,7 +5,7 @@ import path from 'node:path';
 import { createSigner } from 'fast-jwt';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { EventConfigInput } from '@rediclaim/core';
-import { repoRoot, uniqueName } from '@rediclaim/hack/testing';
+import { repoRoot, uniqueName, waitFor } from '@rediclaim/hack/testing';
 import { eventConfig, type EventOptions } from './support/events.js';
 import {
   EventsFile,
@@ -16,7 +16,6 @@ import {
   type Topics,
 } from './support/harness.js';
 import { IssuerSim } from './support/issuer-sim.js';
-import { waitFor } from './support/wait.js';
 
 /**
  * The waiting-room page in real headless Chromium (Debian's /usr/bin/chromium, driven by

@@ -10,7 +10,7 @@ import {
   type IssueRequest,
   type IssueResult,
 } from '@rediclaim/core';
-import { testKafka, testRedis, uniqueName } from '@rediclaim/hack/testing';
+import { testKafka, testRedis, uniqueName, waitFor } from '@rediclaim/hack/testing';
 import { defineGateCommands, type StatusView } from '@rediclaim/gate';
 import { eventConfig, type EventOptions } from './support/events.js';
 import {
@@ -22,7 +22,6 @@ import {
   type Topics,
 } from './support/harness.js';
 import { IssuerSim } from './support/issuer-sim.js';
-import { waitFor } from './support/wait.js';
 
 /**
  * A shopper whose issue request may have reached the issuer is never told SOLD_OUT: what

@@ -4,10 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
 import { eventConfigSchema, renderEventsConfig, type EventConfigInput } from '@rediclaim/core';
-import { createTestTopics, stackEnv, uniqueName } from '@rediclaim/hack/testing';
+import { createTestTopics, stackEnv, uniqueName, waitFor } from '@rediclaim/hack/testing';
 import { Gate, loadGateSettings, type GateSettings } from '@rediclaim/gate';
 import { listenLocally, type Client } from './client.js';
-import { waitFor } from './wait.js';
 
 export interface Topics {
   requests: string;
