@@ -1,11 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import mysql from 'mysql2/promise';
-import {
-  startPrivateStack,
-  uniqueName,
-  type PrivateStack,
-  type TestDatabase,
-} from '@rediclaim/hack/testing';
+import { createTestDatabase, startPrivateStack, type PrivateStack } from '@rediclaim/hack/testing';
 import { expectInvariants } from './invariants.js';
 import {
   closeScenario,
@@ -21,27 +15,6 @@ import {
   type Scenario,
 } from './support.js';
 
-/** A database on the private stack's MariaDB (createTestDatabase knows only the shared one). */
-async function privateDatabase(stack: PrivateStack): Promise<TestDatabase> {
-  const { host, port, user, password } = stack.env.mysql;
-  const name = uniqueName('issuer').replace(/-/g, '_');
-  const admin = await mysql.createConnection({ host, port, user, password });
-  try {
-    await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
-  } finally {
-    await admin.end();
-  }
-  return {
-    name,
-    host,
-    port,
-    user,
-    password,
-    url: `mysql://${user}:${password}@${host}:${port}/${name}`,
-    drop: async () => undefined, // the stack goes away with its data
-  };
-}
-
 // A MariaDB of its own, restarted under a running issuer process.
 describe('an issuer whose database restarts mid-run', () => {
   let stack: PrivateStack;
@@ -49,7 +22,12 @@ describe('an issuer whose database restarts mid-run', () => {
 
   beforeAll(async () => {
     stack = await startPrivateStack('issuer-db', ['mariadb', 'kafka']);
-    s = await scenario('dbrestart', 4, stack.env.kafkaBrokers, await privateDatabase(stack));
+    s = await scenario(
+      'dbrestart',
+      4,
+      stack.env.kafkaBrokers,
+      await createTestDatabase('issuer', stack.env),
+    );
   }, 180_000);
   afterAll(async () => {
     await closeScenario(s);
