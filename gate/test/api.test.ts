@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Redis } from 'ioredis';
-import { eventKeys, type EventConfigInput } from '@rediclaim/core';
+import { eventKeys } from '@rediclaim/core';
 import { testKafka, testRedis, uniqueName, waitFor } from '@rediclaim/hack/testing';
 import type { StatusView } from '@rediclaim/gate';
-import { eventConfig, type EventOptions } from './support/events.js';
+import { SuiteEvents } from './support/suite-events.js';
 import {
-  EventsFile,
   gateEnv,
   startGate,
   suiteTopics,
@@ -40,31 +39,12 @@ const ids = {
 };
 
 let topics: Topics;
-let file: EventsFile;
 let sim: IssuerSim;
 let g: InProcessGate;
 let app: { inject: Client };
 let admin: { inject: Client };
 let redis: Redis;
-const configs = new Map<string, EventConfigInput>();
-
-function define(id: string, options: EventOptions): void {
-  configs.set(id, eventConfig(id, { tenant: TENANT, ...options }));
-}
-
-/** Changes one event's config the way the operator does (new generation) and waits for it. */
-async function update(id: string, change: (c: EventConfigInput) => void): Promise<void> {
-  const config = configs.get(id)!;
-  change(config);
-  config.generation = (config.generation ?? 1) + 1;
-  file.write([...configs.values()]);
-  await waitFor(
-    `generation ${config.generation} of ${id}`,
-    () => g.gate.events.get(id)?.config.generation === config.generation,
-    5_000,
-    20,
-  );
-}
+const events = new SuiteEvents(TENANT);
 
 const q = (s: string) => encodeURIComponent(s);
 const seedJoin = (ev: string, user: string) =>
@@ -96,22 +76,21 @@ function expectError(res: Response, status: number, code: string): Record<string
 
 beforeAll(async () => {
   topics = await suiteTopics('api');
-  define(ids.order, { mode: 'paused' });
-  define(ids.eta, { rate: 2, stock: 10_000 });
-  define(ids.issue, { rate: 200 });
-  define(ids.soldOut, { rate: 200, stock: 2 });
-  define(ids.already, { rate: 200 });
-  define(ids.rejected, { rate: 200 });
-  define(ids.future, { opensInMs: 3_600_000 });
-  define(ids.closed, { opensInMs: -7_200_000, closesInMs: -3_600_000 });
-  define(ids.closing, { mode: 'paused', closesInMs: 3_600_000 });
-  define(ids.deleted, { mode: 'paused', uid: 'uid-deleted' });
-  define(ids.full, { mode: 'paused', maxQueueLength: 2 });
-  define(ids.paused, { mode: 'paused', rate: 500 });
-  define(ids.preQueue, { rate: 1_000, preQueueInMs: -60_000, opensInMs: 3_600_000 });
-  define(ids.input, { mode: 'paused' });
-  define(ids.limit2, { rate: 200, perUserLimit: 2 });
-  file = new EventsFile([...configs.values()]);
+  events.define(ids.order, { mode: 'paused' });
+  events.define(ids.eta, { rate: 2, stock: 10_000 });
+  events.define(ids.issue, { rate: 200 });
+  events.define(ids.soldOut, { rate: 200, stock: 2 });
+  events.define(ids.already, { rate: 200 });
+  events.define(ids.rejected, { rate: 200 });
+  events.define(ids.future, { opensInMs: 3_600_000 });
+  events.define(ids.closed, { opensInMs: -7_200_000, closesInMs: -3_600_000 });
+  events.define(ids.closing, { mode: 'paused', closesInMs: 3_600_000 });
+  events.define(ids.deleted, { mode: 'paused', uid: 'uid-deleted' });
+  events.define(ids.full, { mode: 'paused', maxQueueLength: 2 });
+  events.define(ids.paused, { mode: 'paused', rate: 500 });
+  events.define(ids.preQueue, { rate: 1_000, preQueueInMs: -60_000, opensInMs: 3_600_000 });
+  events.define(ids.input, { mode: 'paused' });
+  events.define(ids.limit2, { rate: 200, perUserLimit: 2 });
   sim = new IssuerSim(topics, { kind: 'silent' });
   sim.set(ids.soldOut, { kind: 'issue' });
   sim.set(ids.paused, { kind: 'issue' });
@@ -125,7 +104,7 @@ beforeAll(async () => {
   await sim.start();
   g = await startGate(
     gateEnv(topics, {
-      EVENTS_FILE: file.path,
+      EVENTS_FILE: events.path(),
       DISPATCH_INTERVAL_MS: '20',
       ENQUEUE_RATE_LIMIT_MAX: '0',
     }),
@@ -139,7 +118,7 @@ afterAll(async () => {
   await g?.stop();
   await sim?.stop();
   await redis?.quit();
-  await file?.remove();
+  await events.remove();
 });
 
 describe('joining (seed API and v1)', () => {
@@ -334,11 +313,11 @@ describe('waiting, processing and outcomes', () => {
 describe('event phases and refusals', () => {
   it('refuses joins before opening with EVENT_NOT_OPEN and says when it opens', async () => {
     const body = expectError(await join(ids.future, 'early'), 409, 'EVENT_NOT_OPEN');
-    expect(body.details).toEqual({ opensAt: configs.get(ids.future)!.schedule.opensAt });
+    expect(body.details).toEqual({ opensAt: events.config(ids.future).schedule.opensAt });
     expectError(await seedJoin(ids.future, 'early'), 409, 'EVENT_NOT_OPEN');
     expect(await me(ids.future, 'early')).toMatchObject({
       status: 'EVENT_NOT_OPEN',
-      opensAt: configs.get(ids.future)!.schedule.opensAt,
+      opensAt: events.config(ids.future).schedule.opensAt,
     });
   });
 
@@ -351,7 +330,8 @@ describe('event phases and refusals', () => {
 
     await join(ids.closing, 'waiter');
     expect((await me(ids.closing, 'waiter')).status).toBe('WAITING');
-    await update(
+    await events.update(
+      g.gate,
       ids.closing,
       (c) => (c.schedule.closesAt = new Date(Date.now() - 1000).toISOString()),
     );
@@ -433,7 +413,7 @@ describe('event phases and refusals', () => {
       phase: 'Paused',
       waiting: 5,
     });
-    await update(ids.paused, (c) => (c.admission.mode = 'fifo'));
+    await events.update(g.gate, ids.paused, (c) => (c.admission.mode = 'fifo'));
     await untilStatus(ids.paused, 'p4', 'ISSUED');
     const tickets = sim
       .requestsOf(ids.paused)
@@ -456,7 +436,8 @@ describe('event phases and refusals', () => {
     expect((await seedRank(ids.preQueue, 'e00')).json().rank).toBeGreaterThan(0);
     expect(sim.requestsOf(ids.preQueue)).toHaveLength(0);
 
-    await update(
+    await events.update(
+      g.gate,
       ids.preQueue,
       (c) => (c.schedule.opensAt = new Date(Date.now() - 1000).toISOString()),
     );
@@ -527,7 +508,7 @@ describe('bad input', () => {
 describe('event page and metrics', () => {
   it('describes an event: schedule, phase, countdown, discount and live counts', async () => {
     const info = (await app.inject({ url: `/v1/events/${ids.future}` })).json();
-    const opensAt = configs.get(ids.future)!.schedule.opensAt;
+    const opensAt = events.config(ids.future).schedule.opensAt;
     expect(info).toMatchObject({
       eventId: ids.future,
       displayName: `Event ${ids.future}`,

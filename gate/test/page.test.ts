@@ -4,11 +4,9 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createSigner } from 'fast-jwt';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import type { EventConfigInput } from '@rediclaim/core';
 import { repoRoot, uniqueName, waitFor } from '@rediclaim/hack/testing';
-import { eventConfig, type EventOptions } from './support/events.js';
+import { SuiteEvents } from './support/suite-events.js';
 import {
-  EventsFile,
   gateEnv,
   startGate,
   suiteTopics,
@@ -57,32 +55,14 @@ const ids = {
 const JWT_SECRET = 'a-jwt-secret-for-page-tests-long-enough';
 
 let topics: Topics;
-let file: EventsFile;
 let sim: IssuerSim;
 let g: InProcessGate;
 let base: string;
 let browser: Browser;
-const configs = new Map<string, EventConfigInput>();
+const events = new SuiteEvents(TENANT);
 const contexts: BrowserContext[] = [];
 /** Console errors and uncaught exceptions of every page (a CSP violation is one). */
 const pageErrors: string[] = [];
-
-function define(id: string, options: EventOptions): void {
-  configs.set(id, eventConfig(id, { tenant: TENANT, ...options }));
-}
-
-async function update(id: string, change: (c: EventConfigInput) => void): Promise<void> {
-  const config = configs.get(id)!;
-  change(config);
-  config.generation = (config.generation ?? 1) + 1;
-  file.write([...configs.values()]);
-  await waitFor(
-    `generation ${config.generation} of ${id}`,
-    () => g.gate.events.get(id)?.config.generation === config.generation,
-    5_000,
-    20,
-  );
-}
 
 const q = encodeURIComponent;
 const apiJoin = (ev: string, user: string) =>
@@ -127,20 +107,19 @@ const noHorizontalScroll = (page: Page) =>
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   topics = await suiteTopics('page');
-  define(ids.flow, { rate: 1, stock: 1_000 });
-  define(ids.place, { mode: 'paused' });
-  define(ids.soldOut, { rate: 200, stock: 1 });
-  define(ids.later, { preQueueInMs: 3_600_000, opensInMs: 7_200_000 });
-  define(ids.soon, { opensInMs: 3_600_000 });
-  define(ids.preQueue, { preQueueInMs: -60_000, opensInMs: 3_600_000 });
-  define(ids.full, { mode: 'paused', maxQueueLength: 1 });
-  define(ids.stuck, { rate: 200, processingTimeoutSeconds: 600 });
-  define(ids.rejected, { rate: 200 });
-  define(ids.ended, { opensInMs: -7_200_000, closesInMs: -3_600_000 });
-  define(ids.phone, { rate: 200 });
-  define(ids.lang, { mode: 'paused' });
-  define(ids.jwt, { mode: 'paused' });
-  file = new EventsFile([...configs.values()]);
+  events.define(ids.flow, { rate: 1, stock: 1_000 });
+  events.define(ids.place, { mode: 'paused' });
+  events.define(ids.soldOut, { rate: 200, stock: 1 });
+  events.define(ids.later, { preQueueInMs: 3_600_000, opensInMs: 7_200_000 });
+  events.define(ids.soon, { opensInMs: 3_600_000 });
+  events.define(ids.preQueue, { preQueueInMs: -60_000, opensInMs: 3_600_000 });
+  events.define(ids.full, { mode: 'paused', maxQueueLength: 1 });
+  events.define(ids.stuck, { rate: 200, processingTimeoutSeconds: 600 });
+  events.define(ids.rejected, { rate: 200 });
+  events.define(ids.ended, { opensInMs: -7_200_000, closesInMs: -3_600_000 });
+  events.define(ids.phone, { rate: 200 });
+  events.define(ids.lang, { mode: 'paused' });
+  events.define(ids.jwt, { mode: 'paused' });
   sim = new IssuerSim(topics, { kind: 'issue' });
   sim.set(ids.stuck, { kind: 'silent' });
   sim.set(ids.rejected, { kind: 'reject', reason: 'COUPON_WINDOW_ENDED' });
@@ -148,7 +127,7 @@ beforeAll(async () => {
     sim.start(),
     startGate(
       gateEnv(topics, {
-        EVENTS_FILE: file.path,
+        EVENTS_FILE: events.path(),
         DISPATCH_INTERVAL_MS: '20',
         ENQUEUE_RATE_LIMIT_MAX: '0',
         OVERLOAD_RETRY_AFTER_SECONDS: '1',
@@ -170,7 +149,7 @@ afterAll(async () => {
   await browser?.close();
   await g?.stop();
   await sim?.stop();
-  await file?.remove();
+  await events.remove();
   console.log(`waiting-room screenshots: ${SHOTS}`);
 });
 
@@ -260,7 +239,7 @@ describe('the waiting-room page in Chromium', () => {
     // The progress bar moved on from zero.
     expect(Number(await page.locator('#progress').getAttribute('value'))).toBeGreaterThan(0);
 
-    await update(ids.flow, (c) => (c.admission.dispatchPerSecond = 500));
+    await events.update(g.gate, ids.flow, (c) => (c.admission.dispatchPerSecond = 500));
     await untilState(page, 'issued', 20_000);
     const code = await textOf(page, '#coupon-code');
     expect(code).toMatch(/^C\d{11}$/);
@@ -340,7 +319,8 @@ describe('the waiting-room page in Chromium', () => {
     await shot(page, '06-not-open');
 
     // An event opening in 3 s: the countdown ends and the join button appears.
-    await update(
+    await events.update(
+      g.gate,
       ids.soon,
       (c) => (c.schedule.opensAt = new Date(Date.now() + 3_000).toISOString()),
     );
@@ -378,7 +358,7 @@ describe('the waiting-room page in Chromium', () => {
     await page.waitForSelector('#problem:not([hidden])');
     expect(await textOf(page, '#problem-text')).toMatch(/queue is full|Retrying/);
     await shot(page, '08-queue-full');
-    await update(ids.full, (c) => (c.admission.maxQueueLength = 100));
+    await events.update(g.gate, ids.full, (c) => (c.admission.maxQueueLength = 100));
     await untilState(page, 'waiting');
     expect(await page.locator('#problem').isHidden()).toBe(true);
     expect(joins.length).toBeGreaterThanOrEqual(2);
@@ -463,7 +443,7 @@ describe('the waiting-room page in Chromium', () => {
   it('in jwt mode joins with a token handed over in the URL fragment; a tab without it resumes by the ticket', async () => {
     const jwtGate = await startGate(
       gateEnv(topics, {
-        EVENTS_FILE: file.path,
+        EVENTS_FILE: events.path(),
         IDENTITY_MODE: 'jwt',
         JWT_SECRET,
         ENQUEUE_RATE_LIMIT_MAX: '0',

@@ -6,15 +6,13 @@ import {
   eventKeys,
   messageKeyOf,
   requestIdOf,
-  type EventConfigInput,
   type IssueRequest,
   type IssueResult,
 } from '@rediclaim/core';
 import { testKafka, testRedis, uniqueName, waitFor } from '@rediclaim/hack/testing';
 import { defineGateCommands, type StatusView } from '@rediclaim/gate';
-import { eventConfig, type EventOptions } from './support/events.js';
+import { SuiteEvents } from './support/suite-events.js';
 import {
-  EventsFile,
   gateEnv,
   startGate,
   suiteTopics,
@@ -36,29 +34,11 @@ const TENANT = 'resend';
 const ids = { failed: uniqueName('failed'), late: uniqueName('late') };
 
 let topics: Topics;
-let file: EventsFile;
 let sim: IssuerSim;
 let g: InProcessGate;
 let redis: Redis;
 let producer: Producer;
-const configs = new Map<string, EventConfigInput>();
-
-function define(id: string, options: EventOptions): void {
-  configs.set(id, eventConfig(id, { tenant: TENANT, ...options }));
-}
-
-async function update(id: string, change: (c: EventConfigInput) => void): Promise<void> {
-  const config = configs.get(id)!;
-  change(config);
-  config.generation = (config.generation ?? 1) + 1;
-  file.write([...configs.values()]);
-  await waitFor(
-    `generation ${config.generation} of ${id}`,
-    () => g.gate.events.get(id)?.config.generation === config.generation,
-    5_000,
-    20,
-  );
-}
+const events = new SuiteEvents(TENANT);
 
 const me = async (ev: string, user: string): Promise<StatusView> => {
   const res = await g.http({ url: `/v1/events/${ev}/queue/me?userId=${user}` });
@@ -94,16 +74,15 @@ const deliveries = (ev: string, user: string) =>
 
 beforeAll(async () => {
   topics = await suiteTopics('resend');
-  define(ids.failed, { mode: 'paused', stock: 2, rate: 50, processingTimeoutSeconds: 5 });
-  define(ids.late, { stock: 2, rate: 50, processingTimeoutSeconds: 5 });
-  file = new EventsFile([...configs.values()]);
+  events.define(ids.failed, { mode: 'paused', stock: 2, rate: 50, processingTimeoutSeconds: 5 });
+  events.define(ids.late, { stock: 2, rate: 50, processingTimeoutSeconds: 5 });
   sim = new IssuerSim(topics, { kind: 'silent' });
   await sim.start();
   producer = testKafka('resend').producer();
   await producer.connect();
   g = await startGate(
     gateEnv(topics, {
-      EVENTS_FILE: file.path,
+      EVENTS_FILE: events.path(),
       DISPATCH_INTERVAL_MS: '20',
       REQUEUE_INTERVAL_MS: '100',
       ENQUEUE_RATE_LIMIT_MAX: '0',
@@ -117,7 +96,7 @@ afterAll(async () => {
   await sim?.stop();
   await producer?.disconnect();
   await redis?.quit();
-  await file?.remove();
+  await events.remove();
 });
 
 describe('a request Kafka stored although the send failed', () => {
@@ -220,7 +199,7 @@ describe('a request Kafka stored although the send failed', () => {
     // The sale resumes, sold out: only ann's request goes out again (at her deadline), and
     // now the issuer's answer gets through.
     released = true;
-    await update(id, (c) => (c.admission.mode = 'fifo'));
+    await events.update(g.gate, id, (c) => (c.admission.mode = 'fifo'));
     const view = await waitFor(
       'ann to learn her outcome',
       async () => {
@@ -240,7 +219,7 @@ describe('a request Kafka stored although the send failed', () => {
     expect(await redis.exists(k.retry, k.deadlines, k.inflight)).toBe(0);
 
     // A raised stock gives ben his place back, and waiting counts him again.
-    await update(id, (c) => {
+    await events.update(g.gate, id, (c) => {
       c.coupon.stock = 3;
       c.admission.mode = 'paused';
     });

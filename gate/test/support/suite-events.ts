@@ -1,0 +1,52 @@
+import type { EventConfigInput } from '@rediclaim/core';
+import type { Gate } from '@rediclaim/gate';
+import { waitFor } from '@rediclaim/hack/testing';
+import { eventConfig, type EventOptions } from './events.js';
+import { EventsFile } from './harness.js';
+
+/**
+ * A suite's events: defined up front, written to the events file its gates read, and
+ * changed the way the operator changes them (a new generation).
+ */
+export class SuiteEvents {
+  private readonly configs = new Map<string, EventConfigInput>();
+  private file: EventsFile | undefined;
+
+  constructor(private readonly tenant: string) {}
+
+  define(id: string, options: EventOptions): void {
+    this.configs.set(id, eventConfig(id, { tenant: this.tenant, ...options }));
+    this.file?.write([...this.configs.values()]);
+  }
+
+  config(id: string): EventConfigInput {
+    const config = this.configs.get(id);
+    if (!config) throw new Error(`the suite defined no event "${id}"`);
+    return config;
+  }
+
+  /** The events file (written on first use), for a gate's EVENTS_FILE. */
+  path(): string {
+    this.file ??= new EventsFile([...this.configs.values()]);
+    return this.file.path;
+  }
+
+  /** Changes one event's config (a new generation) and waits until `gate` applied it. */
+  async update(gate: Gate, id: string, change: (c: EventConfigInput) => void): Promise<void> {
+    const config = this.config(id);
+    change(config);
+    config.generation = (config.generation ?? 1) + 1;
+    this.path();
+    this.file!.write([...this.configs.values()]);
+    await waitFor(
+      `generation ${config.generation} of ${id}`,
+      () => gate.events.get(id)?.config.generation === config.generation,
+      5_000,
+      20,
+    );
+  }
+
+  async remove(): Promise<void> {
+    await this.file?.remove();
+  }
+}
