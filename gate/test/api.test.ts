@@ -36,6 +36,7 @@ const ids = {
   preQueue: uniqueName('prequeue'),
   input: uniqueName('input'),
   limit2: uniqueName('limit2'),
+  dropped: uniqueName('dropped'),
 };
 
 let topics: Topics;
@@ -91,11 +92,13 @@ beforeAll(async () => {
   events.define(ids.preQueue, { rate: 1_000, preQueueInMs: -60_000, opensInMs: 3_600_000 });
   events.define(ids.input, { mode: 'paused' });
   events.define(ids.limit2, { rate: 200, perUserLimit: 2 });
+  events.define(ids.dropped, { rate: 200 });
   sim = new IssuerSim(topics, { kind: 'silent' });
   sim.set(ids.soldOut, { kind: 'issue' });
   sim.set(ids.paused, { kind: 'issue' });
   sim.set(ids.preQueue, { kind: 'issue' });
   sim.set(ids.limit2, { kind: 'issue' });
+  sim.set(ids.dropped, { kind: 'issue' });
   sim.set(ids.rejected, { kind: 'reject', reason: 'COUPON_WINDOW_ENDED' });
   sim.set(ids.already, {
     kind: 'custom',
@@ -372,6 +375,39 @@ describe('event phases and refusals', () => {
       await admin.inject({ url: `/internal/v1/events/${TENANT}/${ids.deleted}/stats` })
     ).json();
     expect(stats).toMatchObject({ waiting: 0, deleted: true });
+  });
+
+  it('answers for an event that left the config even on a replica that never served it', async () => {
+    expect((await join(ids.dropped, 'rob')).statusCode).toBe(201);
+    const issued = await untilStatus(ids.dropped, 'rob', 'ISSUED');
+    await events.drop(g.gate, ids.dropped);
+    // A replica started after the deletion: the event was never in its config.
+    const late = await startGate(
+      gateEnv(topics, { EVENTS_FILE: events.path(), ENQUEUE_RATE_LIMIT_MAX: '0' }),
+    );
+    try {
+      const status = (user: string) =>
+        late.http({ url: `/v1/events/${ids.dropped}/queue/me?userId=${q(user)}` });
+      const rob = await status('rob');
+      expect(rob.statusCode).toBe(200);
+      expect(rob.json()).toMatchObject({ status: 'ISSUED', coupon: issued.coupon });
+      expect((await status('nobody')).json()).toMatchObject({
+        status: 'EVENT_CLOSED',
+        reason: 'EVENT_DELETED',
+      });
+      expectError(
+        await late.http({ method: 'POST', url: `/v1/events/${ids.dropped}/queue?userId=nobody` }),
+        409,
+        'EVENT_CLOSED',
+      );
+      expectError(
+        await late.http({ method: 'POST', url: '/v1/events/no-such-event/queue?userId=nobody' }),
+        404,
+        'UNKNOWN_EVENT',
+      );
+    } finally {
+      await late.stop();
+    }
   });
 
   it('answers UNKNOWN_EVENT (404) for an id that is not an event', async () => {

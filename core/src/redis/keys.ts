@@ -6,6 +6,13 @@
  */
 export const KEY_PREFIX = 'rc';
 
+/**
+ * HASH eventId → tenant of every event a gate has served. An event's keys need its
+ * tenant, which leaves the config with the event: this lets any replica, including one
+ * started after the deletion, still find a deleted event's outcomes and tombstone.
+ */
+export const EVENT_TENANTS_KEY = `${KEY_PREFIX}:event-tenants`;
+
 export interface EventKeys {
   /** ZSET shopper → ticket: the waiting line, in ticket order. */
   queue: string;

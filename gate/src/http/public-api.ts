@@ -43,14 +43,14 @@ export const publicApi: FastifyPluginAsync<PublicApiOptions> = async (app, optio
   // One limiter for both join routes: a client has one budget of joins, whichever API.
   const limitJoins = options.joinRateLimit ? app.rateLimit(options.joinRateLimit) : undefined;
   const rateLimit = limitJoins ? { onRequest: limitJoins } : {};
-  const eventOf = (eventId: string): LiveEvent => {
+  const eventOf = async (eventId: string): Promise<LiveEvent> => {
     const event = room.event(eventId);
-    if (!event) throw room.refuseUnknown(eventId);
+    if (!event) throw await room.refuseUnknown(eventId);
     return event;
   };
   const join = async (eventId: string, userId: string): Promise<JoinResult> => {
     try {
-      const result = await room.join(eventOf(eventId), userId);
+      const result = await room.join(await eventOf(eventId), userId);
       metrics.countJoin(result.answer);
       return result;
     } catch (error) {
@@ -166,7 +166,7 @@ export const publicApi: FastifyPluginAsync<PublicApiOptions> = async (app, optio
       const event = room.event(eventId);
       let userId: string;
       if (request.query.ticket !== undefined) {
-        if (!event) throw room.refuseUnknown(eventId);
+        if (!event) throw await room.refuseUnknown(eventId);
         userId = tickets.verify(request.query.ticket, event.tenant, eventId).userId;
         if (request.query.userId !== undefined && request.query.userId !== userId)
           throw new RediclaimError(
@@ -197,7 +197,7 @@ export const publicApi: FastifyPluginAsync<PublicApiOptions> = async (app, optio
         response: { 200: eventInfoJson, ...errorResponses },
       },
     },
-    async (request) => room.info(eventOf(request.params.eventId)),
+    async (request) => room.info(await eventOf(request.params.eventId)),
   );
 };
 

@@ -2,6 +2,7 @@ import {
   ErrorCode,
   Phase,
   RediclaimError,
+  EVENT_TENANTS_KEY,
   UserStatus,
   eventKeys,
   eventPhase,
@@ -157,7 +158,7 @@ export class WaitingRoom {
    * kept; an id never seen is UNKNOWN_EVENT.
    */
   private async statusOfUnknown(eventId: string, userId: string): Promise<StatusView> {
-    const tenant = this.formerTenants.get(eventId);
+    const tenant = await this.formerTenant(eventId);
     if (!tenant) throw unknownEvent(eventId);
     const k = eventKeys(tenant, eventId);
     const reply = (await this.redis.rcStatus(
@@ -178,8 +179,8 @@ export class WaitingRoom {
   }
 
   /** A join for an id the config does not know: EVENT_CLOSED if it was an event here. */
-  refuseUnknown(eventId: string): RediclaimError {
-    if (!this.formerTenants.has(eventId)) return unknownEvent(eventId);
+  async refuseUnknown(eventId: string): Promise<RediclaimError> {
+    if (!(await this.formerTenant(eventId))) return unknownEvent(eventId);
     return new RediclaimError(ErrorCode.EventClosed, `event "${eventId}" was deleted`, {
       reason: ClosedReason.Deleted,
     });
@@ -187,9 +188,34 @@ export class WaitingRoom {
 
   /** Tenants of every event this gate has served, to find an event's data after it left the config. */
   private readonly formerTenants = new Map<string, string>();
+  /** Events whose tenant is in Redis (EVENT_TENANTS_KEY) for the other replicas. */
+  private readonly sharedTenants = new Set<string>();
 
   private rememberTenants(): void {
-    for (const event of this.events.all()) this.formerTenants.set(event.id, event.tenant);
+    const fresh: string[] = [];
+    for (const event of this.events.all()) {
+      this.formerTenants.set(event.id, event.tenant);
+      if (!this.sharedTenants.has(event.id)) fresh.push(event.id, event.tenant);
+    }
+    if (fresh.length === 0) return;
+    // Not awaited: the config applies at once. Should Redis be away, the next change
+    // or lookup tries again, and every replica that serves the event writes it too.
+    this.redis.hset(EVENT_TENANTS_KEY, ...fresh).then(
+      () => {
+        for (let i = 0; i < fresh.length; i += 2) this.sharedTenants.add(fresh[i]!);
+      },
+      () => undefined,
+    );
+  }
+
+  /** The tenant of an event that left the config: this gate's memory, else Redis'. */
+  private async formerTenant(eventId: string): Promise<string | undefined> {
+    const known = this.formerTenants.get(eventId);
+    if (known) return known;
+    this.rememberTenants();
+    const shared = await this.redis.hget(EVENT_TENANTS_KEY, eventId);
+    if (shared) this.formerTenants.set(eventId, shared);
+    return shared ?? undefined;
   }
 
   private waiting(

@@ -46,6 +46,15 @@ export class SuiteEvents {
     );
   }
 
+  /** Takes one event out of the config (as a deletion does) and waits until `gate` let it go. */
+  async drop(gate: Gate, id: string): Promise<void> {
+    this.config(id);
+    this.configs.delete(id);
+    this.path();
+    this.file!.write([...this.configs.values()]);
+    await waitFor(`${id} to leave the config`, () => !gate.events.get(id), 5_000, 20);
+  }
+
   async remove(): Promise<void> {
     await this.file?.remove();
   }
