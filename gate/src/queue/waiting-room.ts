@@ -190,8 +190,11 @@ export class WaitingRoom {
   private readonly formerTenants = new Map<string, string>();
   /** Events whose tenant is in Redis (EVENT_TENANTS_KEY) for the other replicas. */
   private readonly sharedTenants = new Set<string>();
+  /** A write to EVENT_TENANTS_KEY failed: the next lookup tries again. */
+  private sharingFailed = false;
 
   private rememberTenants(): void {
+    this.sharingFailed = false;
     const fresh: string[] = [];
     for (const event of this.events.all()) {
       this.formerTenants.set(event.id, event.tenant);
@@ -204,7 +207,7 @@ export class WaitingRoom {
       () => {
         for (let i = 0; i < fresh.length; i += 2) this.sharedTenants.add(fresh[i]!);
       },
-      () => undefined,
+      () => (this.sharingFailed = true),
     );
   }
 
@@ -212,7 +215,7 @@ export class WaitingRoom {
   private async formerTenant(eventId: string): Promise<string | undefined> {
     const known = this.formerTenants.get(eventId);
     if (known) return known;
-    this.rememberTenants();
+    if (this.sharingFailed) this.rememberTenants();
     const shared = await this.redis.hget(EVENT_TENANTS_KEY, eventId);
     if (shared) this.formerTenants.set(eventId, shared);
     return shared ?? undefined;

@@ -16,7 +16,7 @@ export class SuiteEvents {
 
   define(id: string, options: EventOptions): void {
     this.configs.set(id, eventConfig(id, { tenant: this.tenant, ...options }));
-    this.file?.write([...this.configs.values()]);
+    if (this.file) this.save();
   }
 
   config(id: string): EventConfigInput {
@@ -36,8 +36,7 @@ export class SuiteEvents {
     const config = this.config(id);
     change(config);
     config.generation = (config.generation ?? 1) + 1;
-    this.path();
-    this.file!.write([...this.configs.values()]);
+    this.save();
     await waitFor(
       `generation ${config.generation} of ${id}`,
       () => gate.events.get(id)?.config.generation === config.generation,
@@ -50,9 +49,13 @@ export class SuiteEvents {
   async drop(gate: Gate, id: string): Promise<void> {
     this.config(id);
     this.configs.delete(id);
-    this.path();
-    this.file!.write([...this.configs.values()]);
+    this.save();
     await waitFor(`${id} to leave the config`, () => !gate.events.get(id), 5_000, 20);
+  }
+
+  private save(): void {
+    if (this.file) this.file.write([...this.configs.values()]);
+    else this.path();
   }
 
   async remove(): Promise<void> {
