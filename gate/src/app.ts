@@ -29,6 +29,11 @@ export interface AppOptions {
   adminToken?: string;
 }
 
+export interface DrainState {
+  /** True while the gate drains before it stops: every answer then closes its connection. */
+  draining: () => boolean;
+}
+
 export interface AppDeps {
   room: WaitingRoom;
   identity: Identity;
@@ -36,6 +41,7 @@ export interface AppDeps {
   metrics: GateMetrics;
   logger: Logger;
   health: HealthOptions;
+  drain: DrainState;
   options: AppOptions;
 }
 
@@ -63,10 +69,24 @@ function baseServer(logger: Logger | undefined, trustProxy: boolean): FastifyIns
     bodyLimit: 16 * 1024,
     requestTimeout: 15_000,
     keepAliveTimeout: 65_000,
-    return503OnClosing: true,
+    // A request on a kept-alive connection during close is still answered: after the
+    // drain (see closeWhileDraining) only connections idle for all of it remain.
+    return503OnClosing: false,
     ajv,
   });
   return app as unknown as FastifyInstance;
+}
+
+/**
+ * While the gate drains (SHUTDOWN_DRAIN_MS after SIGTERM), every answer carries
+ * `Connection: close`: a client with a kept-alive connection to this replica opens its
+ * next one through the Service, which no longer routes to it. Nobody sees an error.
+ */
+function closeWhileDraining(app: FastifyInstance, drain: DrainState): void {
+  app.addHook('onRequest', (_request, reply, done) => {
+    if (drain.draining()) reply.header('connection', 'close');
+    done();
+  });
 }
 
 function observeLatency(app: FastifyInstance, metrics: GateMetrics): void {
@@ -94,6 +114,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     deps.logger,
   );
   observeLatency(app, metrics);
+  closeWhileDraining(app, deps.drain);
   app.addSchema(errorJson);
   app.addSchema(statusJson);
   app.addSchema(joinJson);

@@ -60,6 +60,7 @@ export class Gate {
   app!: FastifyInstance;
   adminApp!: FastifyInstance;
   private shuttingDown = false;
+  private draining = false;
   private kafkaCheck: { at: number; result: CheckResult } | undefined;
 
   constructor(private readonly options: GateOptions) {
@@ -167,6 +168,7 @@ export class Gate {
       metrics: this.metrics,
       logger: this.logger,
       health: { live: () => this.live(), ready: () => this.readiness() },
+      drain: { draining: () => this.draining },
       options: {
         trustProxy: s.TRUST_PROXY,
         joinRateLimitMax: s.ENQUEUE_RATE_LIMIT_MAX,
@@ -227,16 +229,24 @@ export class Gate {
   }
 
   /**
-   * Graceful stop: not ready, no new requests, no new admissions; sends in progress
-   * finish (or their shoppers go back to the queue); then Kafka and Redis close.
-   * Shoppers admitted but not yet answered stay in Redis and are answered through
-   * another replica's consumer (or requeued at their deadline): nobody is lost.
+   * Graceful stop: not ready and no new admissions (the other replicas admit); then,
+   * for SHUTDOWN_DRAIN_MS, still answering everyone but closing each connection after
+   * its answer, while the endpoints stop sending new ones here; then no new requests,
+   * those in flight finish, and Kafka and Redis close. Shoppers admitted but not yet
+   * answered stay in Redis and are answered through another replica's consumer (or
+   * requeued at their deadline): nobody is lost.
    */
   async stop(): Promise<void> {
     if (this.shuttingDown) return;
     this.shuttingDown = true;
-    this.logger.info('gate stopping');
-    await Promise.allSettled([this.dispatcher.stop(), this.app?.close()]);
+    const drainMs = this.options.settings.SHUTDOWN_DRAIN_MS;
+    this.logger.info({ drainMs }, 'gate stopping');
+    await this.dispatcher.stop().catch(() => undefined);
+    if (drainMs > 0 && this.app) {
+      this.draining = true;
+      await new Promise((r) => setTimeout(r, drainMs));
+    }
+    await this.app?.close().catch(() => undefined);
     await Promise.allSettled([this.results.stop(), this.configSource.stop()]);
     await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect()]);
     await this.adminApp?.close().catch(() => undefined);

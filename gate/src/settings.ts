@@ -70,6 +70,7 @@ export const gateSettingsSchema = z
     REQUEUE_INTERVAL_MS: env.int(50, 60_000).default(1_000),
     RESULTS_DEFAULT_RETENTION_SECONDS: env.int(60, 2_592_000).default(86_400),
     SHUTDOWN_TIMEOUT_MS: env.int(100, 600_000).default(20_000),
+    SHUTDOWN_DRAIN_MS: env.int(0, 300_000).default(0),
     /** Test hook only: wait this long between admitting shoppers and sending their requests. */
     DISPATCH_TEST_HOLD_AFTER_ADMIT_MS: env.int(0, 3_600_000).default(0),
   })
@@ -86,6 +87,13 @@ export const gateSettingsSchema = z
         code: 'custom',
         path: ['JWT_SECRET'],
         message: 'IDENTITY_MODE=jwt needs exactly one of JWT_SECRET and JWT_PUBLIC_KEY',
+      });
+    }
+    if (s.SHUTDOWN_DRAIN_MS >= s.SHUTDOWN_TIMEOUT_MS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SHUTDOWN_DRAIN_MS'],
+        message: `must be shorter than SHUTDOWN_TIMEOUT_MS (${s.SHUTDOWN_TIMEOUT_MS}), which includes it`,
       });
     }
     if (s.GATE_PORT === s.GATE_ADMIN_PORT) {
