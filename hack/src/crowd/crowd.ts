@@ -1,4 +1,4 @@
-import { Pool } from 'undici';
+import { Pool, type Dispatcher } from 'undici';
 import { isFinalStatus, UserStatus } from '@rediclaim/core';
 import { percentiles } from './percentiles.js';
 
@@ -52,6 +52,13 @@ export interface CrowdReport {
   allKnowMs: number;
   requests: number;
   errors: { http5xx: number; http503: number; http429: number; http4xx: number; network: number };
+  /**
+   * Requests sent again at once because the kept-alive connection they went out on had
+   * just been closed by the server, before any answer (as browsers do): not failures.
+   */
+  connectionRetries: number;
+  /** When the first shopper was admitted (saw PROCESSING or a coupon), epoch ms. */
+  firstAdmittedAt?: number;
   shoppers: ShopperResult[];
 }
 
@@ -66,6 +73,12 @@ interface GateAnswer {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The server closed the connection under a request before answering it (undici's words for it). */
+function closedUnderneath(error: unknown): boolean {
+  const code = (error as { code?: string } | undefined)?.code;
+  return code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'EPIPE';
+}
 
 /** The ticket number inside a signed ticket; its payload is readable by design, only the MAC is secret. */
 function ticketNumber(signed: string | undefined): number | undefined {
@@ -100,6 +113,8 @@ export async function runCrowd(options: CrowdOptions): Promise<CrowdReport> {
   const byStatus: Record<string, number> = {};
   const shoppers: ShopperResult[] = [];
   let requests = 0;
+  let connectionRetries = 0;
+  let firstAdmittedAt: number | undefined;
   let joined = 0;
   let finished = 0;
   const started = Date.now();
@@ -111,33 +126,54 @@ export async function runCrowd(options: CrowdOptions): Promise<CrowdReport> {
     path: string,
   ): Promise<{ answer?: GateAnswer; retryAfterMs?: number }> => {
     requests++;
+    let res: Dispatcher.ResponseData;
+    let text: string;
     try {
-      const res = await pool.request({ method, path, headersTimeout: 30_000, bodyTimeout: 30_000 });
-      const text = await res.body.text();
-      if (res.statusCode === 503 || res.statusCode === 429) {
-        if (res.statusCode === 503) errors.http503++;
-        else errors.http429++;
-        const retry = Number(res.headers['retry-after'] ?? 1);
-        return { retryAfterMs: (Number.isFinite(retry) ? retry : 1) * 1000 };
-      }
-      if (res.statusCode >= 500) {
-        errors.http5xx++;
-        return { retryAfterMs: 1000 };
-      }
-      const body = JSON.parse(text) as GateAnswer & { code?: string };
-      // Refusals (404 unknown event, 409 sold out, ...) still carry a status to act on.
-      if (res.statusCode >= 400 && !body.status) {
-        // A refusal naming a shopper's state (SOLD_OUT, ALREADY_ISSUED, EVENT_CLOSED...)
-        // is an answer, not an error.
-        const status = body.code ?? `HTTP_${res.statusCode}`;
-        if (!(Object.values(UserStatus) as string[]).includes(status)) errors.http4xx++;
-        return { answer: { status } };
-      }
-      return { answer: body };
+      res = await pool
+        .request({ method, path, headersTimeout: 30_000, bodyTimeout: 30_000 })
+        .catch((error: unknown) => {
+          // A kept-alive connection the server closed as this request went out on it
+          // (a gate draining before it stops): send it once more on a new connection.
+          if (!closedUnderneath(error)) throw error;
+          connectionRetries++;
+          return pool.request({ method, path, headersTimeout: 30_000, bodyTimeout: 30_000 });
+        });
+      text = await res.body.text();
     } catch {
       errors.network++;
       return { retryAfterMs: 1000 };
     }
+    if (res.statusCode === 503 || res.statusCode === 429) {
+      if (res.statusCode === 503) errors.http503++;
+      else errors.http429++;
+      const retry = Number(res.headers['retry-after'] ?? 1);
+      return { retryAfterMs: (Number.isFinite(retry) ? retry : 1) * 1000 };
+    }
+    if (res.statusCode >= 500) {
+      errors.http5xx++;
+      return { retryAfterMs: 1000 };
+    }
+    let body: GateAnswer & { code?: string };
+    try {
+      body = JSON.parse(text) as GateAnswer & { code?: string };
+    } catch {
+      errors.http5xx++;
+      return { retryAfterMs: 1000 };
+    }
+    // Refusals (404 unknown event, 409 sold out, ...) still carry a status to act on.
+    if (res.statusCode >= 400 && !body.status) {
+      // A refusal naming a shopper's state (SOLD_OUT, ALREADY_ISSUED, EVENT_CLOSED...)
+      // is an answer, not an error.
+      const status = body.code ?? `HTTP_${res.statusCode}`;
+      if (!(Object.values(UserStatus) as string[]).includes(status)) errors.http4xx++;
+      return { answer: { status } };
+    }
+    if (
+      firstAdmittedAt === undefined &&
+      (body.status === UserStatus.Processing || body.status === UserStatus.Issued)
+    )
+      firstAdmittedAt = Date.now();
+    return { answer: body };
   };
 
   const tally = (from: string | undefined, to: string) => {
@@ -241,6 +277,8 @@ export async function runCrowd(options: CrowdOptions): Promise<CrowdReport> {
     allKnowMs: lastFinish - started,
     requests,
     errors,
+    connectionRetries,
+    ...(firstAdmittedAt !== undefined ? { firstAdmittedAt } : {}),
     shoppers,
   };
 }

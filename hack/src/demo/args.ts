@@ -9,16 +9,38 @@ export interface DemoArgs {
   keep: boolean;
 }
 
-const usage = `Usage: npm start -- [--users N] [--stock N] [--rate N] [--gates N] [--arrival SECONDS] [--keep]
+export interface DemoDefaults {
+  /** How the person started it, for the usage text. */
+  command: string;
+  users: number;
+  stock: number;
+  rate: number;
+}
 
-  --users    shoppers in the crowd (default 20000)
-  --stock    coupons on sale (default 2000)
-  --rate     admissions per second, dispatchPerSecond (default 500)
+const localDefaults: DemoDefaults = {
+  command: 'npm start',
+  users: 20_000,
+  stock: 2_000,
+  rate: 500,
+};
+
+const usageOf = (
+  d: DemoDefaults,
+) => `Usage: ${d.command} -- [--users N] [--stock N] [--rate N] [--gates N] [--arrival SECONDS] [--keep]
+
+  --users    shoppers in the crowd (default ${d.users})
+  --stock    coupons on sale (default ${d.stock})
+  --rate     admissions per second, dispatchPerSecond (default ${d.rate})
   --gates    gate replicas (default 2)
   --arrival  seconds over which the crowd arrives (default 2)
   --keep     leave the platform running afterwards for curl and kubectl (Ctrl-C stops it)`;
 
-function positive(name: string, value: string | undefined, fallback: number): number {
+function positive(
+  name: string,
+  value: string | undefined,
+  fallback: number,
+  usage: string,
+): number {
   if (value === undefined) return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1)
@@ -26,7 +48,8 @@ function positive(name: string, value: string | undefined, fallback: number): nu
   return n;
 }
 
-export function parseDemoArgs(argv: string[]): DemoArgs {
+export function parseDemoArgs(argv: string[], defaults: DemoDefaults = localDefaults): DemoArgs {
+  const usage = usageOf(defaults);
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -48,10 +71,10 @@ export function parseDemoArgs(argv: string[]): DemoArgs {
   if (!Number.isFinite(arrival) || arrival < 0)
     throw new Error(`--arrival must be 0 or more seconds\n\n${usage}`);
   return {
-    users: positive('users', values.users, 20_000),
-    stock: positive('stock', values.stock, 2_000),
-    rate: positive('rate', values.rate, 500),
-    gates: positive('gates', values.gates, 2),
+    users: positive('users', values.users, defaults.users, usage),
+    stock: positive('stock', values.stock, defaults.stock, usage),
+    rate: positive('rate', values.rate, defaults.rate, usage),
+    gates: positive('gates', values.gates, 2, usage),
     arrivalSeconds: arrival,
     keep: values.keep ?? false,
   };

@@ -9,6 +9,7 @@ export function printSummary(
   args: DemoArgs,
   report: CrowdReport,
   invariants: InvariantCheck[],
+  extra: [string, string][] = [],
 ): void {
   const o = report.outcomes;
   const errors = report.errors;
@@ -38,6 +39,15 @@ export function printSummary(
       'errors',
       `5xx ${errors.http5xx}, shed (503) ${errors.http503}, rate-limited (429) ${errors.http429}, network ${errors.network}`,
     ],
+    ...(report.connectionRetries > 0
+      ? ([
+          [
+            'connection retries',
+            `${report.connectionRetries} (sent again on a new connection after a gate closed a kept-alive one)`,
+          ],
+        ] as [string, string][])
+      : []),
+    ...extra,
   ];
   const width = Math.max(...lines.map(([k]) => k.length));
   console.log('Summary');
