@@ -44,8 +44,8 @@ describe('helm lint --strict', () => {
 });
 
 describe('helm template', () => {
-  it('renders the objects CONTRACTS.md names, whatever the release is called', async () => {
-    const objects = await render({}, 'rediclaim', 'my-sale');
+  it('renders the objects CONTRACTS.md names for a release called rediclaim', async () => {
+    const objects = await render({}, 'rediclaim', 'rediclaim');
     for (const s of ['gate', 'issuer', 'operator']) {
       find(objects, 'Deployment', `rediclaim-${s}`);
       find(objects, 'ServiceAccount', `rediclaim-${s}`);
@@ -65,6 +65,20 @@ describe('helm template', () => {
       }[]
     ).find((p) => p.name === 'http');
     expect(httpPort?.containerPort).toBe(8080);
+  });
+
+  it('names the objects of any other release after it, so two releases share a namespace', async () => {
+    const a = await render({}, 'shop', 'spring-sale');
+    const b = await render({}, 'shop', 'autumn-sale');
+    const names = (objects: K8sObject[]) =>
+      new Set(
+        objects.filter((o) => o.metadata.namespace).map((o) => `${o.kind}/${o.metadata.name}`),
+      );
+    const clash = [...names(a)].filter((n) => names(b).has(n));
+    expect(clash).toEqual([]);
+    find(a, 'Deployment', 'spring-sale-rediclaim-gate');
+    const env = envOf(find(a, 'Deployment', 'spring-sale-rediclaim-gate'));
+    expect(env.EVENTS_CONFIGMAP).toBe('shop/spring-sale-rediclaim-events');
   });
 
   it('leaves the events ConfigMap to the operator, so no upgrade or GitOps sync can wipe it', async () => {

@@ -1,11 +1,18 @@
 {{/*
 Names. The Deployments, Services and ServiceAccounts are `<fullname>-gate|issuer|operator`
-and the ConfigMap `<fullname>-events`: with the default fullname "rediclaim" these are the
-names CONTRACTS.md fixes (and the services' defaults), whatever the release is called.
-Every name the services need is passed to them explicitly, so fullnameOverride works too.
+and the ConfigMap `<fullname>-events`. The fullname follows Helm's convention: the release
+name when it contains "rediclaim" (so `helm install rediclaim` gives the names the
+services default to), else `<release>-rediclaim`, so two releases can share a namespace.
+Every name the services need is passed to them explicitly, so any fullname works.
 */}}
 {{- define "rediclaim.fullname" -}}
-{{- default "rediclaim" .Values.fullnameOverride | trunc 40 | trimSuffix "-" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 40 | trimSuffix "-" -}}
+{{- else if contains "rediclaim" .Release.Name -}}
+{{- .Release.Name | trunc 40 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-rediclaim" .Release.Name | trunc 40 | trimSuffix "-" -}}
+{{- end -}}
 {{- end -}}
 
 {{- define "rediclaim.chart" -}}
@@ -245,4 +252,27 @@ initContainers:
       requests: { cpu: 10m, memory: 32Mi }
       limits: { memory: 64Mi }
 {{- end -}}
+{{- end -}}
+
+{{/*
+A workload's topology spread: the user's constraints, or by default one replica per node
+and zone where the scheduler can (ScheduleAnyway: never leaves a pod pending). Counts only
+the pods of the same rollout (pod-template-hash), so a rolling update does not skew it.
+Call with (dict "ctx" $ "component" "gate" "constraints" .Values.gate.topologySpreadConstraints).
+*/}}
+{{- define "rediclaim.topologySpread" -}}
+topologySpreadConstraints:
+{{- if .constraints }}
+  {{- toYaml .constraints | nindent 2 }}
+{{- else }}
+{{- range list "kubernetes.io/hostname" "topology.kubernetes.io/zone" }}
+  - maxSkew: 1
+    topologyKey: {{ . }}
+    whenUnsatisfiable: ScheduleAnyway
+    labelSelector:
+      matchLabels:
+        {{- include "rediclaim.selectorLabels" (dict "ctx" $.ctx "component" $.component) | nindent 8 }}
+    matchLabelKeys: [pod-template-hash]
+{{- end }}
+{{- end }}
 {{- end -}}
