@@ -12,6 +12,9 @@ export interface ClusterEnv {
   values: string[];
   nodeName: string;
   nodeIp: string;
+  /** crictl and the node's CRI socket: what a node's own admin uses to reach containers. */
+  crictl: string;
+  runtimeEndpoint: string;
 }
 
 export const clusterStateDir = path.join(repoRoot, '.rediclaim', 'cluster');

@@ -2,3 +2,5 @@
 export * from './env.js';
 export * from './lifecycle.js';
 export * from './release.js';
+export * from './node.js';
+export * from './sale.js';

@@ -57,6 +57,8 @@ export interface CrowdReport {
    * just been closed by the server, before any answer (as browsers do): not failures.
    */
   connectionRetries: number;
+  /** The error codes of the 503 answers (OVERLOADED, QUEUE_FULL, UNAVAILABLE, ...). */
+  unavailableCodes: Record<string, number>;
   /** When the first shopper was admitted (saw PROCESSING or a coupon), epoch ms. */
   firstAdmittedAt?: number;
   shoppers: ShopperResult[];
@@ -114,6 +116,7 @@ export async function runCrowd(options: CrowdOptions): Promise<CrowdReport> {
   const shoppers: ShopperResult[] = [];
   let requests = 0;
   let connectionRetries = 0;
+  const unavailableCodes: Record<string, number> = {};
   let firstAdmittedAt: number | undefined;
   let joined = 0;
   let finished = 0;
@@ -144,8 +147,16 @@ export async function runCrowd(options: CrowdOptions): Promise<CrowdReport> {
       return { retryAfterMs: 1000 };
     }
     if (res.statusCode === 503 || res.statusCode === 429) {
-      if (res.statusCode === 503) errors.http503++;
-      else errors.http429++;
+      if (res.statusCode === 503) {
+        errors.http503++;
+        let code = 'no code';
+        try {
+          code = (JSON.parse(text) as { code?: string }).code ?? code;
+        } catch {
+          // not JSON: counted under "no code"
+        }
+        unavailableCodes[code] = (unavailableCodes[code] ?? 0) + 1;
+      } else errors.http429++;
       const retry = Number(res.headers['retry-after'] ?? 1);
       return { retryAfterMs: (Number.isFinite(retry) ? retry : 1) * 1000 };
     }
@@ -278,6 +289,7 @@ export async function runCrowd(options: CrowdOptions): Promise<CrowdReport> {
     requests,
     errors,
     connectionRetries,
+    unavailableCodes,
     ...(firstAdmittedAt !== undefined ? { firstAdmittedAt } : {}),
     shoppers,
   };

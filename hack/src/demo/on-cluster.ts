@@ -5,13 +5,12 @@
 import * as yaml from 'js-yaml';
 import { clusterUp } from '../cluster/lifecycle.js';
 import { Release } from '../cluster/release.js';
-import { runCrowd, type CrowdProgress } from '../crowd/crowd.js';
+import { runClusterSale } from '../cluster/sale.js';
+import type { CrowdProgress } from '../crowd/crowd.js';
 import { parseDemoArgs } from './args.js';
 import { demoCouponEvent } from './event.js';
 import { kubectl } from './kubectl.js';
-import { checkInvariants } from './invariants.js';
 import { printSummary } from './summary.js';
-import { waitForEventAtGate } from './wait.js';
 
 const say = (line: string) => console.log(`[rediclaim] ${line}`);
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
@@ -50,22 +49,16 @@ async function main(): Promise<number> {
   });
   await kubectl(env.kubeconfig, ['create', 'namespace', shopNamespace]).catch(() => undefined);
   say(
-    `kubectl apply: CouponEvent ${shopNamespace}/${eventId}, ${args.stock} coupons, ${args.rate} admissions/s, open now`,
+    `kubectl apply: CouponEvent ${shopNamespace}/${eventId}, ${args.stock} coupons, ${args.rate} admissions/s, open now; ${args.users} shoppers arrive over ${args.arrivalSeconds} s at the gate's Service and poll until they know their outcome`,
   );
-  await kubectl(env.kubeconfig, ['apply', '-f', '-'], yaml.dump(event));
-  const gateUrl = await release.gateUrl();
-  await waitForEventAtGate(gateUrl, eventId, 60_000);
-
-  say(
-    `${args.users} shoppers arrive over ${args.arrivalSeconds} s at the gate's Service (${gateUrl}) and poll until they know their outcome`,
-  );
-  const report = await runCrowd({
-    gateUrls: [gateUrl],
-    eventId,
+  const { report, invariants, soldOutMs } = await runClusterSale(release, {
+    tenant: shopNamespace,
+    name: eventId,
+    spec: event.spec,
+    apply: () => kubectl(env.kubeconfig, ['apply', '-f', '-'], yaml.dump(event)).then(() => {}),
     users: args.users,
     arrivalSeconds: args.arrivalSeconds,
     userIdPrefix: `${eventId}-shopper-`,
-    connectionsPerGate: 128,
     onProgress: (p: CrowdProgress) => say(progressLine(p)),
   });
   console.log();
@@ -75,15 +68,8 @@ async function main(): Promise<number> {
     ).trimEnd(),
   );
   console.log();
-  const invariants = await checkInvariants({
-    mysqlUrl: await release.mysqlUrl(),
-    tenant: shopNamespace,
-    eventId,
-    stock: args.stock,
-    perUserLimit: 1,
-    report,
-  });
   printSummary(args, report, invariants, [
+    ['sold out after', soldOutMs !== undefined ? seconds(soldOutMs) : 'not sold out'],
     ['helm install → ready', seconds(installed - installStarted)],
     [
       'helm install → first admission',
@@ -94,7 +80,7 @@ async function main(): Promise<number> {
     [
       'the cluster and the release keep running. Try:',
       `  . ${env.stateDir}/env; kubectl get couponevents -A; kubectl get pods -n ${platformNamespace}`,
-      `  curl -s -XPOST '${gateUrl}/v1/events/${eventId}/queue?userId=me'`,
+      `  curl -s -XPOST '${await release.gateUrl()}/v1/events/${eventId}/queue?userId=me'`,
       '  hack/cluster down     stops the cluster (hack/cluster purge also deletes its data)',
     ].join('\n'),
   );

@@ -1,0 +1,459 @@
+// rediclaim on a real Kubernetes cluster, as its users run it: hack/cluster brings up the
+// node (containerd, kubelet, the control plane, CoreDNS, volumes) with images built from
+// hack/docker; the chart is installed with helm; sales go through the gate's Service;
+// MySQL is the MariaDB pod. Then the operator scales real issuer pods, a rolling upgrade
+// and pod crashes happen mid-sale, a tenant namespace is deleted, the release uninstalled,
+// and the cluster brought down. Slow (minutes), and the only suite that runs pods.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import * as k8s from '@kubernetes/client-node';
+import { CouponEventApi, type CouponEventSpecInput, type CouponEventStatus } from '@rediclaim/core';
+import { uniqueName, waitFor } from '@rediclaim/hack/testing';
+import {
+  clusterDown,
+  clusterStateDir,
+  clusterUp,
+  crashContainer,
+  Release,
+  runClusterSale,
+  runClusterScript,
+  type ClusterEnv,
+  type ClusterSaleOptions,
+} from '../../src/cluster/index.js';
+import type { CrowdReport } from '../../src/crowd/crowd.js';
+import { gateKnows, saleSpec } from './support.js';
+
+const minutes = (n: number) => n * 60_000;
+const progress: string[] = [];
+const note = (line: string) => progress.push(`${new Date().toISOString()} ${line}`);
+
+let env: ClusterEnv;
+let release: Release;
+let custom: k8s.CustomObjectsApi;
+let core: k8s.CoreV1Api;
+let apps: k8s.AppsV1Api;
+let gateUrl: string;
+let wasRunning = false;
+const id = uniqueName('e2e');
+const tenant = `${id}-shop`;
+
+async function otherOperators(): Promise<string[]> {
+  const list = await apps.listDeploymentForAllNamespaces({
+    labelSelector: 'app.kubernetes.io/name=rediclaim,app.kubernetes.io/component=operator',
+  });
+  return list.items
+    .filter((d) => d.metadata?.namespace !== release.namespace)
+    .map((d) => `${d.metadata?.namespace}/${d.metadata?.name}`);
+}
+
+async function applySale(name: string, spec: CouponEventSpecInput, namespace = tenant) {
+  await custom.createNamespacedCustomObject({
+    group: CouponEventApi.group,
+    version: CouponEventApi.version,
+    plural: CouponEventApi.plural,
+    namespace,
+    body: {
+      apiVersion: CouponEventApi.apiVersion,
+      kind: CouponEventApi.kind,
+      metadata: { name },
+      spec,
+    },
+  });
+}
+
+async function statusOf(name: string, namespace = tenant): Promise<CouponEventStatus | undefined> {
+  const object = (await custom.getNamespacedCustomObject({
+    group: CouponEventApi.group,
+    version: CouponEventApi.version,
+    plural: CouponEventApi.plural,
+    namespace,
+    name,
+  })) as { status?: CouponEventStatus };
+  return object.status;
+}
+
+/** A crowd at the gate's Service, then every invariant of the demo against the MariaDB pod. */
+async function sale(options: {
+  name: string;
+  users: number;
+  stock: number;
+  rate: number;
+  arrivalSeconds: number;
+  spec?: Partial<CouponEventSpecInput>;
+  during?: ClusterSaleOptions['during'];
+}): Promise<CrowdReport> {
+  const eventId = `${id}-${options.name}`;
+  const { report, invariants } = await runClusterSale(release, {
+    tenant,
+    name: options.name,
+    spec: { ...saleSpec({ eventId, stock: options.stock, rate: options.rate }), ...options.spec },
+    users: options.users,
+    arrivalSeconds: options.arrivalSeconds,
+    userIdPrefix: `${options.name}-`,
+    ...(options.during ? { during: options.during } : {}),
+  });
+  note(
+    `${options.name}: ${JSON.stringify(report.outcomes)} errors ${JSON.stringify(report.errors)} 503 codes ${JSON.stringify(report.unavailableCodes)} retries ${report.connectionRetries} all know after ${report.allKnowMs} ms`,
+  );
+  expect(invariants.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`)).toEqual([]);
+  return report;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+beforeAll(async () => {
+  wasRunning = await runClusterScript('status').then(
+    () => true,
+    () => false,
+  );
+  env = await clusterUp((line) => note(line));
+  const kc = new k8s.KubeConfig();
+  kc.loadFromFile(env.kubeconfig);
+  custom = kc.makeApiClient(k8s.CustomObjectsApi);
+  core = kc.makeApiClient(k8s.CoreV1Api);
+  apps = kc.makeApiClient(k8s.AppsV1Api);
+  await core.createNamespace({ body: { metadata: { name: tenant } } });
+  note(`helm install into ${id}`);
+  release = await Release.install(env, { namespace: id });
+  // Another rediclaim operator watching every namespace would act on this suite's sales.
+  const others = await otherOperators();
+  if (others.length > 0)
+    throw new Error(
+      `other rediclaim operators run on this cluster (${others.join(', ')}) and would act on this suite's CouponEvents: uninstall them (helm uninstall) before the tests`,
+    );
+  gateUrl = await release.gateUrl();
+}, minutes(60));
+
+afterAll(async () => {
+  // What the pods said, for whoever reads a failure.
+  const dir = path.join(clusterStateDir, 'logs', id);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, 'progress.log'), progress.join('\n') + '\n');
+  if (release) {
+    for (const component of ['gate', 'issuer', 'operator']) {
+      const logs = await release
+        .kubectl([
+          'logs',
+          '-l',
+          `app.kubernetes.io/component=${component}`,
+          '--tail=2000',
+          '--prefix',
+        ])
+        .catch((e: Error) => e.message);
+      writeFileSync(path.join(dir, `${component}.log`), logs);
+    }
+  }
+}, minutes(2));
+
+describe('the chart installed with helm on a real cluster', () => {
+  it(
+    'runs every pod ready, as a non-root user on a read-only root filesystem, and helm test passes',
+    async () => {
+      for (const component of ['gate', 'issuer', 'operator', 'redis', 'kafka', 'mysql']) {
+        const pods = await release.readyPods(component);
+        expect(pods.length).toBeGreaterThan(0);
+        const pod = pods[0]!;
+        const container = pod.spec!.containers[0]!.name;
+        const probe =
+          component === 'gate' || component === 'issuer' || component === 'operator'
+            ? [
+                'node',
+                '-e',
+                "let w='writable';try{require('fs').writeFileSync('/probe','x')}catch(e){w=e.code}console.log(process.getuid(),w)",
+              ]
+            : [
+                'sh',
+                '-c',
+                'echo "$(id -u) $(touch /probe 2>&1 | grep -o Read-only || echo writable)"',
+              ];
+        const out = (
+          await release.kubectl(['exec', pod.metadata!.name!, '-c', container, '--', ...probe])
+        ).trim();
+        const [uid, root] = out.split(' ');
+        expect({ component, uid: Number(uid) > 0, root }).toEqual({
+          component,
+          uid: true,
+          root: expect.stringMatching(/EROFS|Read-only/),
+        });
+      }
+      const test = await release.helm(['test', release.name, '--namespace', release.namespace]);
+      expect(test).toMatch(/Phase:\s+Succeeded/);
+    },
+    minutes(5),
+  );
+
+  it(
+    'sells to 5,000 shoppers through the gate Service: every invariant holds against the MariaDB pod',
+    async () => {
+      const report = await sale({
+        name: 'crowd',
+        users: 5_000,
+        stock: 1_000,
+        rate: 500,
+        arrivalSeconds: 2,
+      });
+      expect(report.outcomes).toEqual({ ISSUED: 1_000, SOLD_OUT: 4_000 });
+      expect(report.errors).toEqual({ http5xx: 0, http503: 0, http429: 0, http4xx: 0, network: 0 });
+      const status = await waitFor('phase SoldOut with its counts', async () => {
+        const s = await statusOf('crowd');
+        return s?.phase === 'SoldOut' && s.counts?.issued === 1_000 ? s : undefined;
+      });
+      expect(status.counts).toMatchObject({ issued: 1_000, remaining: 0 });
+    },
+    minutes(5),
+  );
+
+  it(
+    'scales the issuer Deployment for a fast sale: the new pods share the work, and it scales back down',
+    async () => {
+      const issuer = `${release.fullname}-issuer`;
+      const decided = new Map<string, number>();
+      // Reads each issuer pod's own count of decided requests (its /metrics), while it runs.
+      const watch = async (done: () => boolean) => {
+        while (!done()) {
+          for (const pod of await release.readyPods('issuer')) {
+            const ip = pod.status?.podIP;
+            if (!ip) continue;
+            const text = await fetch(`http://${ip}:9091/metrics`)
+              .then((r) => r.text())
+              .catch(() => '');
+            const n = [
+              ...text.matchAll(/^rediclaim_issuer_decisions_total\{[^}]*\} (\d+)/gm),
+            ].reduce((sum, m) => sum + Number(m[1]), 0);
+            decided.set(pod.metadata!.name!, Math.max(decided.get(pod.metadata!.name!) ?? 0, n));
+          }
+          await sleep(500);
+        }
+      };
+      await sale({
+        name: 'scale',
+        users: 6_000,
+        stock: 5_000,
+        rate: 250,
+        arrivalSeconds: 3,
+        // 250 admissions/s at 100 per replica: three issuers, the event's own maximum.
+        spec: { issuer: { perReplicaThroughput: 100, minReplicas: 1, maxReplicas: 3 } },
+        during: async (crowdDone) => {
+          await waitFor(
+            'the Deployment scaled to 3 with 3 ready pods',
+            async () => (await release.readyPods('issuer')).length === 3,
+            minutes(1),
+            500,
+          );
+          note('issuer scaled to 3 ready pods');
+          await watch(crowdDone);
+        },
+      });
+      const busy = [...decided.values()].filter((n) => n > 0);
+      note(`decisions per issuer pod: ${JSON.stringify(Object.fromEntries(decided))}`);
+      expect(busy.length).toBeGreaterThanOrEqual(3);
+      // Sold out: no open event needs more than the minimum.
+      await waitFor(
+        'the issuer Deployment back at 1 replica',
+        async () => {
+          const scale = await apps.readNamespacedDeploymentScale({
+            name: issuer,
+            namespace: release.namespace,
+          });
+          return scale.spec?.replicas === 1 && (await release.pods('issuer')).length === 1;
+        },
+        minutes(2),
+        1_000,
+      );
+    },
+    minutes(8),
+  );
+
+  it(
+    'rolls the gate and issuer pods during a sale (helm upgrade, kubectl rollout restart) without one failed request',
+    async () => {
+      const before = {
+        gate: (await release.pods('gate')).map((p) => p.metadata!.name!),
+        issuer: (await release.pods('issuer')).map((p) => p.metadata!.name!),
+      };
+      const report = await sale({
+        name: 'rolling',
+        users: 6_000,
+        stock: 3_000,
+        rate: 100,
+        arrivalSeconds: 5,
+        during: async () => {
+          await sleep(5_000);
+          note('helm upgrade: new gate and issuer pods');
+          const restartedAt = new Date().toISOString();
+          await release.upgrade({
+            gate: { podAnnotations: { 'rediclaim.io/restarted-at': restartedAt } },
+            issuer: { podAnnotations: { 'rediclaim.io/restarted-at': restartedAt } },
+          });
+          note('kubectl rollout restart deployment/gate');
+          await release.kubectl(['rollout', 'restart', `deployment/${release.fullname}-gate`]);
+          await release.rolloutStatus('deployment', `${release.fullname}-gate`);
+          note('rollouts done');
+        },
+      });
+      // Every request answered; none refused, none reset.
+      expect(report.errors).toEqual({ http5xx: 0, http503: 0, http429: 0, http4xx: 0, network: 0 });
+      const after = {
+        gate: (await release.pods('gate')).map((p) => p.metadata!.name!),
+        issuer: (await release.pods('issuer')).map((p) => p.metadata!.name!),
+      };
+      expect(after.gate.filter((p) => before.gate.includes(p))).toEqual([]);
+      expect(after.issuer.filter((p) => before.issuer.includes(p))).toEqual([]);
+    },
+    minutes(10),
+  );
+
+  it(
+    'loses nothing when a gate, an issuer and the operator leader crash mid-sale',
+    async () => {
+      const lease = `${release.fullname}-operator`;
+      await sale({
+        name: 'crashes',
+        users: 4_000,
+        stock: 2_000,
+        rate: 100,
+        arrivalSeconds: 3,
+        during: async () => {
+          await sleep(4_000);
+          const gate = (await release.readyPods('gate'))[0]!;
+          note(`kill -9 gate ${gate.metadata!.name}`);
+          await crashContainer(
+            env,
+            { namespace: release.namespace, name: gate.metadata!.name! },
+            'gate',
+          );
+          await sleep(3_000);
+          const issuer = (await release.readyPods('issuer'))[0]!;
+          note(`kill -9 issuer ${issuer.metadata!.name}`);
+          await crashContainer(
+            env,
+            { namespace: release.namespace, name: issuer.metadata!.name! },
+            'issuer',
+          );
+          await sleep(3_000);
+          const coordination = release.kc.makeApiClient(k8s.CoordinationV1Api);
+          const holder = (
+            await coordination.readNamespacedLease({ name: lease, namespace: release.namespace })
+          ).spec?.holderIdentity;
+          const leader = (await release.pods('operator')).find((p) => p.metadata!.name === holder);
+          expect(leader).toBeDefined();
+          note(`kill -9 operator leader ${holder}`);
+          await crashContainer(
+            env,
+            { namespace: release.namespace, name: leader!.metadata!.name! },
+            'operator',
+          );
+        },
+      });
+      // The crashed containers came back (the kubelet restarted them).
+      await waitFor(
+        'every gate, issuer and operator pod ready again',
+        async () =>
+          (await release.readyPods('gate')).length === 2 &&
+          (await release.readyPods('issuer')).length >= 1 &&
+          (await release.readyPods('operator')).length === 2,
+        minutes(2),
+        1_000,
+      );
+    },
+    minutes(10),
+  );
+
+  it(
+    "finalizes a deleted namespace's CouponEvents, and the namespace goes away",
+    async () => {
+      const ns = `${id}-gone`;
+      await core.createNamespace({ body: { metadata: { name: ns } } });
+      const eventId = `${id}-gone`;
+      await applySale('gone', saleSpec({ eventId, stock: 10, rate: 10 }), ns);
+      await gateKnows(gateUrl, eventId);
+      await waitFor('the operator put its finalizer on the event', async () => {
+        const object = (await custom.getNamespacedCustomObject({
+          group: CouponEventApi.group,
+          version: CouponEventApi.version,
+          plural: CouponEventApi.plural,
+          namespace: ns,
+          name: 'gone',
+        })) as { metadata: { finalizers?: string[] } };
+        return (object.metadata.finalizers ?? []).length > 0;
+      });
+      await core.deleteNamespace({ name: ns });
+      await waitFor(
+        'the namespace to be gone',
+        async () => {
+          try {
+            await core.readNamespace({ name: ns });
+            return false;
+          } catch (error) {
+            return (error as { code?: number }).code === 404;
+          }
+        },
+        minutes(2),
+        1_000,
+      );
+    },
+    minutes(4),
+  );
+
+  it(
+    'uninstalls: helm uninstall removes the release and its namespace goes away',
+    async () => {
+      await core.deleteNamespace({ name: tenant });
+      await waitFor(
+        'the tenant namespace to be gone',
+        async () =>
+          core.readNamespace({ name: tenant }).then(
+            () => false,
+            () => true,
+          ),
+        minutes(2),
+        1_000,
+      );
+      await release.uninstall();
+      const left = await core.listNamespacedPod({ namespace: release.namespace });
+      expect(
+        left.items.filter((p) => !p.metadata?.deletionTimestamp).map((p) => p.metadata?.name),
+      ).toEqual([]);
+      await core.deleteNamespace({ name: release.namespace });
+      await waitFor(
+        'the release namespace to be gone',
+        async () =>
+          core.readNamespace({ name: release.namespace }).then(
+            () => false,
+            () => true,
+          ),
+        minutes(3),
+        1_000,
+      );
+    },
+    minutes(8),
+  );
+});
+
+describe('hack/cluster down', () => {
+  it(
+    'stops everything up started and leaves no link, iptables rule, network namespace or mount behind',
+    async () => {
+      await clusterDown((line) => note(line));
+      const { execFileSync } = await import('node:child_process');
+      const sh = (cmd: string) => execFileSync('sh', ['-c', cmd], { encoding: 'utf8' });
+      expect(sh('ip -o link show | grep -c " rc-" || true').trim()).toBe('0');
+      expect(
+        sh('{ iptables-save; ip6tables-save; } | grep -cE "KUBE-|CNI-|RC-CLUSTER" || true').trim(),
+      ).toBe('0');
+      expect(sh(`grep -c "${clusterStateDir}" /proc/self/mountinfo || true`).trim()).toBe('0');
+      expect(sh('ip netns list | grep -c "^cni-" || true').trim()).toBe('0');
+      expect(
+        sh(
+          // (The brackets keep pgrep from finding this very command line.)
+          'pgrep -fc "[k]ubelet-v|[k]ube-proxy-v|[k]ube-apiserver-v.*203.0.113|[c]ontainerd --config .*rediclaim" || true',
+        ).trim(),
+      ).toBe('0');
+      // Whoever had it running before the tests gets it back.
+      if (wasRunning && process.env.CI !== 'true')
+        await runClusterScript('up', (line) => note(line));
+    },
+    minutes(15),
+  );
+});
