@@ -3,8 +3,15 @@
   tombstone, so shoppers still polling learn EVENT_CLOSED (EVENT_DELETED) instead of
   NOT_IN_QUEUE. UNLINK frees big queues in the background. Idempotent.
 
-  KEYS[1..8] queue, seq, inflight, deadlines, results, stats, limiter, retry
-  KEYS[9]    tombstone
+  KEYS[1] queue      deleted
+  KEYS[2] seq        deleted
+  KEYS[3] inflight   deleted
+  KEYS[4] deadlines  deleted
+  KEYS[5] results    deleted
+  KEYS[6] stats      deleted
+  KEYS[7] limiter    deleted
+  KEYS[8] retry      deleted
+  KEYS[9] tombstone  STRING set to the uid, for the retention
 
   ARGV[1] uid of the deleted event ('*' when unknown: closes any event with this id)
   ARGV[2] retentionSeconds: how long the tombstone stays

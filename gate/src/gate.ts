@@ -8,15 +8,16 @@ import { EventsStore } from './config/events-store.js';
 import { ConfigMapConfigSource } from './config/configmap-source.js';
 import { FileConfigSource } from './config/file-source.js';
 import type { ConfigSource } from './config/source.js';
-import { Dispatcher } from './dispatch/dispatcher.js';
-import { createKafka, ensureTopics } from './dispatch/kafka.js';
-import { ResultsConsumer } from './dispatch/results-consumer.js';
+import { Dispatcher } from './admission/dispatcher.js';
+import { createKafka, ensureTopics } from './kafka/client.js';
+import { IssueRequestSender } from './kafka/issue-requests.js';
+import { ResultsConsumer } from './kafka/results-consumer.js';
 import type { CheckResult, ReadinessReport } from './http/health.js';
 import { Identity } from './http/identity.js';
 import { GateMetrics } from './metrics.js';
 import { TicketSigner } from './queue/tickets.js';
 import { WaitingRoom } from './queue/waiting-room.js';
-import { defineGateCommands } from './redis/scripts.js';
+import { GateScripts } from './redis/gate-scripts.js';
 import type { GateSettings } from './settings.js';
 
 export interface GateOptions {
@@ -48,6 +49,7 @@ export class Gate {
   readonly metrics = new GateMetrics();
   readonly events = new EventsStore();
   readonly redis: Redis;
+  readonly scripts: GateScripts;
   readonly room: WaitingRoom;
   readonly tickets: TicketSigner;
   readonly identity: Identity;
@@ -67,18 +69,17 @@ export class Gate {
     const s = options.settings;
     this.logger = options.logger ?? pino({ level: s.LOG_LEVEL, base: { service: 'gate' } });
     const clock = options.clock ?? Date.now;
-    this.redis = defineGateCommands(
-      new Redis(s.REDIS_URL, {
-        commandTimeout: s.REDIS_COMMAND_TIMEOUT_MS,
-        maxRetriesPerRequest: 1,
-        // Commands issued in the same tick share one write: fewer syscalls under load.
-        enableAutoPipelining: true,
-        lazyConnect: true,
-      }),
-    );
+    this.redis = new Redis(s.REDIS_URL, {
+      commandTimeout: s.REDIS_COMMAND_TIMEOUT_MS,
+      maxRetriesPerRequest: 1,
+      // Commands issued in the same tick share one write: fewer syscalls under load.
+      enableAutoPipelining: true,
+      lazyConnect: true,
+    });
     this.redis.on('error', (error) => this.logger.debug({ err: error }, 'Redis connection error'));
+    this.scripts = new GateScripts(this.redis);
     this.room = new WaitingRoom(
-      this.redis,
+      this.scripts,
       this.events,
       clock,
       s.RESULTS_DEFAULT_RETENTION_SECONDS,
@@ -105,10 +106,13 @@ export class Gate {
     this.admin = this.kafka.admin();
     this.dispatcher = new Dispatcher(
       {
-        redis: this.redis,
+        scripts: this.scripts,
         events: this.events,
-        producer: this.producer,
-        topic: s.TOPIC_ISSUE_REQUESTS,
+        requests: new IssueRequestSender(
+          this.producer,
+          s.TOPIC_ISSUE_REQUESTS,
+          s.KAFKA_SEND_TIMEOUT_MS,
+        ),
         logger: this.logger,
         metrics: this.metrics,
         clock,
@@ -118,7 +122,6 @@ export class Gate {
         batchMax: s.DISPATCH_BATCH_MAX,
         burstSeconds: s.DISPATCH_BURST_SECONDS,
         requeueIntervalMs: s.REQUEUE_INTERVAL_MS,
-        sendTimeoutMs: s.KAFKA_SEND_TIMEOUT_MS,
         holdAfterAdmitMs: s.DISPATCH_TEST_HOLD_AFTER_ADMIT_MS,
       },
     );
@@ -126,7 +129,7 @@ export class Gate {
       {
         kafka: this.kafka,
         producer: this.producer,
-        redis: this.redis,
+        scripts: this.scripts,
         events: this.events,
         logger: this.logger,
         metrics: this.metrics,

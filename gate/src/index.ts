@@ -1,20 +1,62 @@
-// @rediclaim/gate: the waiting room. Exports for tests and tooling (the benchmark).
-export * from './app.js';
-export * from './gate.js';
-export * from './settings.js';
-export * from './metrics.js';
-export * from './config/live-event.js';
-export * from './config/events-store.js';
-export * from './config/file-source.js';
-export * from './config/configmap-source.js';
-export * from './dispatch/dispatcher.js';
-export * from './dispatch/results-consumer.js';
-export * from './dispatch/kafka.js';
-export * from './dispatch/kafkajs-idle-fix.js';
-export * from './http/identity.js';
-export * from './http/errors.js';
-export * from './http/latency-histogram.js';
-export * from './queue/waiting-room.js';
-export * from './queue/tickets.js';
-export * from './queue/views.js';
-export * from './redis/scripts.js';
+// @rediclaim/gate: the waiting room. main.ts runs it; these are what tests and tools
+// (the benchmark) use.
+
+// The whole gate, its HTTP apps and its settings.
+export { Gate, type GateOptions } from './gate.js';
+export { buildAdminApp, buildApp, type AppDeps, type AppOptions, type DrainState } from './app.js';
+export { gateSettingsSchema, loadGateSettings, type GateSettings } from './settings.js';
+export { GateMetrics } from './metrics.js';
+
+// Where the events come from.
+export { LiveEvent } from './config/live-event.js';
+export { EventsStore, type ConfigChange } from './config/events-store.js';
+export { FileConfigSource } from './config/file-source.js';
+export { ConfigMapConfigSource, type ConfigMapRef } from './config/configmap-source.js';
+export type { ConfigSource, ConfigSourceDeps } from './config/source.js';
+
+// The queue, and how shoppers' standings read.
+export { WaitingRoom } from './queue/waiting-room.js';
+export { TicketSigner, preQueueTicket, type TicketClaims } from './queue/tickets.js';
+export {
+  ClosedReason,
+  type EventInfo,
+  type EventStats,
+  type JoinAnswer,
+  type JoinResult,
+  type StatusView,
+  type StoredResult,
+} from './queue/views.js';
+
+// Admission, and the Kafka plumbing under it.
+export { Dispatcher, type DispatcherDeps, type DispatcherOptions } from './admission/dispatcher.js';
+export { createKafka, ensureTopics } from './kafka/client.js';
+export { IssueRequestSender } from './kafka/issue-requests.js';
+export { ResultsConsumer, type ResultsConsumerOptions } from './kafka/results-consumer.js';
+export { fixKafkajsIdleLoop } from './kafka/kafkajs-idle-fix.js';
+
+// Every Lua script call.
+export {
+  GateScripts,
+  scriptKeys,
+  type AdmitArgs,
+  type AdmittedShopper,
+  type EnqueueArgs,
+  type PurgeArgs,
+  type RecordResultArgs,
+  type ScriptName,
+  type StatusArgs,
+} from './redis/gate-scripts.js';
+export type {
+  AdmitReply,
+  EnqueueReply,
+  RecordResultReply,
+  RequeueStaleReply,
+  StatsReply,
+  StatusReply,
+} from './redis/script-replies.js';
+export { LUA_DIR, documentedKeys, scriptSource } from './redis/lua-source.js';
+
+// HTTP pieces with tests of their own.
+export { Identity, type IdentityMode, type IdentityOptions } from './http/identity.js';
+export { describeValidation, httpStatusOf } from './http/errors.js';
+export { LatencyHistogram } from './http/latency-histogram.js';

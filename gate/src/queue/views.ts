@@ -1,4 +1,5 @@
 import type { IssuedCoupon, Phase, UserStatus } from '@rediclaim/core';
+import type { LiveEvent } from '../config/live-event.js';
 
 /** Why an event no longer takes anyone: its schedule ended, or it was deleted. */
 export const ClosedReason = { Ended: 'EVENT_ENDED', Deleted: 'EVENT_DELETED' } as const;
@@ -69,4 +70,24 @@ export interface EventStats {
   admissionRate: number;
   requeued: { timeout: number; sendFailed: number };
   deleted: boolean;
+}
+
+/** The public page of an event: schedule, phase and live counts. */
+export interface EventInfo {
+  eventId: string;
+  displayName: string;
+  phase: Phase;
+  opensAt: string;
+  closesAt: string | null;
+  preQueueOpensAt: string | null;
+  nextChangeAt: string | null;
+  secondsToNextChange: number | null;
+  discount: LiveEvent['config']['coupon']['discount'];
+  perUserLimit: number;
+  stock: number;
+  remaining: number;
+  soldOut: boolean;
+  waiting: number;
+  dispatchPerSecond: number;
+  admissionRate: number;
 }

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { EventKeys } from '@rediclaim/core';
 import { startService, type ServiceProcess } from '@rediclaim/hack/testing';
-import { defineGateCommands } from '@rediclaim/gate';
+import { GateScripts } from '@rediclaim/gate';
 import { freePort } from './ports.js';
 
 export interface GateProcess extends ServiceProcess {
@@ -30,26 +30,21 @@ export async function fillQueue(
   users: string[],
   stock = 100_000_000,
 ): Promise<void> {
-  defineGateCommands(redis);
+  const scripts = new GateScripts(redis);
   for (let i = 0; i < users.length; i += 1000) {
-    const pipeline = redis.pipeline();
-    for (const user of users.slice(i, i + 1000))
-      pipeline.rcEnqueue(
-        k.queue,
-        k.seq,
-        k.inflight,
-        k.results,
-        k.stats,
-        k.tombstone,
-        user,
-        stock,
-        1,
-        100_000_000,
-        '',
-        '',
-      );
-    const replies = (await pipeline.exec()) ?? [];
-    for (const [error] of replies) if (error) throw error;
+    await scripts.enqueueMany(
+      users.slice(i, i + 1000).map((userId) => ({
+        keys: k,
+        args: {
+          userId,
+          stock,
+          perUserLimit: 1,
+          maxQueueLength: 100_000_000,
+          preQueueTicket: '',
+          uid: '',
+        },
+      })),
+    );
   }
 }
 

@@ -3,70 +3,48 @@
 // else (no validation, identity, rate limit, shedding, metrics or schemas). The gate is
 // measured against it in the same run. Same ioredis options as the gate.
 //   BASELINE_PORT, REDIS_URL, BENCH_TENANT, BENCH_EVENT_ID
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import Fastify from 'fastify';
 import { Redis } from 'ioredis';
 import { eventKeys } from '@rediclaim/core';
-import { repoRoot } from '../testing/env.js';
-
-interface GateScripts {
-  scriptSource(name: string): string;
-}
+import { GateScripts } from '@rediclaim/gate';
 
 const port = Number(process.env.BASELINE_PORT ?? 0);
 const tenant = process.env.BENCH_TENANT ?? 'bench';
 const eventId = process.env.BENCH_EVENT_ID ?? 'bench';
 const k = eventKeys(tenant, eventId);
 
-// The gate's own script files (built gate: gate/dist), so both call identical Lua.
-const scripts = (await import(
-  pathToFileURL(path.join(repoRoot, 'gate/dist/redis/scripts.js')).href
-)) as GateScripts;
-
+// The gate's own script layer, so both servers make the identical Lua call.
 const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', {
   enableAutoPipelining: true,
   maxRetriesPerRequest: 1,
 });
-redis.defineCommand('benchEnqueue', { numberOfKeys: 6, lua: scripts.scriptSource('enqueue') });
-redis.defineCommand('benchStatus', { numberOfKeys: 5, lua: scripts.scriptSource('status') });
-const call = redis as unknown as Record<
-  string,
-  (...args: (string | number)[]) => Promise<unknown[]>
->;
+const scripts = new GateScripts(redis);
 
 const app = Fastify({ logger: false });
 
 app.post<{ Querystring: { userId: string } }>('/gate/events/:eventId/enqueue', async (request) => {
-  const reply = await call.benchEnqueue!(
-    k.queue,
-    k.seq,
-    k.inflight,
-    k.results,
-    k.stats,
-    k.tombstone,
-    request.query.userId,
-    100_000_000,
-    1,
-    50_000_000,
-    '',
-    '',
-  );
-  return { status: reply[3] === 1 ? 'ENQUEUED' : 'ALREADY_ENQUEUED', rank: reply[1] };
+  const reply = await scripts.enqueue(k, {
+    userId: request.query.userId,
+    stock: 100_000_000,
+    perUserLimit: 1,
+    maxQueueLength: 50_000_000,
+    preQueueTicket: '',
+    uid: '',
+  });
+  return reply.kind === 'QUEUED'
+    ? { status: reply.joinedNow ? 'ENQUEUED' : 'ALREADY_ENQUEUED', rank: reply.rank }
+    : { status: reply.kind };
 });
 
 app.get<{ Querystring: { userId: string } }>('/gate/events/:eventId/rank', async (request) => {
-  const reply = await call.benchStatus!(
-    k.queue,
-    k.inflight,
-    k.results,
-    k.stats,
-    k.tombstone,
-    request.query.userId,
-    100_000_000,
-    '',
-  );
-  return { status: reply[0] === 'QUEUED' ? 'WAITING' : String(reply[0]), rank: reply[1] ?? null };
+  const reply = await scripts.status(k, {
+    userId: request.query.userId,
+    stock: 100_000_000,
+    uid: '',
+  });
+  return reply.kind === 'QUEUED'
+    ? { status: 'WAITING', rank: reply.rank }
+    : { status: reply.kind, rank: null };
 });
 
 app.get('/healthz', async () => ({ status: 'ok' }));

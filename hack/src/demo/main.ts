@@ -12,6 +12,7 @@ import { demoCouponEvent } from './event.js';
 import { kubectl } from './kubectl.js';
 import { checkInvariants } from './invariants.js';
 import { printSummary } from './summary.js';
+import { progressLine, runDemo } from './progress.js';
 import { waitForEventAtGate } from './wait.js';
 
 const say = (line: string) => console.log(`[rediclaim] ${line}`);
@@ -109,17 +110,4 @@ async function main(): Promise<number> {
   }
 }
 
-function progressLine(p: CrowdProgress): string {
-  const s = p.byStatus;
-  return `${(p.elapsedMs / 1000).toFixed(0).padStart(3)} s  joined ${p.joined}  waiting ${s.WAITING ?? 0}  processing ${s.PROCESSING ?? 0}  issued ${s.ISSUED ?? 0}  sold out ${s.SOLD_OUT ?? 0}  errors ${p.errors}`;
-}
-
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(
-      `[rediclaim] the demo failed: ${error instanceof Error ? error.message : String(error)}`,
-    );
-    process.exit(1);
-  },
-);
+runDemo('the demo', main);

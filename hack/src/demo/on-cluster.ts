@@ -11,6 +11,7 @@ import { parseDemoArgs } from './args.js';
 import { demoCouponEvent } from './event.js';
 import { kubectl } from './kubectl.js';
 import { printSummary } from './summary.js';
+import { progressLine, runDemo } from './progress.js';
 
 const say = (line: string) => console.log(`[rediclaim] ${line}`);
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
@@ -87,17 +88,4 @@ async function main(): Promise<number> {
   return invariants.every((i) => i.ok) ? 0 : 1;
 }
 
-function progressLine(p: CrowdProgress): string {
-  const s = p.byStatus;
-  return `${(p.elapsedMs / 1000).toFixed(0).padStart(3)} s  joined ${p.joined}  waiting ${s.WAITING ?? 0}  processing ${s.PROCESSING ?? 0}  issued ${s.ISSUED ?? 0}  sold out ${s.SOLD_OUT ?? 0}  errors ${p.errors}`;
-}
-
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(
-      `[rediclaim] the cluster demo failed: ${error instanceof Error ? error.message : String(error)}`,
-    );
-    process.exit(1);
-  },
-);
+runDemo('the cluster demo', main);

@@ -10,7 +10,7 @@ import {
   type IssueResult,
 } from '@rediclaim/core';
 import { testKafka, testRedis, uniqueName, waitFor } from '@rediclaim/hack/testing';
-import { defineGateCommands, type StatusView } from '@rediclaim/gate';
+import { GateScripts, type StatusView } from '@rediclaim/gate';
 import { SuiteEvents } from './support/suite-events.js';
 import {
   gateEnv,
@@ -37,6 +37,7 @@ let topics: Topics;
 let sim: IssuerSim;
 let g: InProcessGate;
 let redis: Redis;
+let scripts: GateScripts;
 let producer: Producer;
 const events = new SuiteEvents(TENANT);
 
@@ -88,7 +89,8 @@ beforeAll(async () => {
       ENQUEUE_RATE_LIMIT_MAX: '0',
     }),
   );
-  redis = defineGateCommands(testRedis());
+  redis = testRedis();
+  scripts = new GateScripts(redis);
 });
 
 afterAll(async () => {
@@ -117,28 +119,21 @@ describe('a request Kafka stored although the send failed', () => {
 
     // A replica admits ann (the event is paused: the gate's own dispatcher admits nobody)...
     const admit = () =>
-      redis.rcAdmit(
-        k.queue,
-        k.inflight,
-        k.deadlines,
-        k.stats,
-        k.limiter,
-        k.tombstone,
-        k.retry,
-        50, // rate
-        10, // burst
-        2, // stock
-        5_000, // processing timeout (ms)
-        1, // batch: ann only
-        event.uid,
-        1, // admit from the queue
-      ) as Promise<[number, number, number, number, number, ...string[]]>;
+      scripts.admit(k, {
+        rate: 50,
+        burst: 10,
+        stock: 2,
+        timeoutMs: 5_000,
+        batchMax: 1, // ann only
+        uid: event.uid,
+        admitNew: true,
+      });
     const reply = await waitFor('ann admitted', async () => {
       const r = await admit();
-      return r.length > 5 ? r : undefined;
+      return r.shoppers.length > 0 ? r : undefined;
     });
-    expect(reply.slice(5, 6)).toEqual(['ann']);
-    const ticket = Number(reply[6]);
+    expect(reply.shoppers.map((a) => a.userId)).toEqual(['ann']);
+    const ticket = reply.shoppers[0]!.ticket;
     // ...Kafka stores her request, but the replica's send fails all the same...
     const request: IssueRequest = {
       type: 'IssueRequest',
@@ -148,7 +143,7 @@ describe('a request Kafka stored although the send failed', () => {
       eventId: id,
       userId: 'ann',
       ticket,
-      admittedAt: new Date(reply[0]).toISOString(),
+      admittedAt: new Date(reply.nowMs).toISOString(),
       policy: event.policy,
     };
     await producer.send({
@@ -157,9 +152,7 @@ describe('a request Kafka stored although the send failed', () => {
       messages: [{ key: messageKeyOf(TENANT, id, 'ann'), value: encodeMessage(request) }],
     });
     await waitFor('the issuer to get the request', () => deliveries(id, 'ann').length === 1);
-    expect(
-      await redis.rcRequeueFailed(k.inflight, k.deadlines, k.stats, k.retry, 'ann', String(ticket)),
-    ).toBe(1);
+    expect(await scripts.requeueFailed(k, [{ userId: 'ann', ticket }])).toBe(1);
     // Still in flight, so the gate sends it again, as it was, though the event is paused.
     await waitFor('the request sent again', () => deliveries(id, 'ann').length >= 2);
     expect(deliveries(id, 'ann')[1]).toMatchObject({ requestId: request.requestId, ticket });

@@ -1,5 +1,4 @@
 import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import {
   deadLetterOf,
@@ -8,10 +7,12 @@ import {
   eventKeys,
   issueResultSchema,
   type DeadLetter,
+  type EventKeys,
   type IssueResult,
 } from '@rediclaim/core';
 import type { EventsStore } from '../config/events-store.js';
 import type { GateMetrics } from '../metrics.js';
+import type { GateScripts, RecordResultArgs } from '../redis/gate-scripts.js';
 
 export interface ResultsConsumerOptions {
   groupId: string;
@@ -24,7 +25,7 @@ export interface ResultsConsumerOptions {
 
 /**
  * Consumes the issuer's results (group rediclaim-gate: each result is handled by one
- * replica) and records them in Redis, one pipelined recordResult per message of a batch.
+ * replica) and records them in Redis, one recordResult per message of a batch, pipelined.
  * Recording is idempotent, so a redelivered batch (rebalance, crash before the commit)
  * changes nothing. A malformed message goes to the dead-letter topic with its reason and
  * never stops the consumer.
@@ -38,7 +39,7 @@ export class ResultsConsumer {
     private readonly deps: {
       kafka: Kafka;
       producer: Producer;
-      redis: Redis;
+      scripts: GateScripts;
       events: EventsStore;
       logger: Logger;
       metrics: GateMetrics;
@@ -89,8 +90,8 @@ export class ResultsConsumer {
   }
 
   private async handleBatch({ batch, resolveOffset, heartbeat }: EachBatchPayload): Promise<void> {
-    const { redis, events, metrics, logger } = this.deps;
-    const pipeline = redis.pipeline();
+    const { scripts, events, metrics, logger } = this.deps;
+    const calls: { keys: EventKeys; args: RecordResultArgs }[] = [];
     const recorded: IssueResult[] = [];
     const dead: DeadLetter[] = [];
     for (const message of batch.messages) {
@@ -129,23 +130,19 @@ export class ResultsConsumer {
         reason: result.reason,
         decidedAt: result.decidedAt,
       });
-      pipeline.rcRecordResult(
-        k.queue,
-        k.inflight,
-        k.deadlines,
-        k.results,
-        k.stats,
-        k.tombstone,
-        k.retry,
-        result.userId,
-        String(result.ticket),
-        result.outcome,
-        stored,
-        result.stock,
-        result.remaining,
-        known ? event.retentionSeconds : this.options.defaultRetentionSeconds,
-        known ? event.uid : '',
-      );
+      calls.push({
+        keys: k,
+        args: {
+          userId: result.userId,
+          ticket: result.ticket,
+          outcome: result.outcome,
+          resultJson: stored,
+          stock: result.stock,
+          remaining: result.remaining,
+          retentionSeconds: known ? event.retentionSeconds : this.options.defaultRetentionSeconds,
+          uid: known ? event.uid : '',
+        },
+      });
       recorded.push(result);
     }
     if (dead.length > 0) {
@@ -159,17 +156,16 @@ export class ResultsConsumer {
         logger.warn({ reason: d.reason, source: d.source }, 'invalid result sent to dead letters');
     }
     if (recorded.length > 0) {
-      const replies = (await pipeline.exec()) ?? [];
+      // A Redis failure fails the batch: kafkajs redelivers it, recording is idempotent.
+      const replies = await scripts.recordResults(calls);
       const now = Date.now();
-      replies.forEach(([error, value], i) => {
-        // A Redis failure fails the batch: kafkajs redelivers it, recording is idempotent.
-        if (error) throw error;
+      replies.forEach((reply, i) => {
         const result = recorded[i]!;
-        if (value === 1) {
+        if (reply === 'recorded') {
           metrics.results.inc({ outcome: result.outcome });
           metrics.resultLag.observe(Math.max(0, now - Date.parse(result.decidedAt)) / 1000);
         } else {
-          metrics.resultsIgnored.inc({ reason: value === -1 ? 'deleted' : 'duplicate' });
+          metrics.resultsIgnored.inc({ reason: reply });
         }
       });
     }

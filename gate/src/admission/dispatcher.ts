@@ -1,17 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Producer } from 'kafkajs';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import {
-  Phase,
-  encodeMessage,
-  messageKeyOf,
-  requestIdOf,
-  type IssueRequest,
-} from '@rediclaim/core';
+import { Phase } from '@rediclaim/core';
 import type { EventsStore } from '../config/events-store.js';
 import type { LiveEvent } from '../config/live-event.js';
+import type { IssueRequestSender } from '../kafka/issue-requests.js';
 import type { GateMetrics } from '../metrics.js';
+import type { AdmittedShopper, GateScripts } from '../redis/gate-scripts.js';
 
 export interface DispatcherOptions {
   /** How often each open event is considered (ms). */
@@ -22,17 +16,14 @@ export interface DispatcherOptions {
   burstSeconds: number;
   /** How often overdue admissions are put back (ms, per event). */
   requeueIntervalMs: number;
-  /** Kafka's time to acknowledge a batch of requests (ms). */
-  sendTimeoutMs: number;
   /** Test hook: wait between admission and send, so a test can kill the gate there. */
   holdAfterAdmitMs: number;
 }
 
 export interface DispatcherDeps {
-  redis: Redis;
+  scripts: GateScripts;
   events: EventsStore;
-  producer: Producer;
-  topic: string;
+  requests: IssueRequestSender;
   logger: Logger;
   metrics: GateMetrics;
   clock?: () => number;
@@ -115,56 +106,41 @@ export class Dispatcher {
    * or only send the retry set again (paused or closed events, when it is not empty).
    */
   private async step(event: LiveEvent, admitNew: boolean, requeue: boolean): Promise<void> {
-    const { redis, metrics } = this.deps;
-    const k = event.keys;
+    const { scripts, metrics } = this.deps;
     const label = `${event.tenant}/${event.id}`;
     let retrying = 0;
     if (requeue) {
-      const back = (await redis.rcRequeueStale(
-        k.inflight,
-        k.deadlines,
-        k.stats,
-        k.retry,
-        1000,
-      )) as [number, number, ...string[]];
-      if (back[0] > 0) {
-        metrics.requeued.inc({ event: label, reason: 'timeout' }, back[0]);
+      const back = await scripts.requeueStale(event.keys, 1000);
+      if (back.moved.length > 0) {
+        metrics.requeued.inc({ event: label, reason: 'timeout' }, back.moved.length);
         this.deps.logger.warn(
-          { event: label, count: back[0] },
+          { event: label, count: back.moved.length },
           'admitted shoppers got no result in time; their requests will be sent again',
         );
       }
-      retrying = Number(back[1]);
+      retrying = back.retrying;
     }
     if (!admitNew && retrying === 0) return;
     const burst = Math.max(1, event.rate * this.options.burstSeconds);
     for (let round = 0; round < MAX_ROUNDS_PER_TICK && this.running; round++) {
       const started = performance.now();
-      const reply = (await redis.rcAdmit(
-        k.queue,
-        k.inflight,
-        k.deadlines,
-        k.stats,
-        k.limiter,
-        k.tombstone,
-        k.retry,
-        event.rate,
+      const reply = await scripts.admit(event.keys, {
+        rate: event.rate,
         burst,
-        event.stockArg,
-        event.processingTimeoutMs,
-        this.options.batchMax,
-        event.uid,
-        admitNew ? 1 : 0,
-      )) as [number, number, number, number, number, ...string[]];
+        stock: event.stockArg,
+        timeoutMs: event.processingTimeoutMs,
+        batchMax: this.options.batchMax,
+        uid: event.uid,
+        admitNew,
+      });
       metrics.admitDuration.observe({ step: 'admit' }, (performance.now() - started) / 1000);
-      metrics.queueLength.set({ event: label }, Number(reply[1]));
-      metrics.inflight.set({ event: label }, Number(reply[3]));
-      const admitted = (reply.length - 5) / 2;
+      metrics.queueLength.set({ event: label }, reply.waiting);
+      metrics.inflight.set({ event: label }, reply.processing);
+      const admitted = reply.shoppers.length;
       if (admitted === 0) return;
-      const resent = Number(reply[4]);
-      if (resent > 0)
+      if (reply.resent > 0)
         this.deps.logger.info(
-          { event: label, count: resent },
+          { event: label, count: reply.resent },
           'sending again requests that may not have reached the issuer (same requestId)',
         );
       if (this.options.holdAfterAdmitMs > 0) {
@@ -174,7 +150,7 @@ export class Dispatcher {
         );
         await Promise.race([sleep(this.options.holdAfterAdmitMs), this.stopping.promise]);
       }
-      await this.send(event, label, Number(reply[0]), reply.slice(5) as string[]);
+      await this.send(event, label, reply.nowMs, reply.shoppers);
       if (admitted < this.options.batchMax) return;
     }
   }
@@ -184,45 +160,23 @@ export class Dispatcher {
     event: LiveEvent,
     label: string,
     admittedAtMs: number,
-    pairs: string[],
+    shoppers: readonly AdmittedShopper[],
   ): Promise<void> {
-    const { producer, redis, metrics, topic, logger } = this.deps;
-    const admittedAt = new Date(admittedAtMs).toISOString();
-    const messages = [];
-    for (let i = 0; i < pairs.length; i += 2) {
-      const userId = pairs[i]!;
-      const ticket = Number(pairs[i + 1]);
-      const request: IssueRequest = {
-        type: 'IssueRequest',
-        version: 1,
-        requestId: requestIdOf(event.tenant, event.id, userId, ticket),
-        tenant: event.tenant,
-        eventId: event.id,
-        userId,
-        ticket,
-        admittedAt,
-        policy: event.policy,
-      };
-      messages.push({
-        key: messageKeyOf(event.tenant, event.id, userId),
-        value: encodeMessage(request),
-      });
-    }
+    const { requests, scripts, metrics, logger } = this.deps;
     const started = performance.now();
     try {
-      await producer.send({ topic, acks: -1, timeout: this.options.sendTimeoutMs, messages });
-      metrics.admitted.inc({ event: label }, messages.length);
+      await requests.send(event, admittedAtMs, shoppers);
+      metrics.admitted.inc({ event: label }, shoppers.length);
       metrics.admitDuration.observe({ step: 'send' }, (performance.now() - started) / 1000);
     } catch (error) {
       metrics.sendFailures.inc();
-      const k = event.keys;
       // Unacknowledged is not undelivered: the shoppers stay in flight and their requests
       // are sent again (same requestId). If this fails too (Redis away), their deadline
       // brings them to the retry set through requeueStale.
-      const back = await redis.rcRequeueFailed(k.inflight, k.deadlines, k.stats, k.retry, ...pairs);
+      const back = await scripts.requeueFailed(event.keys, shoppers);
       metrics.requeued.inc({ event: label, reason: 'send_failed' }, back);
       logger.warn(
-        { err: error, event: label, count: messages.length, requeued: back },
+        { err: error, event: label, count: shoppers.length, requeued: back },
         'Kafka did not acknowledge the issue requests; they will be sent again',
       );
     }

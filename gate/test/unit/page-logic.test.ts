@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 // The page's own modules (plain browser ES modules without DOM use at import time).
-import { LANGUAGES, catalogs, createI18n, pickLanguage } from '../public/i18n.js';
+import { LANGUAGES, catalogs, createI18n, pickLanguage } from '../../public/i18n.js';
 import {
   BACKOFF_MAX_MS,
   Poller,
@@ -8,7 +8,7 @@ import {
   countdownTarget,
   parseRetryAfter,
   politeDelay,
-} from '../public/poller.js';
+} from '../../public/poller.js';
 
 /**
  * The waiting-room page's rules that need no browser: when to poll again, and the words

@@ -2,18 +2,21 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Redis } from 'ioredis';
 import { eventKeys, type EventKeys } from '@rediclaim/core';
 import { testRedis, uniqueName } from '@rediclaim/hack/testing';
-import { defineGateCommands } from '@rediclaim/gate';
+import { GateScripts, type AdmitReply } from '@rediclaim/gate';
 
 /**
- * The Lua scripts against the real Redis of the test stack: atomicity, idempotency,
- * fair order, the fleet-wide token bucket on Redis time, stock-aware admission,
- * requeue at original tickets, idempotent results, derived sold-out, tombstones.
+ * The Lua scripts against the real Redis of the test stack, through the gate's script
+ * layer: atomicity, idempotency, fair order, the fleet-wide token bucket on Redis time,
+ * stock-aware admission, requeue at original tickets, idempotent results, derived
+ * sold-out, tombstones.
  */
 const BASE = 2 ** 48;
 let redis: Redis;
+let scripts: GateScripts;
 
 beforeAll(() => {
-  redis = defineGateCommands(testRedis());
+  redis = testRedis();
+  scripts = new GateScripts(redis);
 });
 afterAll(async () => {
   await redis.quit();
@@ -25,31 +28,16 @@ function keysOf(k: EventKeys) {
       userId: string,
       o: { stock?: number; limit?: number; max?: number; pre?: string; uid?: string } = {},
     ) =>
-      redis.rcEnqueue(
-        k.queue,
-        k.seq,
-        k.inflight,
-        k.results,
-        k.stats,
-        k.tombstone,
+      scripts.enqueue(k, {
         userId,
-        o.stock ?? 100,
-        o.limit ?? 1,
-        o.max ?? 1_000_000,
-        o.pre ?? '',
-        o.uid ?? '',
-      ) as Promise<[string, ...(string | number)[]]>,
+        stock: o.stock ?? 100,
+        perUserLimit: o.limit ?? 1,
+        maxQueueLength: o.max ?? 1_000_000,
+        preQueueTicket: o.pre ?? '',
+        uid: o.uid ?? '',
+      }),
     status: (userId: string, stock: number | '' = 100, uid = '') =>
-      redis.rcStatus(
-        k.queue,
-        k.inflight,
-        k.results,
-        k.stats,
-        k.tombstone,
-        userId,
-        stock,
-        uid,
-      ) as Promise<[string, ...(string | number)[]]>,
+      scripts.status(k, { userId, stock, uid }),
     admit: (
       o: {
         rate?: number;
@@ -60,74 +48,45 @@ function keysOf(k: EventKeys) {
         admitNew?: boolean;
       } = {},
     ) =>
-      redis.rcAdmit(
-        k.queue,
-        k.inflight,
-        k.deadlines,
-        k.stats,
-        k.limiter,
-        k.tombstone,
-        k.retry,
-        o.rate ?? 1_000,
-        o.burst ?? 1_000,
-        o.stock ?? 100,
-        o.timeoutMs ?? 30_000,
-        o.batch ?? 1_000,
-        '',
-        o.admitNew === false ? 0 : 1,
-      ) as Promise<[number, number, number, number, number, ...string[]]>,
-    requeueStale: () =>
-      redis.rcRequeueStale(k.inflight, k.deadlines, k.stats, k.retry, 1000) as Promise<
-        [number, number, ...string[]]
-      >,
-    requeueFailed: (...pairs: string[]) =>
-      redis.rcRequeueFailed(k.inflight, k.deadlines, k.stats, k.retry, ...pairs),
-    stats: () =>
-      redis.rcStats(k.queue, k.inflight, k.stats, k.tombstone) as Promise<
-        [number, number, string, ...string[]]
-      >,
+      scripts.admit(k, {
+        rate: o.rate ?? 1_000,
+        burst: o.burst ?? 1_000,
+        stock: o.stock ?? 100,
+        timeoutMs: o.timeoutMs ?? 30_000,
+        batchMax: o.batch ?? 1_000,
+        uid: '',
+        admitNew: o.admitNew !== false,
+      }),
+    requeueStale: () => scripts.requeueStale(k, 1000),
+    requeueFailed: (...pairs: string[]) => {
+      const shoppers = [];
+      for (let i = 0; i < pairs.length; i += 2)
+        shoppers.push({ userId: pairs[i]!, ticket: Number(pairs[i + 1]) });
+      return scripts.requeueFailed(k, shoppers);
+    },
+    stats: () => scripts.stats(k),
     record: (
       userId: string,
       ticket: string,
       outcome: string,
       o: { stock?: number; remaining?: number; code?: string } = {},
     ) =>
-      redis.rcRecordResult(
-        k.queue,
-        k.inflight,
-        k.deadlines,
-        k.results,
-        k.stats,
-        k.tombstone,
-        k.retry,
+      scripts.recordResult(k, {
         userId,
-        ticket,
+        ticket: Number(ticket),
         outcome,
-        JSON.stringify({
+        resultJson: JSON.stringify({
           ticket: Number(ticket),
           status: outcome,
           ...(o.code ? { coupon: { code: o.code } } : {}),
           decidedAt: new Date().toISOString(),
         }),
-        o.stock ?? 100,
-        o.remaining ?? 50,
-        600,
-        '',
-      ),
-    purge: (uid = '*') =>
-      redis.rcPurge(
-        k.queue,
-        k.seq,
-        k.inflight,
-        k.deadlines,
-        k.results,
-        k.stats,
-        k.limiter,
-        k.retry,
-        k.tombstone,
-        uid,
-        600,
-      ),
+        stock: o.stock ?? 100,
+        remaining: o.remaining ?? 50,
+        retentionSeconds: 600,
+        uid: '',
+      }),
+    purge: (uid = '*') => scripts.purge(k, { uid, retentionSeconds: 600 }),
   };
 }
 
@@ -136,28 +95,34 @@ function freshEvent() {
   return { k, s: keysOf(k) };
 }
 
-const pairsOf = (reply: unknown[]) => {
-  const out: [string, string][] = [];
-  for (let i = 5; i < reply.length; i += 2) out.push([reply[i] as string, reply[i + 1] as string]);
-  return out;
-};
+/** The admitted shoppers as [userId, ticket] pairs, tickets as Redis holds them. */
+const pairsOf = (reply: AdmitReply): [string, string][] =>
+  reply.shoppers.map((a) => [a.userId, String(a.ticket)]);
+
+const queued = (rank: number, ticket: number, joinedNow: boolean) => ({
+  kind: 'QUEUED',
+  rank,
+  ticket,
+  joinedNow,
+});
+const inflight = (ticket: string) => ({ kind: 'INFLIGHT', ticket: Number(ticket) });
 
 describe('enqueue script', () => {
   it('gives each shopper one place, in arrival order, and answers a second join with the same place', async () => {
     const { s } = freshEvent();
-    expect(await s.enqueue('alice')).toEqual(['QUEUED', 1, String(BASE + 1), 1]);
-    expect(await s.enqueue('bob')).toEqual(['QUEUED', 2, String(BASE + 2), 1]);
-    expect(await s.enqueue('alice')).toEqual(['QUEUED', 1, String(BASE + 1), 0]);
+    expect(await s.enqueue('alice')).toEqual(queued(1, BASE + 1, true));
+    expect(await s.enqueue('bob')).toEqual(queued(2, BASE + 2, true));
+    expect(await s.enqueue('alice')).toEqual(queued(1, BASE + 1, false));
   });
 
   it('stays one place per shopper under a burst of concurrent joins', async () => {
     const { k, s } = freshEvent();
     const users = Array.from({ length: 200 }, (_, i) => `u${i}`);
     const replies = await Promise.all([...users, ...users, ...users].map((u) => s.enqueue(u)));
-    expect(replies.filter((r) => r[3] === 1)).toHaveLength(200);
+    expect(replies.filter((r) => r.kind === 'QUEUED' && r.joinedNow)).toHaveLength(200);
     expect(await redis.zcard(k.queue)).toBe(200);
     expect(await redis.get(k.seq)).toBe('200');
-    const ranks = new Set(replies.map((r) => r[1]));
+    const ranks = new Set(replies.map((r) => (r.kind === 'QUEUED' ? r.rank : undefined)));
     expect(ranks.size).toBe(200);
   });
 
@@ -173,8 +138,8 @@ describe('enqueue script', () => {
     const { s } = freshEvent();
     await s.enqueue('a', { max: 2 });
     await s.enqueue('b', { max: 2 });
-    expect(await s.enqueue('c', { max: 2 })).toEqual(['FULL', 2]);
-    expect(await s.enqueue('a', { max: 2 })).toEqual(['QUEUED', 1, String(BASE + 1), 0]);
+    expect(await s.enqueue('c', { max: 2 })).toEqual({ kind: 'FULL', waiting: 2 });
+    expect(await s.enqueue('a', { max: 2 })).toEqual(queued(1, BASE + 1, false));
   });
 });
 
@@ -206,10 +171,12 @@ describe('admit script', () => {
     const reply = await s.admit({ stock: 3 });
     const first = pairsOf(reply);
     expect(first.map(([u]) => u)).toEqual(['u0', 'u1', 'u2']);
-    expect(reply.slice(1, 4)).toEqual([7, 0, 3]);
+    expect(reply).toMatchObject({ waiting: 7, soldOut: false, processing: 3 });
     expect(pairsOf(await s.admit({ stock: 3 }))).toHaveLength(0);
     // One issued, confirmed: issued 1 + in flight 2 = stock, still nothing to admit.
-    expect(await s.record('u0', first[0]![1], 'ISSUED', { stock: 3, remaining: 2 })).toBe(1);
+    expect(await s.record('u0', first[0]![1], 'ISSUED', { stock: 3, remaining: 2 })).toBe(
+      'recorded',
+    );
     expect(pairsOf(await s.admit({ stock: 3 }))).toHaveLength(0);
     // A rejection frees its unit of stock: exactly one more is admitted, the next in order.
     await s.record('u1', first[1]![1], 'REJECTED', { stock: 3, remaining: 2 });
@@ -226,7 +193,7 @@ describe('admit script', () => {
     const [[user, ticket]] = pairsOf(await s.admit({ stock: 1 })) as [[string, string]];
     await s.record(user, ticket, 'ISSUED', { stock: 1, remaining: 0 });
     const reply = await s.admit({ stock: 1 });
-    expect(reply[2]).toBe(1);
+    expect(reply.soldOut).toBe(true);
     expect(pairsOf(reply)).toHaveLength(0);
   });
 });
@@ -241,20 +208,20 @@ describe('requeue scripts and re-sends', () => {
     expect(admitted.map(([u]) => u)).toEqual(['u0', 'u1', 'u2']);
     await s.enqueue('late');
     await new Promise((r) => setTimeout(r, 5));
-    expect(await s.requeueStale()).toEqual([3, 3, 'u0', 'u1', 'u2']);
+    expect(await s.requeueStale()).toEqual({ moved: ['u0', 'u1', 'u2'], retrying: 3 });
     // Their requests may be with the issuer: still in flight, never back in the queue.
     expect(await redis.zrange(k.queue, 0, -1)).toEqual(['u3', 'u4', 'late']);
     expect(await redis.zrange(k.retry, 0, -1, 'WITHSCORES')).toEqual(admitted.flat());
     expect(await redis.hlen(k.inflight)).toBe(3);
     expect(await redis.zcard(k.deadlines)).toBe(0);
-    expect(await s.status('u0')).toEqual(['INFLIGHT', admitted[0]![1]]);
-    expect(await s.enqueue('u0')).toEqual(['INFLIGHT', admitted[0]![1]]);
-    expect((await s.stats()).slice(0, 2)).toEqual([3, 3]);
+    expect(await s.status('u0')).toEqual(inflight(admitted[0]![1]));
+    expect(await s.enqueue('u0')).toEqual(inflight(admitted[0]![1]));
+    expect(await s.stats()).toMatchObject({ waiting: 3, processing: 3 });
 
     // Re-sends go first and take tokens like admissions: burst 4 = the 3 retries + u3.
     await new Promise((r) => setTimeout(r, 10));
     const reply = await s.admit({ burst: 4 });
-    expect(reply[4]).toBe(3);
+    expect(reply.resent).toBe(3);
     expect(pairsOf(reply)).toEqual([...admitted, ['u3', String(BASE + 4)]]);
     expect(await redis.zcard(k.retry)).toBe(0);
     expect(await redis.zcard(k.deadlines)).toBe(4);
@@ -293,22 +260,24 @@ describe('requeue scripts and re-sends', () => {
     // coupon but one; b's result (the last coupon) arrives first.
     expect(await s.requeueFailed(...a)).toBe(1);
     await s.record('b', b[1], 'ISSUED', { stock: 2, remaining: 0, code: 'B' });
-    expect(await s.status('a', 2)).toEqual(['INFLIGHT', a[1]]);
-    expect(await s.status('c', 2)).toEqual(['SOLD_OUT']);
-    expect(await s.enqueue('a', { stock: 2 })).toEqual(['INFLIGHT', a[1]]);
+    expect(await s.status('a', 2)).toEqual(inflight(a[1]));
+    expect(await s.status('c', 2)).toEqual({ kind: 'SOLD_OUT' });
+    expect(await s.enqueue('a', { stock: 2 })).toEqual(inflight(a[1]));
 
     await new Promise((r) => setTimeout(r, 5));
     const reply = await s.admit({ stock: 2 });
-    expect(reply.slice(1, 5)).toEqual([0, 1, 1, 1]);
+    expect(reply).toMatchObject({ waiting: 0, soldOut: true, processing: 1, resent: 1 });
     expect(pairsOf(reply)).toEqual([a]);
     expect(await redis.zrange(k.queue, 0, -1)).toEqual(['c']);
 
     // The issuer's answer to a's request (first delivery or re-send) ends the admission.
-    expect(await s.record('a', a[1], 'ISSUED', { stock: 2, remaining: 0, code: 'A' })).toBe(1);
+    expect(await s.record('a', a[1], 'ISSUED', { stock: 2, remaining: 0, code: 'A' })).toBe(
+      'recorded',
+    );
     expect(await redis.hlen(k.inflight)).toBe(0);
     expect(await redis.zcard(k.retry)).toBe(0);
     expect(await redis.zcard(k.deadlines)).toBe(0);
-    expect((await s.status('a', 2))[0]).toBe('RESULT');
+    expect((await s.status('a', 2)).kind).toBe('RESULT');
   });
 
   it('keeps the unit of stock a retry holds: nobody new is admitted in its place', async () => {
@@ -333,7 +302,7 @@ describe('requeue scripts and re-sends', () => {
     await new Promise((r) => setTimeout(r, 5));
     const reply = await s.admit({ admitNew: false });
     expect(pairsOf(reply)).toEqual([x]);
-    expect(reply[4]).toBe(1);
+    expect(reply.resent).toBe(1);
     expect(await redis.zrange(k.queue, 0, -1)).toEqual(['y']);
   });
 });
@@ -345,8 +314,8 @@ describe('recordResult script', () => {
     await s.admit();
     await new Promise((r) => setTimeout(r, 10));
     const [[, ticket]] = pairsOf(await s.admit()) as [[string, string]];
-    expect(await s.record('u', ticket, 'ISSUED', { code: 'ABC', remaining: 99 })).toBe(1);
-    expect(await s.record('u', ticket, 'ISSUED', { code: 'ABC', remaining: 99 })).toBe(0);
+    expect(await s.record('u', ticket, 'ISSUED', { code: 'ABC', remaining: 99 })).toBe('recorded');
+    expect(await s.record('u', ticket, 'ISSUED', { code: 'ABC', remaining: 99 })).toBe('duplicate');
     expect(await redis.hget(k.stats, 'outcome:ISSUED')).toBe('1');
     expect(await redis.hget(k.stats, 'issued')).toBe('1');
     const stored = JSON.parse((await redis.hget(k.results, 'u'))!);
@@ -359,28 +328,28 @@ describe('recordResult script', () => {
     const { k, s } = freshEvent();
     await s.enqueue('u', { limit: 2 });
     await s.record('u', String(BASE + 1), 'ISSUED', { code: 'FIRST' });
-    expect(await s.enqueue('u', { limit: 2 })).toEqual(['QUEUED', 1, String(BASE + 2), 1]);
+    expect(await s.enqueue('u', { limit: 2 })).toEqual(queued(1, BASE + 2, true));
     await s.record('u', String(BASE + 2), 'ISSUED', { code: 'SECOND' });
     expect(await redis.zcard(k.queue)).toBe(0);
     expect(JSON.parse((await redis.hget(k.results, 'u'))!)).toMatchObject({ issuedCount: 2 });
-    expect((await s.enqueue('u', { limit: 2 }))[0]).toBe('RESULT');
+    expect((await s.enqueue('u', { limit: 2 })).kind).toBe('RESULT');
     await s.record('u', String(BASE + 9), 'SOLD_OUT');
     const stored = JSON.parse((await redis.hget(k.results, 'u'))!);
     expect(stored).toMatchObject({ status: 'ISSUED', issuedCount: 2, coupon: { code: 'SECOND' } });
     // An older result arriving late is ignored.
-    expect(await s.record('u', String(BASE + 2), 'SOLD_OUT')).toBe(0);
+    expect(await s.record('u', String(BASE + 2), 'SOLD_OUT')).toBe('duplicate');
   });
 
   it('derives sold out from confirmed results, and a raised stock reopens the sale', async () => {
     const { s } = freshEvent();
     await s.enqueue('waiting', { stock: 2 });
     await s.record('x', String(BASE + 100), 'ISSUED', { stock: 2, remaining: 1 });
-    expect((await s.status('waiting', 2))[0]).toBe('QUEUED');
+    expect((await s.status('waiting', 2)).kind).toBe('QUEUED');
     await s.record('y', String(BASE + 101), 'ISSUED', { stock: 2, remaining: 0 });
-    expect(await s.status('waiting', 2)).toEqual(['SOLD_OUT']);
-    expect(await s.enqueue('newcomer', { stock: 2 })).toEqual(['SOLD_OUT']);
-    expect((await s.status('waiting', 5))[0]).toBe('QUEUED');
-    expect((await s.enqueue('newcomer', { stock: 5 }))[0]).toBe('QUEUED');
+    expect(await s.status('waiting', 2)).toEqual({ kind: 'SOLD_OUT' });
+    expect(await s.enqueue('newcomer', { stock: 2 })).toEqual({ kind: 'SOLD_OUT' });
+    expect((await s.status('waiting', 5)).kind).toBe('QUEUED');
+    expect((await s.enqueue('newcomer', { stock: 5 })).kind).toBe('QUEUED');
   });
 });
 
@@ -391,9 +360,9 @@ describe('purge script', () => {
     await redis.zadd(k.retry, BASE + 9, 'r');
     expect(await s.purge('uid-1')).toBeGreaterThan(0);
     expect(await redis.exists(k.queue, k.retry)).toBe(0);
-    expect(await s.status('u', 100, 'uid-1')).toEqual(['CLOSED']);
-    expect(await s.enqueue('v', { uid: 'uid-1' })).toEqual(['CLOSED']);
-    expect(await s.enqueue('v', { uid: 'uid-2' })).toEqual(['QUEUED', 1, String(BASE + 1), 1]);
+    expect(await s.status('u', 100, 'uid-1')).toEqual({ kind: 'CLOSED' });
+    expect(await s.enqueue('v', { uid: 'uid-1' })).toEqual({ kind: 'CLOSED' });
+    expect(await s.enqueue('v', { uid: 'uid-2' })).toEqual(queued(1, BASE + 1, true));
     expect(await s.purge('uid-1')).toBe(2);
   });
 });

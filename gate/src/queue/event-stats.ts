@@ -1,0 +1,52 @@
+import { Phase } from '@rediclaim/core';
+import type { LiveEvent } from '../config/live-event.js';
+import type { StatsReply } from '../redis/script-replies.js';
+import type { EventStats } from './views.js';
+
+/**
+ * One event's live counts (admin API, the operator, the event page) from what the stats
+ * script read. `event` is absent for an event that left the config.
+ */
+export function eventStatsOf(
+  tenant: string,
+  eventId: string,
+  event: LiveEvent | undefined,
+  reply: StatsReply,
+  now: number,
+): EventStats {
+  const { fields } = reply;
+  const num = (name: string) => Number(fields.get(name) ?? 0) || 0;
+  const deleted =
+    reply.tombstone !== '' &&
+    (!event?.uid || reply.tombstone === '*' || reply.tombstone === event.uid);
+  const stock = event?.stock ?? 0;
+  const issued = num('issued');
+  const soldOutAt = fields.has('soldOutAtStock') ? num('soldOutAtStock') : -1;
+  const soldOut = event !== undefined && (issued >= stock || soldOutAt >= stock);
+  // Waiting = shoppers who can still get something. Those left in the queue of a sold-out
+  // or ended event are told SOLD_OUT / EVENT_CLOSED; they keep their place only for a
+  // raised stock (DELETE frees it).
+  const over = soldOut || deleted || (event !== undefined && event.phase(now) === Phase.Closed);
+  return {
+    tenant,
+    eventId,
+    known: event !== undefined || reply.waiting > 0 || reply.processing > 0 || fields.size > 0,
+    waiting: over ? 0 : reply.waiting,
+    processing: reply.processing,
+    issued,
+    remaining: Math.max(0, stock - issued),
+    soldOut,
+    admittedTotal: num('admittedTotal'),
+    outcomes: {
+      ISSUED: num('outcome:ISSUED'),
+      SOLD_OUT: num('outcome:SOLD_OUT'),
+      ALREADY_ISSUED: num('outcome:ALREADY_ISSUED'),
+      REJECTED: num('outcome:REJECTED'),
+    },
+    stock,
+    generation: event?.config.generation ?? 0,
+    admissionRate: num('rate'),
+    requeued: { timeout: num('requeuedTimeout'), sendFailed: num('requeuedFailed') },
+    deleted,
+  };
+}

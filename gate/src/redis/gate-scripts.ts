@@ -1,0 +1,244 @@
+import type { EventKeys } from '@rediclaim/core';
+import type { Redis, Result } from 'ioredis';
+import { scriptSource } from './lua-source.js';
+import {
+  parseAdmit,
+  parseEnqueue,
+  parseRecordResult,
+  parseRequeueStale,
+  parseStats,
+  parseStatus,
+  type AdmitReply,
+  type EnqueueReply,
+  type RecordResultReply,
+  type RequeueStaleReply,
+  type StatsReply,
+  type StatusReply,
+} from './script-replies.js';
+
+/**
+ * The KEYS of every script, in the order its Lua reads them: declared once, here. The
+ * count ioredis needs is the length, and a test checks each list against the KEYS the
+ * script's header documents.
+ */
+export const scriptKeys = {
+  enqueue: ['queue', 'seq', 'inflight', 'results', 'stats', 'tombstone'],
+  status: ['queue', 'inflight', 'results', 'stats', 'tombstone'],
+  admit: ['queue', 'inflight', 'deadlines', 'stats', 'limiter', 'tombstone', 'retry'],
+  requeueStale: ['inflight', 'deadlines', 'stats', 'retry'],
+  requeueFailed: ['inflight', 'deadlines', 'stats', 'retry'],
+  recordResult: ['queue', 'inflight', 'deadlines', 'results', 'stats', 'tombstone', 'retry'],
+  stats: ['queue', 'inflight', 'stats', 'tombstone'],
+  purge: [
+    'queue',
+    'seq',
+    'inflight',
+    'deadlines',
+    'results',
+    'stats',
+    'limiter',
+    'retry',
+    'tombstone',
+  ],
+} as const satisfies Record<string, readonly (keyof EventKeys)[]>;
+
+export type ScriptName = keyof typeof scriptKeys;
+
+type Arg = string | number;
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    rcEnqueue(...args: Arg[]): Result<unknown[], Context>;
+    rcStatus(...args: Arg[]): Result<unknown[], Context>;
+    rcAdmit(...args: Arg[]): Result<unknown[], Context>;
+    rcRequeueStale(...args: Arg[]): Result<unknown[], Context>;
+    rcRequeueFailed(...args: Arg[]): Result<number, Context>;
+    rcRecordResult(...args: Arg[]): Result<number, Context>;
+    rcStats(...args: Arg[]): Result<unknown[], Context>;
+    rcPurge(...args: Arg[]): Result<number, Context>;
+  }
+}
+
+const commandName = (name: ScriptName) => `rc${name[0]!.toUpperCase()}${name.slice(1)}`;
+
+/** The script's KEYS for one event, in its order. */
+const keysOf = (name: ScriptName, k: EventKeys): string[] => scriptKeys[name].map((key) => k[key]);
+
+export interface EnqueueArgs {
+  userId: string;
+  stock: Arg;
+  perUserLimit: Arg;
+  maxQueueLength: Arg;
+  /** A random 48-bit ticket during the pre-queue; '' once the event is open. */
+  preQueueTicket: string;
+  /** The event's uid ('' when unknown). */
+  uid: string;
+}
+
+export interface StatusArgs {
+  userId: string;
+  /** The event's current stock; '' when the event is not in the config. */
+  stock: Arg;
+  uid: string;
+}
+
+export interface AdmitArgs {
+  /** Sends per second, fleet-wide. */
+  rate: number;
+  /** Most tokens the bucket holds (>= 1). */
+  burst: number;
+  stock: Arg;
+  /** When an unanswered request is sent again. */
+  timeoutMs: number;
+  /** Most shoppers one call sends (<= 3000: Lua's unpack limit). */
+  batchMax: number;
+  uid: string;
+  /** Also admit from the queue (the event is open), not only the retry set. */
+  admitNew: boolean;
+}
+
+export interface RecordResultArgs {
+  userId: string;
+  ticket: number;
+  outcome: string;
+  /** The stored result; must start with {"ticket":T,"status":"<outcome>" (result_header.lua). */
+  resultJson: string;
+  /** The stock the issuer decided against, and what it left. */
+  stock: number;
+  remaining: number;
+  retentionSeconds: number;
+  uid: string;
+}
+
+export interface PurgeArgs {
+  /** The deleted event's uid; '*' closes any event with this id. */
+  uid: string;
+  /** How long the tombstone stays. */
+  retentionSeconds: number;
+}
+
+/** A shopper admitted (or sent again) by one call: whose request to send, with which ticket. */
+export interface AdmittedShopper {
+  userId: string;
+  ticket: number;
+}
+
+/**
+ * Every call of the gate's Lua scripts goes through here (as BullMQ's Scripts class owns
+ * its scripts): one method per script, taking an event's keys and named arguments and
+ * returning a typed reply. The scripts are registered on the connection with ioredis'
+ * defineCommand, which calls them by SHA (EVALSHA) and loads them on NOSCRIPT.
+ */
+export class GateScripts {
+  constructor(readonly redis: Redis) {
+    const marked = redis as Redis & { __rcGateScripts?: boolean };
+    if (marked.__rcGateScripts) return;
+    for (const name of Object.keys(scriptKeys) as ScriptName[]) {
+      redis.defineCommand(commandName(name), {
+        numberOfKeys: scriptKeys[name].length,
+        lua: scriptSource(name),
+      });
+    }
+    marked.__rcGateScripts = true;
+  }
+
+  async enqueue(k: EventKeys, a: EnqueueArgs): Promise<EnqueueReply> {
+    return parseEnqueue(await this.redis.rcEnqueue(...enqueueCall(k, a)));
+  }
+
+  /** Many joins in one round trip (pipelined): tests and tools fill queues this way. */
+  async enqueueMany(calls: { keys: EventKeys; args: EnqueueArgs }[]): Promise<EnqueueReply[]> {
+    const pipeline = this.redis.pipeline();
+    for (const c of calls) pipeline.rcEnqueue(...enqueueCall(c.keys, c.args));
+    return execAll(pipeline, parseEnqueue);
+  }
+
+  async status(k: EventKeys, a: StatusArgs): Promise<StatusReply> {
+    return parseStatus(await this.redis.rcStatus(...keysOf('status', k), a.userId, a.stock, a.uid));
+  }
+
+  async admit(k: EventKeys, a: AdmitArgs): Promise<AdmitReply> {
+    return parseAdmit(
+      await this.redis.rcAdmit(
+        ...keysOf('admit', k),
+        a.rate,
+        a.burst,
+        a.stock,
+        a.timeoutMs,
+        a.batchMax,
+        a.uid,
+        a.admitNew ? 1 : 0,
+      ),
+    );
+  }
+
+  /** Overdue admissions join the retry set, at most `limit` per call. */
+  async requeueStale(k: EventKeys, limit: number): Promise<RequeueStaleReply> {
+    return parseRequeueStale(await this.redis.rcRequeueStale(...keysOf('requeueStale', k), limit));
+  }
+
+  /** Shoppers whose requests Kafka did not acknowledge join the retry set; how many did. */
+  async requeueFailed(k: EventKeys, shoppers: readonly AdmittedShopper[]): Promise<number> {
+    const pairs = shoppers.flatMap((s) => [s.userId, String(s.ticket)]);
+    return Number(await this.redis.rcRequeueFailed(...keysOf('requeueFailed', k), ...pairs));
+  }
+
+  async recordResult(k: EventKeys, a: RecordResultArgs): Promise<RecordResultReply> {
+    return parseRecordResult(await this.redis.rcRecordResult(...recordResultCall(k, a)));
+  }
+
+  /** Many results in one round trip (pipelined); a Redis error fails them all. */
+  async recordResults(
+    calls: { keys: EventKeys; args: RecordResultArgs }[],
+  ): Promise<RecordResultReply[]> {
+    const pipeline = this.redis.pipeline();
+    for (const c of calls) pipeline.rcRecordResult(...recordResultCall(c.keys, c.args));
+    return execAll(pipeline, parseRecordResult);
+  }
+
+  async stats(k: EventKeys): Promise<StatsReply> {
+    return parseStats(await this.redis.rcStats(...keysOf('stats', k)));
+  }
+
+  /** Deletes the event's data and leaves a tombstone; how many data keys existed. */
+  async purge(k: EventKeys, a: PurgeArgs): Promise<number> {
+    return Number(await this.redis.rcPurge(...keysOf('purge', k), a.uid, a.retentionSeconds));
+  }
+}
+
+function enqueueCall(k: EventKeys, a: EnqueueArgs): Arg[] {
+  return [
+    ...keysOf('enqueue', k),
+    a.userId,
+    a.stock,
+    a.perUserLimit,
+    a.maxQueueLength,
+    a.preQueueTicket,
+    a.uid,
+  ];
+}
+
+function recordResultCall(k: EventKeys, a: RecordResultArgs): Arg[] {
+  return [
+    ...keysOf('recordResult', k),
+    a.userId,
+    String(a.ticket),
+    a.outcome,
+    a.resultJson,
+    a.stock,
+    a.remaining,
+    a.retentionSeconds,
+    a.uid,
+  ];
+}
+
+async function execAll<T>(
+  pipeline: ReturnType<Redis['pipeline']>,
+  parse: (reply: never) => T,
+): Promise<T[]> {
+  const replies = (await pipeline.exec()) ?? [];
+  return replies.map(([error, value]) => {
+    if (error) throw error;
+    return parse(value as never);
+  });
+}

@@ -1,0 +1,141 @@
+/**
+ * What each Lua script answers, as types: the reply shapes each script's header comment
+ * documents, read in one place. Tickets cross Redis as strings (they reach 2^48 + seq,
+ * past Lua's number formatting) and are exact as JavaScript numbers (< 2^53).
+ */
+
+export type EnqueueReply =
+  /** In the queue; rank is 1-based; joinedNow is false for a repeated join. */
+  | { kind: 'QUEUED'; rank: number; ticket: number; joinedNow: boolean }
+  /** Admitted, waiting for the issuer (also while its request is due to be sent again). */
+  | { kind: 'INFLIGHT'; ticket: number }
+  /** A final outcome that forbids joining again (stored as the results hash keeps it). */
+  | { kind: 'RESULT'; stored: string }
+  | { kind: 'SOLD_OUT' }
+  | { kind: 'FULL'; waiting: number }
+  /** The event was deleted. */
+  | { kind: 'CLOSED' };
+
+export type StatusReply =
+  /** Waiting; with the fleet's observed admissions/s and when it was measured (ms), '' when never. */
+  | { kind: 'QUEUED'; rank: number; ticket: number; rate: string; rateAt: string }
+  | { kind: 'INFLIGHT'; ticket: number }
+  | { kind: 'RESULT'; stored: string }
+  | { kind: 'SOLD_OUT' }
+  | { kind: 'CLOSED' }
+  /** Not in this event's queue. */
+  | { kind: 'NONE' };
+
+export interface AdmitReply {
+  /** Redis time of the admission (ms). */
+  nowMs: number;
+  /** Shoppers still in the queue who can be admitted (0 when sold out). */
+  waiting: number;
+  /** Every coupon is confirmed issued: nobody new is admitted. */
+  soldOut: boolean;
+  /** Shoppers in flight after the call, the retry set included. */
+  processing: number;
+  /** How many of `shoppers` (the first ones) are sent again from the retry set. */
+  resent: number;
+  shoppers: { userId: string; ticket: number }[];
+}
+
+export interface RequeueStaleReply {
+  /** Shoppers moved to the retry set by this call. */
+  moved: string[];
+  /** Size of the retry set after the call. */
+  retrying: number;
+}
+
+export type RecordResultReply = 'recorded' | 'duplicate' | 'deleted';
+
+export interface StatsReply {
+  waiting: number;
+  /** In flight: admitted and awaiting a result, the retry set included. */
+  processing: number;
+  /** The uid the event was deleted with; '' when not deleted. */
+  tombstone: string;
+  /** The event's stats hash (counters and sale state). */
+  fields: Map<string, string>;
+}
+
+type Reply = unknown[];
+
+/** The answers enqueue and status share: a shopper in flight, decided, or an event over. */
+function sharedReply(
+  script: string,
+  reply: Reply,
+): Extract<EnqueueReply, { kind: 'INFLIGHT' | 'RESULT' | 'SOLD_OUT' | 'CLOSED' }> {
+  switch (reply[0]) {
+    case 'INFLIGHT':
+      return { kind: 'INFLIGHT', ticket: Number(reply[1]) };
+    case 'RESULT':
+      return { kind: 'RESULT', stored: String(reply[1]) };
+    case 'SOLD_OUT':
+      return { kind: 'SOLD_OUT' };
+    case 'CLOSED':
+      return { kind: 'CLOSED' };
+    default:
+      throw new Error(`${script} script answered ${String(reply[0])}`);
+  }
+}
+
+export function parseEnqueue(reply: Reply): EnqueueReply {
+  if (reply[0] === 'QUEUED')
+    return {
+      kind: 'QUEUED',
+      rank: Number(reply[1]),
+      ticket: Number(reply[2]),
+      joinedNow: Number(reply[3]) === 1,
+    };
+  if (reply[0] === 'FULL') return { kind: 'FULL', waiting: Number(reply[1]) };
+  return sharedReply('enqueue', reply);
+}
+
+export function parseStatus(reply: Reply): StatusReply {
+  if (reply[0] === 'QUEUED')
+    return {
+      kind: 'QUEUED',
+      rank: Number(reply[1]),
+      ticket: Number(reply[2]),
+      rate: String(reply[3] ?? ''),
+      rateAt: String(reply[4] ?? ''),
+    };
+  if (reply[0] === 'NONE') return { kind: 'NONE' };
+  return sharedReply('status', reply);
+}
+
+export function parseAdmit(reply: Reply): AdmitReply {
+  const shoppers: AdmitReply['shoppers'] = [];
+  for (let i = 5; i + 1 < reply.length; i += 2)
+    shoppers.push({ userId: String(reply[i]), ticket: Number(reply[i + 1]) });
+  return {
+    nowMs: Number(reply[0]),
+    waiting: Number(reply[1]),
+    soldOut: Number(reply[2]) === 1,
+    processing: Number(reply[3]),
+    resent: Number(reply[4]),
+    shoppers,
+  };
+}
+
+export function parseRequeueStale(reply: Reply): RequeueStaleReply {
+  return { moved: reply.slice(2).map(String), retrying: Number(reply[1]) };
+}
+
+export function parseRecordResult(reply: number): RecordResultReply {
+  if (reply === 1) return 'recorded';
+  if (reply === -1) return 'deleted';
+  return 'duplicate';
+}
+
+export function parseStats(reply: Reply): StatsReply {
+  const fields = new Map<string, string>();
+  for (let i = 3; i + 1 < reply.length; i += 2) fields.set(String(reply[i]), String(reply[i + 1]));
+  return {
+    waiting: Number(reply[0]),
+    processing: Number(reply[1]),
+    tombstone: String(reply[2] ?? ''),
+    fields,
+  };
+}

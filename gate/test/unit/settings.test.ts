@@ -1,0 +1,52 @@
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from '@jest/globals';
+import { repoRoot } from '@rediclaim/hack/testing';
+import { loadGateSettings } from '@rediclaim/gate';
+
+const base = {
+  REDIS_URL: 'redis://localhost:6379',
+  KAFKA_BROKERS: 'localhost:9092',
+  EVENTS_FILE: '/x.yaml',
+};
+
+describe('settings', () => {
+  it('names every bad variable', () => {
+    expect(() =>
+      loadGateSettings({
+        ...base,
+        REDIS_URL: 'http://x',
+        GATE_PORT: '70000',
+        EVENTS_CONFIGMAP: 'ns/cm',
+      }),
+    ).toThrow(
+      'gate settings are invalid: GATE_PORT: must be at most 65535; REDIS_URL: must be a URL starting with redis:// or rediss://; EVENTS_CONFIGMAP: set exactly one of EVENTS_CONFIGMAP (<namespace>/<name>) and EVENTS_FILE',
+    );
+    expect(() => loadGateSettings({ ...base, IDENTITY_MODE: 'jwt' })).toThrow(
+      'JWT_SECRET: IDENTITY_MODE=jwt needs exactly one of JWT_SECRET and JWT_PUBLIC_KEY',
+    );
+    expect(() => loadGateSettings({ ...base, TICKET_SECRET: 'short' })).toThrow(
+      'TICKET_SECRET: must be at least 32 characters',
+    );
+  });
+
+  it('exits with code 2 and the message when a setting is wrong', () => {
+    const run = spawnSync(process.execPath, [path.join(repoRoot, 'gate/dist/main.js')], {
+      env: { PATH: process.env.PATH ?? '', KAFKA_BROKERS: 'x:1', EVENTS_FILE: '/x' },
+      encoding: 'utf8',
+    });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('gate settings are invalid: REDIS_URL: is required');
+  });
+
+  it('defaults to the seed identity mode, the contract ports and topics', () => {
+    expect(loadGateSettings(base)).toMatchObject({
+      GATE_PORT: 8080,
+      GATE_ADMIN_PORT: 9090,
+      IDENTITY_MODE: 'query',
+      KAFKA_GROUP_ID: 'rediclaim-gate',
+      TOPIC_ISSUE_REQUESTS: 'rediclaim.issue-requests',
+      TOPIC_PARTITIONS: 12,
+    });
+  });
+});
