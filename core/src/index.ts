@@ -17,6 +17,7 @@ export * from './messages/issue-result.js';
 export * from './messages/dead-letter.js';
 export * from './messages/codec.js';
 export * from './redis/keys.js';
+export * from './contracts/gate-admin.js';
 export * from './policy/coupon-code.js';
 export * from './policy/validity.js';
 export * from './policy/discount.js';

@@ -1,6 +1,6 @@
 // The Helm chart without a cluster: `helm lint --strict` and `helm template` (helm built
 // through the Go module proxy) for the value sets users run, the names and settings the
-// services and CONTRACTS.md agree on, the security every pod runs with, and
+// services and core/CONTRACTS.md agree on, the security every pod runs with, and
 // values.schema.json refusing mistakes with a message that names the value.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -44,7 +44,7 @@ describe('helm lint --strict', () => {
 });
 
 describe('helm template', () => {
-  it('renders the objects CONTRACTS.md names for a release called rediclaim', async () => {
+  it('renders the objects core/CONTRACTS.md names for a release called rediclaim', async () => {
     const objects = await render({}, 'rediclaim', 'rediclaim');
     for (const s of ['gate', 'issuer', 'operator']) {
       find(objects, 'Deployment', `rediclaim-${s}`);
@@ -90,7 +90,7 @@ describe('helm template', () => {
     ]);
   });
 
-  it('gives each service the settings CONTRACTS.md fixes', async () => {
+  it('gives each service the settings core/CONTRACTS.md fixes', async () => {
     const objects = await render({}, 'shop');
     const gate = envOf(find(objects, 'Deployment', 'rediclaim-gate'));
     expect(gate).toMatchObject({

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
-import { ErrorCode, RediclaimError } from '@rediclaim/core';
+import { ErrorCode, GATE_ADMIN_PREFIX, RediclaimError } from '@rediclaim/core';
 import type { GateMetrics } from '../metrics.js';
 import type { WaitingRoom } from '../queue/waiting-room.js';
 import { adminEventParams, errorResponses, statsJson } from './schemas.js';
@@ -40,7 +40,7 @@ export const adminApi: FastifyPluginAsync<AdminApiOptions> = async (app, options
     }
 
     internal.get<{ Params: AdminParams }>(
-      '/internal/v1/events/:tenant/:eventId/stats',
+      `${GATE_ADMIN_PREFIX}/:tenant/:eventId/stats`,
       {
         schema: {
           tags: ['internal'],
@@ -53,7 +53,7 @@ export const adminApi: FastifyPluginAsync<AdminApiOptions> = async (app, options
     );
 
     internal.delete<{ Params: AdminParams; Querystring: { uid?: string } }>(
-      '/internal/v1/events/:tenant/:eventId',
+      `${GATE_ADMIN_PREFIX}/:tenant/:eventId`,
       {
         schema: {
           tags: ['internal'],

@@ -4,6 +4,7 @@ import {
   Phase,
   UserStatus,
   eventIdSchema,
+  eventStatsSchema,
   tenantSchema,
   userIdSchema,
 } from '@rediclaim/core';
@@ -175,52 +176,7 @@ export const eventInfoJson = {
   required: ['eventId', 'displayName', 'phase', 'opensAt', 'stock', 'remaining', 'soldOut'],
 } as const;
 
-export const statsJson = {
-  type: 'object',
-  properties: {
-    tenant: { type: 'string' },
-    eventId: { type: 'string' },
-    known: { type: 'boolean' },
-    waiting: { type: 'integer' },
-    processing: { type: 'integer' },
-    issued: { type: 'integer' },
-    remaining: { type: 'integer' },
-    soldOut: { type: 'boolean' },
-    admittedTotal: { type: 'integer' },
-    outcomes: {
-      type: 'object',
-      properties: {
-        ISSUED: { type: 'integer' },
-        SOLD_OUT: { type: 'integer' },
-        ALREADY_ISSUED: { type: 'integer' },
-        REJECTED: { type: 'integer' },
-      },
-      required: ['ISSUED', 'SOLD_OUT', 'ALREADY_ISSUED', 'REJECTED'],
-    },
-    stock: { type: 'integer' },
-    generation: { type: 'integer' },
-    admissionRate: { type: 'number' },
-    requeued: {
-      type: 'object',
-      properties: { timeout: { type: 'integer' }, sendFailed: { type: 'integer' } },
-    },
-    deleted: { type: 'boolean' },
-  },
-  required: [
-    'tenant',
-    'eventId',
-    'known',
-    'waiting',
-    'processing',
-    'issued',
-    'remaining',
-    'soldOut',
-    'admittedTotal',
-    'outcomes',
-    'stock',
-    'generation',
-  ],
-} as const;
+export const statsJson = fromZod(eventStatsSchema, "One event's live counts.");
 
 export const errorResponses = {
   '4xx': { $ref: 'rediclaim.gate.Error#' },

@@ -53,24 +53,8 @@ export interface JoinResult {
   view: StatusView;
 }
 
-export interface EventStats {
-  tenant: string;
-  eventId: string;
-  known: boolean;
-  waiting: number;
-  processing: number;
-  issued: number;
-  remaining: number;
-  soldOut: boolean;
-  admittedTotal: number;
-  outcomes: { ISSUED: number; SOLD_OUT: number; ALREADY_ISSUED: number; REJECTED: number };
-  stock: number;
-  generation: number;
-  /** The fleet's observed admissions per second (EWMA), 0 when not measured. */
-  admissionRate: number;
-  requeued: { timeout: number; sendFailed: number };
-  deleted: boolean;
-}
+/** One event's live counts: the gate admin API's contract (core). */
+export type { EventStats } from '@rediclaim/core';
 
 /** The public page of an event: schedule, phase and live counts. */
 export interface EventInfo {

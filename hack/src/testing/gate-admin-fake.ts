@@ -1,21 +1,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { GATE_ADMIN_PREFIX, emptyEventStats, type EventStats } from '@rediclaim/core';
 
-/** The body of `GET /internal/v1/events/:tenant/:eventId/stats` (CONTRACTS.md). */
-export interface GateAdminStats {
-  tenant: string;
-  eventId: string;
-  known: boolean;
-  waiting: number;
-  processing: number;
-  issued: number;
-  remaining: number;
-  soldOut: boolean;
-  admittedTotal: number;
-  outcomes: { ISSUED: number; SOLD_OUT: number; ALREADY_ISSUED: number; REJECTED: number };
-  stock: number;
-  generation: number;
-}
+/** The body of the stats endpoint: core's contract of the gate admin API. */
+export type GateAdminStats = EventStats;
 
 export interface GateAdminFake {
   /** Base URL, for GATE_ADMIN_URL. */
@@ -34,31 +22,21 @@ export interface GateAdminFake {
 
 /**
  * A contract fake of the gate's internal admin API, for tests of the operator while the
- * gate is written beside it: a real HTTP server implementing the two endpoints of
- * CONTRACTS.md, with numbers the test sets. Not a stand-in for Redis, Kafka or the API
+ * gate is written beside it: a real HTTP server implementing the two endpoints of core's
+ * contract (contracts/gate-admin.ts), with numbers the test sets. Not a stand-in for Redis, Kafka or the API
  * server (those are always real); end-to-end tests use the real gate.
  */
 export async function startGateAdminFake(): Promise<GateAdminFake> {
   const stats = new Map<string, GateAdminStats>();
   const deleted: string[] = [];
   const calls: string[] = [];
-  const blank = (tenant: string, eventId: string): GateAdminStats => ({
-    tenant,
-    eventId,
-    known: false,
-    waiting: 0,
-    processing: 0,
-    issued: 0,
-    remaining: 0,
-    soldOut: false,
-    admittedTotal: 0,
-    outcomes: { ISSUED: 0, SOLD_OUT: 0, ALREADY_ISSUED: 0, REJECTED: 0 },
-    stock: 0,
-    generation: 0,
-  });
+  const blank = emptyEventStats;
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
-    const match = /^\/internal\/v1\/events\/([^/]+)\/([^/]+)(\/stats)?$/.exec(url.pathname);
+    const rest = url.pathname.startsWith(`${GATE_ADMIN_PREFIX}/`)
+      ? url.pathname.slice(GATE_ADMIN_PREFIX.length)
+      : '';
+    const match = /^\/([^/]+)\/([^/]+)(\/stats)?$/.exec(rest);
     if (!match) {
       res.writeHead(404).end();
       return;
