@@ -130,4 +130,21 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The issuer's decisions are pure: what to grant, in which order, for which policy.
+    files: ['issuer/src/decisions/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['typeorm', 'mysql2', 'mysql2/*', 'kafkajs', '../db/*', '../kafka/*'],
+              message: 'decisions hold no SQL and no Kafka: those live in db/ and kafka/.',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

@@ -1,22 +1,77 @@
 // @rediclaim/issuer: exactly-once coupon issuance from Kafka into MySQL/MariaDB.
-export * from './settings.js';
-export * from './metrics.js';
-export * from './logger.js';
-export * from './service.js';
-export * from './http/app.js';
-export * from './db/data-source.js';
-export * from './db/migrate.js';
-export * from './db/entities/index.js';
+// main.ts runs it; these are what tests and tools use.
+
+// The whole issuer, its admin endpoints, settings, metrics and logs.
+export { Issuer, type IssuerOptions } from './service.js';
+export { buildApp, type AdminAppOptions, type ReadinessReport } from './http/app.js';
+export { loadSettings, redactUrl, settingsSchema, type IssuerSettings } from './settings.js';
+export { IssuerMetrics } from './metrics.js';
+export { createLogger } from './logger.js';
+export { errorCode } from './error-code.js';
+
+// The database: the pool, the schema, and the deciding transaction.
+export {
+  createDataSource,
+  dataSourceOptions,
+  detectDialect,
+  type DatabaseOptions,
+  type Dialect,
+} from './db/data-source.js';
+export { migrate } from './db/migrate.js';
 export { migrations } from './db/migrations/index.js';
-export * from './issuance/backoff.js';
-export * from './issuance/decode.js';
-export * from './issuance/grouping.js';
-export * from './issuance/revisions.js';
-export * from './issuance/plan.js';
-export * from './issuance/decide-event.js';
-export * from './issuance/lanes.js';
-export * from './kafka/publisher.js';
-export * from './kafka/topics.js';
-export * from './kafka/batch-handler.js';
-export * from './kafka/partitioner.js';
-export * from './kafka/offset-tracker.js';
+export {
+  CouponEventRow,
+  EventRevisionRow,
+  IssueDecisionRow,
+  IssuedCouponRow,
+  RevisionOutcome,
+  entities,
+} from './db/entities/index.js';
+export { decideEvent, type EventDecision } from './db/decide-event.js';
+
+// The decisions, apart from any SQL.
+export {
+  distinctRequests,
+  eventKeyOf,
+  groupByEvent,
+  type EventGroup,
+  type EventKey,
+} from './decisions/grouping.js';
+export {
+  judgeRevisions,
+  newestPolicy,
+  policiesByGeneration,
+  type AppliedState,
+  type Revision,
+  type RevisionJudgement,
+} from './decisions/revisions.js';
+export {
+  planBatch,
+  type NewCoupon,
+  type NewDecision,
+  type Plan,
+  type PlanInput,
+  type StoredCoupon,
+  type StoredDecision,
+} from './decisions/plan.js';
+export {
+  AbandonedError,
+  EventLanes,
+  type DecideFn,
+  type LaneDecision,
+  type LaneHooks,
+} from './decisions/lanes.js';
+
+// Kafka: decoding requests, placing results, committing offsets in order.
+export {
+  decodeIssueRequest,
+  decodeRequest,
+  type Decoded,
+  type RawMessage,
+} from './kafka/decode.js';
+export { keyPartitioner, murmur2 } from './kafka/partitioner.js';
+export {
+  OffsetTracker,
+  type OffsetTrackerOptions,
+  type TrackedBatch,
+} from './kafka/offset-tracker.js';

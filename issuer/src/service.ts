@@ -1,13 +1,14 @@
 import type { Consumer, Kafka, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
-import { createDataSource, detectDialect, type Dialect } from './db/data-source.js';
-import { migrate } from './db/migrate.js';
+import { backoffDelay, sleep, type BackoffPolicy } from '@rediclaim/core';
+import { decideEvent, type EventDecision } from './db/decide-event.js';
+import { openDatabase } from './db/open.js';
+import { pingDatabase } from './db/ping.js';
+import { DecisionReporter } from './decision-reporter.js';
+import { EventLanes } from './decisions/lanes.js';
+import { errorCode } from './error-code.js';
 import type { ReadinessReport } from './http/app.js';
-import { backoffDelay, errorCode, sleep, type BackoffPolicy } from './issuance/backoff.js';
-import { decideEvent, type EventDecision } from './issuance/decide-event.js';
-import type { EventKey } from './issuance/grouping.js';
-import { EventLanes } from './issuance/lanes.js';
 import { createBatchHandler } from './kafka/batch-handler.js';
 import { createKafka } from './kafka/client.js';
 import { OffsetTracker } from './kafka/offset-tracker.js';
@@ -48,7 +49,6 @@ export class Issuer {
   private joined = false;
   private started?: Promise<void>;
   private stopped?: Promise<void>;
-  private readonly soldOutLogged = new Set<string>();
 
   constructor(private readonly options: IssuerOptions) {
     this.settings = options.settings;
@@ -78,7 +78,7 @@ export class Issuer {
       'issuer starting',
     );
     const dataSource = await this.untilDone('connecting to the database', () =>
-      this.openDatabase(),
+      openDatabase(s, this.logger),
     );
     if (!dataSource) return;
     this.dataSource = dataSource;
@@ -117,24 +117,7 @@ export class Issuer {
       {
         backoff: this.backoff,
         maxRequestsPerTransaction: s.ISSUER_MAX_TRANSACTION_REQUESTS,
-        hooks: {
-          decided: (key, decision, requests, seconds, copies) =>
-            this.recordDecision(key, decision, requests, seconds, copies),
-          failed: (key, error, attempt, delayMs) => {
-            this.metrics.transactionFailures.inc({ code: errorCode(error) });
-            this.logger.warn(
-              {
-                tenant: key.tenant,
-                eventId: key.eventId,
-                attempt,
-                delayMs,
-                code: errorCode(error),
-                error: (error as Error).message,
-              },
-              'deciding transaction failed; retrying (nothing was skipped or committed twice)',
-            );
-          },
-        },
+        hooks: new DecisionReporter(this.metrics, this.logger),
       },
     );
 
@@ -231,91 +214,8 @@ export class Issuer {
     return undefined;
   }
 
-  private async openDatabase(): Promise<DataSource> {
-    const s = this.settings;
-    const dialect: Dialect =
-      s.MYSQL_DIALECT === 'auto' ? await detectDialect(s.MYSQL_URL) : s.MYSQL_DIALECT;
-    if (s.MIGRATE_ON_START) {
-      // Migrations get a connection without the statement timeout: DDL on a big table may take long.
-      const migrator = createDataSource({ url: s.MYSQL_URL, dialect, poolSize: 2 });
-      await migrator.initialize();
-      try {
-        const ran = await migrate(migrator);
-        this.logger.info({ dialect, ran }, ran.length ? 'migrations applied' : 'schema up to date');
-      } finally {
-        await migrator.destroy();
-      }
-    }
-    const dataSource = createDataSource({
-      url: s.MYSQL_URL,
-      dialect,
-      poolSize: s.MYSQL_POOL_SIZE,
-      queryTimeoutMs: s.MYSQL_QUERY_TIMEOUT_MS,
-    });
-    await dataSource.initialize();
-    return dataSource;
-  }
-
-  private recordDecision(
-    key: EventKey,
-    d: EventDecision,
-    requests: number,
-    seconds: number,
-    copies: number,
-  ): void {
-    const labels = { tenant: key.tenant, event: key.eventId };
-    const m = this.metrics;
-    m.transactionRequests.observe(requests);
-    m.transactionSeconds.observe(seconds);
-    for (const [outcome, count] of Object.entries(d.outcomes)) {
-      m.decisions.inc({ ...labels, outcome }, count);
-    }
-    if (d.outcomes.ISSUED) m.couponsIssued.inc(labels, d.outcomes.ISSUED);
-    if (d.outcomes.SOLD_OUT) m.soldOut.inc(labels, d.outcomes.SOLD_OUT);
-    if (d.redelivered + copies > 0) m.duplicates.inc(d.redelivered + copies);
-    m.remaining.set(labels, Math.max(0, d.stock - d.issued));
-    for (const revision of d.revisions) {
-      const fields = { ...labels, generation: revision.generation, stock: revision.stock };
-      if (revision.outcome === 'REFUSED') {
-        m.stockRefusals.inc(labels);
-        this.logger.error(
-          { ...fields, issued: revision.issuedThen, keptStock: revision.previousStock },
-          `config generation ${revision.generation} of ${key.tenant}/${key.eventId} refused: its stock ${revision.stock} is below the ${revision.issuedThen} coupons already issued; the event keeps stock ${revision.previousStock}, and requests carrying that generation are REJECTED (STOCK_BELOW_ISSUED)`,
-        );
-      } else if (revision.generation === d.createdGeneration) {
-        this.logger.info(fields, "event created from its first requests' policy");
-      } else {
-        this.logger.info(
-          { ...fields, previousStock: revision.previousStock },
-          'config generation applied',
-        );
-      }
-    }
-    if (d.codeFormatKept) {
-      this.logger.warn(
-        labels,
-        "a newer config changes the code format; codes keep the event's first format so they never collide",
-      );
-    }
-    const id = `${key.tenant}/${key.eventId}`;
-    if (d.issued >= d.stock && !this.soldOutLogged.has(id)) {
-      this.soldOutLogged.add(id);
-      this.logger.info({ ...labels, stock: d.stock }, 'event sold out');
-    }
-    this.logger.debug(
-      {
-        ...labels,
-        requests,
-        outcomes: d.outcomes,
-        ms: Math.round(seconds * 1000),
-        steps: d.timings,
-      },
-      'transaction committed',
-    );
-  }
-
   async readiness(): Promise<ReadinessReport> {
-    const database = await this.pingDatabase();
+    const database = await pingDatabase(this.dataSource);
     const consumer = this.stopping.signal.aborted
       ? { ok: false, detail: 'stopping' }
       : this.joined
@@ -324,25 +224,6 @@ export class Issuer {
     const ready = database.ok && consumer.ok;
     this.metrics.ready.set(ready ? 1 : 0);
     return { ready, checks: { database, consumer } };
-  }
-
-  private async pingDatabase(): Promise<{ ok: boolean; detail?: string }> {
-    const ds = this.dataSource;
-    if (!ds?.isInitialized) return { ok: false, detail: 'not connected yet' };
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      await Promise.race([
-        ds.query('SELECT 1'),
-        new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new Error('no answer within 2s')), 2_000);
-        }),
-      ]);
-      return { ok: true };
-    } catch (error) {
-      return { ok: false, detail: (error as Error).message };
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   /** Graceful: the batch in hand finishes, or after ISSUER_SHUTDOWN_TIMEOUT_MS is abandoned uncommitted. */

@@ -8,8 +8,8 @@ import {
   IssuedCouponRow,
 } from '@rediclaim/issuer';
 import { uniqueName } from '@rediclaim/hack/testing';
-import { migratedDatabase } from './db.js';
-import { crowd, policy, request, SECRET } from './support.js';
+import { migratedDatabase } from './support/database.js';
+import { crowd, policy, request, SECRET } from './support/requests.js';
 
 // The deciding transaction against the test stack's MariaDB: three connection pools
 // stand for three issuer replicas deciding the same event at once.

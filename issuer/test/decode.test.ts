@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { ErrorCode, encodeMessage } from '@rediclaim/core';
 import { decodeIssueRequest, decodeRequest, type Decoded } from '@rediclaim/issuer';
-import { policy, request } from './support.js';
+import { policy, request } from './support/requests.js';
 
 const now = new Date('2026-11-27T00:00:00Z');
 const decode = (value: Buffer | null, key: string | null = 'shop/e/u1'): Decoded =>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { distinctRequests, groupByEvent } from '@rediclaim/issuer';
-import { policy, request } from './support.js';
+import { policy, request } from './support/requests.js';
 
 describe('grouping a batch', () => {
   const p = policy();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { IssueRequest, IssueResult } from '@rediclaim/core';
 import { AbandonedError, EventLanes, type LaneDecision } from '@rediclaim/issuer';
-import { policy, request } from './support.js';
+import { policy, request } from './support/requests.js';
 
 const key = { tenant: 'shop', eventId: 'bf' };
 const p = policy();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { planBatch, type PlanInput } from '@rediclaim/issuer';
 import type { IssuePolicy } from '@rediclaim/core';
-import { policy, request } from './support.js';
+import { policy, request } from './support/requests.js';
 
 const now = new Date('2026-11-27T10:00:00.000Z');
 

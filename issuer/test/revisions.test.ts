@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { judgeRevisions, newestPolicy, policiesByGeneration } from '@rediclaim/issuer';
-import { policy, request } from './support.js';
+import { policy, request } from './support/requests.js';
 
 const state = (stock: number, issued: number, generation = 1) => ({
   generation,

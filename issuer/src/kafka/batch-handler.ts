@@ -1,12 +1,19 @@
 import type { Batch, EachBatchPayload } from 'kafkajs';
 import type { Logger } from 'pino';
-import type { DeadLetter, IssueRequest, IssueResult } from '@rediclaim/core';
-import { backoffDelay, errorCode, sleep, type BackoffPolicy } from '../issuance/backoff.js';
-import type { EventDecision } from '../issuance/decide-event.js';
-import { decodeRequest } from '../issuance/decode.js';
-import { groupByEvent } from '../issuance/grouping.js';
-import { AbandonedError, type EventLanes } from '../issuance/lanes.js';
+import {
+  backoffDelay,
+  sleep,
+  type BackoffPolicy,
+  type DeadLetter,
+  type IssueRequest,
+  type IssueResult,
+} from '@rediclaim/core';
+import type { EventDecision } from '../db/decide-event.js';
+import { groupByEvent } from '../decisions/grouping.js';
+import { AbandonedError, type EventLanes } from '../decisions/lanes.js';
+import { errorCode } from '../error-code.js';
 import type { IssuerMetrics } from '../metrics.js';
+import { decodeRequest } from './decode.js';
 import type { OffsetTracker } from './offset-tracker.js';
 import type { Publisher } from './publisher.js';
 

@@ -1,5 +1,10 @@
-import type { IssueRequest, IssueResult } from '@rediclaim/core';
-import { backoffDelay, sleep, type BackoffPolicy } from './backoff.js';
+import {
+  backoffDelay,
+  sleep,
+  type BackoffPolicy,
+  type IssueRequest,
+  type IssueResult,
+} from '@rediclaim/core';
 import { distinctRequests, eventKeyOf, type EventKey } from './grouping.js';
 
 /** The batch in hand was given up (shutdown, or its partition moved): nothing is committed for it. */

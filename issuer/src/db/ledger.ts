@@ -1,8 +1,9 @@
 import { escape } from 'mysql2';
 import type { Discount, IssuePolicy } from '@rediclaim/core';
+import type { NewCoupon, NewDecision, StoredCoupon, StoredDecision } from '../decisions/plan.js';
+import type { Revision } from '../decisions/revisions.js';
 import type { Sql } from './connection.js';
-import type { NewCoupon, NewDecision, StoredCoupon, StoredDecision } from './plan.js';
-import type { Revision } from './revisions.js';
+import { chunks, integer, json, memo, sqlDateTime } from './sql-values.js';
 
 /**
  * The SQL of a deciding transaction, one function per statement. Plain multi-row
@@ -24,23 +25,6 @@ export interface EventRow {
 /** Statements stay well under max_allowed_packet (16 MiB on MariaDB, 64 MiB on MySQL 8). */
 const ROWS_PER_STATEMENT = 2_000;
 const KEYS_PER_LOOKUP = 2_000;
-
-/** MariaDB's JSON is LONGTEXT: depending on the driver and server it arrives as text or parsed. */
-function json<T>(value: unknown): T {
-  return (typeof value === 'string' ? JSON.parse(value) : value) as T;
-}
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
-/** A whole number as SQL; anything else is a bug, never data to interpolate. */
-function integer(value: number): string {
-  if (!Number.isSafeInteger(value)) throw new TypeError(`not an integer: ${String(value)}`);
-  return String(value);
-}
 
 /** Locks the event's row until commit: every decision about an event goes through here. */
 export async function lockEvent(
@@ -168,27 +152,6 @@ export async function loadUserHistory(
     }
   }
   return { coupons, decisions };
-}
-
-/** 'YYYY-MM-DD HH:MM:SS.mmm' in UTC, as DATETIME(3) stores it (the pool runs in UTC). */
-function sqlDateTime(date: Date): string {
-  return date.toISOString().slice(0, 23).replace('T', ' ');
-}
-
-/**
- * Serialises each distinct value once: a batch's coupons share one discount object and
- * the same three instants, and formatting them per row is most of a statement's cost.
- */
-function memo<K, V>(convert: (key: K) => V): (key: K) => V {
-  const cache = new Map<K, V>();
-  return (key) => {
-    let value = cache.get(key);
-    if (value === undefined) {
-      value = convert(key);
-      cache.set(key, value);
-    }
-    return value;
-  };
 }
 
 export function couponInserts(eventRowId: number, coupons: readonly NewCoupon[]): string[] {

@@ -1,23 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ErrorCode, encodeMessage } from '@rediclaim/core';
 import { buildApp, type Issuer } from '@rediclaim/issuer';
-import { expectInvariants } from './invariants.js';
-import {
-  byRequest,
-  capturingLogger,
-  closeScenario,
-  crowd,
-  ledgerOf,
-  deadLetterReader,
-  policy,
-  produce,
-  request,
-  resultReader,
-  scenario,
-  startIssuer,
-  type Scenario,
-  type TopicReader,
-} from './support.js';
+import { expectInvariants } from './support/invariants.js';
+import { startIssuer } from './support/issuers.js';
+import { ledgerOf } from './support/ledger.js';
+import { capturingLogger } from './support/logs.js';
+import { crowd, policy, request } from './support/requests.js';
+import { byRequest, deadLetterReader, resultReader } from './support/results.js';
+import { closeScenario, produce, scenario, type Scenario } from './support/scenario.js';
+import type { TopicReader } from './support/topic-reader.js';
 import type { DeadLetter, IssueResult } from '@rediclaim/core';
 
 // An issuer in this process against the test stack's Kafka and MariaDB, with topics

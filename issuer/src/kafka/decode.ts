@@ -15,7 +15,7 @@ import {
   type IssueRequest,
 } from '@rediclaim/core';
 
-export const SERVICE_NAME = 'rediclaim-issuer';
+const SERVICE_NAME = 'rediclaim-issuer';
 
 /** The parts of a Kafka message decoding needs (kafkajs' KafkaMessage has them). */
 export interface RawMessage {

@@ -1,19 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createTestDatabase, startPrivateStack, type PrivateStack } from '@rediclaim/hack/testing';
-import { expectInvariants } from './invariants.js';
-import {
-  closeScenario,
-  crowd,
-  eventually,
-  ledgerOf,
-  metricValue,
-  policy,
-  produce,
-  resultReader,
-  scenario,
-  startIssuerProcess,
-  type Scenario,
-} from './support.js';
+import { expectInvariants } from './support/invariants.js';
+import { eventually } from './support/eventually.js';
+import { startIssuerProcess } from './support/issuers.js';
+import { ledgerOf } from './support/ledger.js';
+import { metricValue } from './support/metrics.js';
+import { crowd, policy } from './support/requests.js';
+import { resultReader } from './support/results.js';
+import { closeScenario, produce, scenario, type Scenario } from './support/scenario.js';
 
 // A MariaDB of its own, restarted under a running issuer process.
 describe('an issuer whose database restarts mid-run', () => {

@@ -1,6 +1,8 @@
 import { expect } from '@jest/globals';
 import type { IssueRequest, IssueResult } from '@rediclaim/core';
-import { byRequest, ledgerOf, type Scenario } from './support.js';
+import { ledgerOf } from './ledger.js';
+import { byRequest } from './results.js';
+import type { Scenario } from './scenario.js';
 
 /**
  * The invariants every issuance test ends with: issued = min(stock, distinct users)

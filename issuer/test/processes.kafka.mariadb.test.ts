@@ -1,19 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
 import { startService } from '@rediclaim/hack/testing';
-import { expectInvariants } from './invariants.js';
-import {
-  closeScenario,
-  crowd,
-  envFor,
-  eventually,
-  ledgerOf,
-  metricValue,
-  policy,
-  produce,
-  resultReader,
-  scenario,
-  startIssuerProcess,
-} from './support.js';
+import { expectInvariants } from './support/invariants.js';
+import { eventually } from './support/eventually.js';
+import { envFor, startIssuerProcess } from './support/issuers.js';
+import { ledgerOf } from './support/ledger.js';
+import { metricValue } from './support/metrics.js';
+import { crowd, policy } from './support/requests.js';
+import { resultReader } from './support/results.js';
+import { closeScenario, produce, scenario } from './support/scenario.js';
 
 // Issuer processes (issuer/dist/main.js, run as in production) in one consumer group,
 // against the test stack's Kafka and MariaDB. Build first: npx tsc -b issuer.

@@ -1,6 +1,13 @@
 import type { DataSource } from 'typeorm';
 import type { IssueOutcome, IssueRequest, IssueResult } from '@rediclaim/core';
-import type { EventKey } from './grouping.js';
+import type { EventKey } from '../decisions/grouping.js';
+import { planBatch } from '../decisions/plan.js';
+import {
+  judgeRevisions,
+  newestPolicy,
+  policiesByGeneration,
+  type Revision,
+} from '../decisions/revisions.js';
 import { sqlOn, type CallbackConnection, type Sql } from './connection.js';
 import {
   couponInserts,
@@ -11,8 +18,6 @@ import {
   lockEvent,
   recordRevision,
 } from './ledger.js';
-import { planBatch } from './plan.js';
-import { judgeRevisions, newestPolicy, policiesByGeneration, type Revision } from './revisions.js';
 
 /** Pool connections whose session already runs READ COMMITTED. */
 const readCommitted = new WeakSet<object>();

@@ -1,0 +1,46 @@
+import { requestIdOf, type IssuePolicy, type IssueRequest } from '@rediclaim/core';
+
+export const SECRET = 'test-secret-of-at-least-16-chars';
+
+export function policy(overrides: Partial<IssuePolicy> = {}): IssuePolicy {
+  return {
+    stock: 10,
+    perUserLimit: 1,
+    validity: { validForHours: 24 },
+    discount: { type: 'percent', percent: 10 },
+    code: { prefix: 'T-', length: 10 },
+    generation: 1,
+    ...overrides,
+  };
+}
+
+export function request(
+  tenant: string,
+  eventId: string,
+  userId: string,
+  ticket: number,
+  p: IssuePolicy,
+): IssueRequest {
+  return {
+    type: 'IssueRequest',
+    version: 1,
+    requestId: requestIdOf(tenant, eventId, userId, ticket),
+    tenant,
+    eventId,
+    userId,
+    ticket,
+    admittedAt: new Date().toISOString(),
+    policy: p,
+  };
+}
+
+/** Requests for users u0..u{n-1} with tickets 1..n (or from `firstTicket`). */
+export function crowd(
+  tenant: string,
+  eventId: string,
+  n: number,
+  p: IssuePolicy,
+  firstTicket = 1,
+): IssueRequest[] {
+  return Array.from({ length: n }, (_, i) => request(tenant, eventId, `u${i}`, firstTicket + i, p));
+}
