@@ -18,6 +18,7 @@ export * from './messages/dead-letter.js';
 export * from './messages/codec.js';
 export * from './redis/keys.js';
 export * from './contracts/gate-admin.js';
+export * from './logging.js';
 export * from './policy/coupon-code.js';
 export * from './policy/validity.js';
 export * from './policy/discount.js';

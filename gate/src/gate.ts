@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { Partitioners, type Admin, type Kafka, type Producer } from 'kafkajs';
 import type * as k8s from '@kubernetes/client-node';
 import { pino, type Logger } from 'pino';
+import { logOptions } from '@rediclaim/core';
 import { buildAdminApp, buildApp, type AppDeps } from './app.js';
 import { EventsStore } from './config/events-store.js';
 import { ConfigMapConfigSource } from './config/configmap-source.js';
@@ -67,7 +68,7 @@ export class Gate {
 
   constructor(private readonly options: GateOptions) {
     const s = options.settings;
-    this.logger = options.logger ?? pino({ level: s.LOG_LEVEL, base: { service: 'gate' } });
+    this.logger = options.logger ?? pino(logOptions('gate', s.LOG_LEVEL));
     const clock = options.clock ?? Date.now;
     this.redis = new Redis(s.REDIS_URL, {
       commandTimeout: s.REDIS_COMMAND_TIMEOUT_MS,

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { pino } from 'pino';
-import { isRediclaimError } from '@rediclaim/core';
+import { isRediclaimError, logOptions } from '@rediclaim/core';
 import { loadGateSettings, type GateSettings } from './settings.js';
 
 /** Reads the settings, starts the gate, and stops it gracefully on SIGTERM/SIGINT. */
@@ -13,7 +13,7 @@ try {
   process.exit(2);
 }
 
-const logger = pino({ level: settings.LOG_LEVEL, base: { service: 'gate' } });
+const logger = pino(logOptions('gate', settings.LOG_LEVEL));
 // Loaded after the settings are checked: a bad setting is reported at once.
 const { Gate } = await import('./gate.js');
 const gate = new Gate({ settings, logger });

@@ -1,11 +1,7 @@
 import { pino, type Logger } from 'pino';
+import { logOptions } from '@rediclaim/core';
 
-/** pino JSON to stdout, one line per event, the service named on each. */
+/** The issuer's logger: the format every rediclaim service writes (core's logOptions). */
 export function createLogger(level: string): Logger {
-  return pino({
-    level,
-    base: { service: 'rediclaim-issuer' },
-    timestamp: pino.stdTimeFunctions.isoTime,
-    formatters: { level: (label) => ({ level: label }) },
-  });
+  return pino(logOptions('issuer', level));
 }
