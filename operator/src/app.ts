@@ -1,6 +1,11 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
-import type { Health } from './operator.js';
+
+/** What `/healthz` reports. */
+export interface Health {
+  ok: boolean;
+  problems: string[];
+}
 
 export interface AppOptions {
   registry: Registry;

@@ -23,6 +23,11 @@ export class GateError extends Error {
   override readonly name = 'GateError';
 }
 
+/** A failed call to the gate, as the sentence a condition or an Event shows. */
+export function describeGateError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 /** The gate's internal API, the only way the operator learns counts and removes queue data. */
 export class GateClient {
   private readonly base: string;

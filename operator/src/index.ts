@@ -1,23 +1,9 @@
 // @rediclaim/operator: reconciles CouponEvents into the gate ConfigMap, the issuer's
-// scale, Kafka partitions, and status. Exported for tests and tooling; `main.ts` runs it.
-export * from './acceptance.js';
-export * from './app.js';
-export { backoffDelay, sleep, type BackoffPolicy } from '@rediclaim/core';
-export * from './conditions.js';
-export * from './config-map.js';
-export * from './events.js';
-export * from './gate-client.js';
-export * from './informer.js';
-export * from './issuer-scale.js';
-export * from './kafka-partitions.js';
-export * from './kube/couponevents.js';
-export * from './kube/errors.js';
-export * from './kube/time.js';
-export * from './leader-election.js';
-export * from './logger.js';
-export * from './metrics.js';
-export * from './operator.js';
-export * from './settings.js';
-export * from './state.js';
-export * from './status.js';
-export * from './work-queue.js';
+// scale, Kafka partitions, and status. `main.ts` runs it; this is what tooling and tests
+// outside the package use: the operator to run in-process, its admin app and settings.
+export { buildApp, type AppOptions, type Health } from './app.js';
+export { CONTROLLER_NAME } from './clients.js';
+export { createLogger } from './logger.js';
+export { createMetrics, type Metrics } from './metrics.js';
+export { Operator, type OperatorOptions } from './operator.js';
+export { loadSettings, settingsSchema, type Settings } from './settings.js';

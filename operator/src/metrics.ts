@@ -1,7 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export type ReconcileKind = 'couponevent' | 'platform' | 'kafka';
-export type ReconcileResult = 'success' | 'requeue' | 'error';
 
 /** The operator's Prometheus metrics, on a registry of its own (tests run several operators). */
 export function createMetrics() {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { CouponEvent, CouponEventSpecInput } from '@rediclaim/core';
-import { judge } from '../../src/index.js';
+import { judge } from '../../src/reconcilers/couponevent/acceptance.js';
 
 const spec = (over: Partial<CouponEventSpecInput> = {}): CouponEventSpecInput => ({
   schedule: { opensAt: '2026-11-27T00:00:00Z', closesAt: '2026-11-27T02:00:00Z' },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { mergeConditions } from '../../src/index.js';
+import { mergeConditions } from '../../src/reconcilers/couponevent/conditions.js';
 
 const t0 = new Date('2026-11-27T00:00:00.456Z');
 const t1 = new Date('2026-11-27T00:05:00Z');

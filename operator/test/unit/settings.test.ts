@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { loadSettings } from '../../src/index.js';
+import { loadSettings } from '../../src/settings.js';
 
 const required = { PLATFORM_NAMESPACE: 'rediclaim', GATE_ADMIN_URL: 'http://gate-admin:9090' };
 

@@ -1,9 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
-import { WorkQueue, backoffDelay } from '../../src/index.js';
+import { backoffDelay } from '@rediclaim/core';
+import { WorkQueue } from '../../src/runtime/work-queue.js';
+
+/** The queue with the operator's backoff policy, or another. */
+const newQueue = (policy = { baseMs: 100, capMs: 60_000 }) =>
+  new WorkQueue((attempt) => backoffDelay(attempt, policy));
 
 describe('the work queue', () => {
   it('holds a key once however often it is added', async () => {
-    const queue = new WorkQueue();
+    const queue = newQueue();
     queue.add('a');
     queue.add('b');
     queue.add('a');
@@ -14,7 +19,7 @@ describe('the work queue', () => {
   });
 
   it('never hands a key to two workers at once, and queues it again if added meanwhile', async () => {
-    const queue = new WorkQueue();
+    const queue = newQueue();
     queue.add('a');
     const first = await queue.get();
     queue.add('a');
@@ -31,7 +36,7 @@ describe('the work queue', () => {
   });
 
   it('wakes an idle worker as soon as a key arrives', async () => {
-    const queue = new WorkQueue();
+    const queue = newQueue();
     const got = queue.get();
     queue.add('x');
     expect(await got).toBe('x');
@@ -39,7 +44,7 @@ describe('the work queue', () => {
   });
 
   it('requeues failures after a backoff that doubles, until forgotten', () => {
-    const queue = new WorkQueue({ baseMs: 100, capMs: 1000 });
+    const queue = newQueue({ baseMs: 100, capMs: 1000 });
     const delays = [1, 2, 3, 4, 5].map(() => queue.addRateLimited('a'));
     expect(delays[0]).toBeGreaterThanOrEqual(50);
     expect(delays[0]).toBeLessThanOrEqual(100);
@@ -52,7 +57,7 @@ describe('the work queue', () => {
   });
 
   it('keeps the earliest of several delayed adds', async () => {
-    const queue = new WorkQueue();
+    const queue = newQueue();
     const start = Date.now();
     queue.addAfter('a', 5_000);
     queue.addAfter('a', 30);
@@ -64,7 +69,7 @@ describe('the work queue', () => {
   });
 
   it('wakes its workers with nothing when shut down', async () => {
-    const queue = new WorkQueue();
+    const queue = newQueue();
     const got = queue.get();
     queue.addAfter('later', 10_000);
     queue.shutdown();

@@ -2,7 +2,7 @@
 // namespace of its own (the informer is generic; CouponEvents get the same code).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
-import { CouponEventApi, type CouponEvent } from '@rediclaim/core';
+import { CouponEventApi, backoffDelay, type CouponEvent } from '@rediclaim/core';
 import {
   createTestNamespace,
   ensureCouponEventCrd,
@@ -10,11 +10,14 @@ import {
   type TestNamespace,
 } from '@rediclaim/hack/testing';
 import { pino } from 'pino';
-import { Informer, type InformerRestartReason } from '../src/index.js';
-import { couponEventsPath } from '../src/kube/couponevents.js';
+import { Informer, type InformerRestartReason } from '../src/runtime/informer.js';
+import { couponEventsPath } from '../src/reconcilers/couponevent/couponevent-api.js';
 import { openSpec, waitFor } from './support/fixture.js';
 
 type ConfigMap = k8s.V1ConfigMap & { metadata: { name: string; namespace: string } };
+
+/** The operator's: 250 ms doubling, capped at 10 s. */
+const backoff = (attempt: number) => backoffDelay(attempt, { baseMs: 250, capMs: 10_000 });
 
 describe('the informer (real API server)', () => {
   const kc = testKubeConfig();
@@ -45,6 +48,7 @@ describe('the informer (real API server)', () => {
       namespaces: [ns.name],
       logger: pino({ level: 'silent' }),
       resyncMs: 300,
+      backoff,
       ...options,
       onRestart: (reason) => restarts.push(reason),
       handlers: {
@@ -113,6 +117,7 @@ describe('the informer (real API server)', () => {
       namespaces: [ns.name],
       logger: pino({ level: 'silent' }),
       resyncMs: 60_000,
+      backoff,
       resumeFrom: '1',
       onRestart: (reason) => restarts.push(reason),
       handlers: { onAdd: (o) => seen.push(o.metadata.name) },
@@ -135,6 +140,7 @@ describe('the informer (real API server)', () => {
       namespaces: [ns.name],
       logger: pino({ level: 'silent' }),
       resyncMs: 60_000,
+      backoff,
       watchTimeoutSeconds: [1, 1],
       onRestart: (reason) => restarts.push(reason),
       handlers: { onAdd: (o) => seen.push(o.metadata.name) },

@@ -16,7 +16,7 @@ const tuned = Symbol('rediclaim.tuned');
  *
  * - One keep-alive connection pool. The client builds a new https.Agent for each request
  *   (KubeConfig's private createAgent), so every call pays a TCP and TLS handshake; at a
- *   cold start of hundreds of CouponEvents those handshakes were most of the work. The
+ *   cold start of hundreds of objects those handshakes were most of the work. The
  *   agent options (CA, client certificate) are the same for every request of one
  *   KubeConfig, so one pooled agent serves them all. Clusters behind a proxy keep the
  *   library's agents.

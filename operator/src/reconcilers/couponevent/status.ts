@@ -6,9 +6,10 @@ import {
   type CouponEventStatus,
   type EventConfig,
 } from '@rediclaim/core';
+import type { GateStats } from '../../gate-client.js';
+import type { IssuerCondition } from '../platform/issuer-scale.js';
 import type { Verdict } from './acceptance.js';
-import { findCondition, isoSeconds, mergeConditions, type ConditionSpec } from './conditions.js';
-import type { GateStats } from './gate-client.js';
+import { isoSeconds, mergeConditions, type ConditionSpec } from './conditions.js';
 
 /** Condition types beyond core's three, about what this event depends on. */
 export const OperatorConditionType = {
@@ -19,13 +20,6 @@ export const OperatorConditionType = {
   /** Set while a deleted event waits for its cleanup. */
   CleanedUp: 'CleanedUp',
 } as const;
-
-/** What the platform-wide part of the reconcile last found about the issuer. */
-export interface IssuerCondition {
-  status: 'True' | 'False' | 'Unknown';
-  reason: string;
-  message: string;
-}
 
 export interface StatusInputs {
   generation: number;
@@ -160,101 +154,4 @@ export function desiredStatus(input: StatusInputs): CouponEventStatus {
   if (counts) status.counts = counts;
   if (next !== undefined) status.nextTransitionAt = isoSeconds(new Date(next));
   return status;
-}
-
-/** Phases in which shoppers are in the queue or being served: counts move, so poll them. */
-const livePhases = new Set<string>([Phase.PreQueue, Phase.Open, Phase.Paused, Phase.SoldOut]);
-
-/**
- * When to look at the event again: at its next schedule change (so phases flip on time;
- * a few ms late rather than early), and every poll interval while counts move.
- */
-export function requeueAfterMs(
-  status: CouponEventStatus,
-  now: Date,
-  pollMs: number,
-): number | undefined {
-  const candidates: number[] = [];
-  if (status.nextTransitionAt)
-    candidates.push(Date.parse(status.nextTransitionAt) - now.getTime() + 25);
-  const inFlight = (status.counts?.processing ?? 0) > 0;
-  if (livePhases.has(status.phase ?? '') || (status.phase === Phase.Closed && inFlight))
-    candidates.push(pollMs);
-  return candidates.length ? Math.max(1, Math.min(...candidates)) : undefined;
-}
-
-export interface PlannedEvent {
-  type: 'Normal' | 'Warning';
-  reason: string;
-  action: string;
-  note: string;
-}
-
-/** The Kubernetes Events a status change deserves: what changed, once. */
-export function transitionEvents(
-  previous: CouponEventStatus | undefined,
-  next: CouponEventStatus,
-): PlannedEvent[] {
-  const events: PlannedEvent[] = [];
-  const changed = (type: string) => {
-    const a = findCondition(previous?.conditions, type);
-    const b = findCondition(next.conditions, type);
-    return b !== undefined &&
-      (a?.status !== b.status || a.reason !== b.reason || a.message !== b.message)
-      ? b
-      : undefined;
-  };
-  const accepted = changed(ConditionType.Accepted);
-  if (accepted?.status === 'False')
-    events.push({
-      type: 'Warning',
-      reason: accepted.reason,
-      action: 'Validate',
-      note: accepted.message,
-    });
-  const configured = changed(ConditionType.Configured);
-  const first = previous?.phase === undefined;
-  if (configured?.status === 'True')
-    events.push({
-      type: 'Normal',
-      reason: 'Configured',
-      action: 'Render',
-      // An event's first status says its phase here: one Event, not two, per new event.
-      note: first ? `${configured.message} Phase is ${next.phase}.` : configured.message,
-    });
-  else if (configured?.reason === 'ConfigMapWriteFailed')
-    events.push({
-      type: 'Warning',
-      reason: configured.reason,
-      action: 'Render',
-      note: configured.message,
-    });
-  if (
-    previous?.phase !== next.phase &&
-    next.phase !== Phase.Failed &&
-    !(first && configured?.status === 'True')
-  )
-    events.push({
-      type: 'Normal',
-      reason: 'PhaseChanged',
-      action: 'Reconcile',
-      note: first
-        ? `Phase is ${next.phase}.`
-        : `Phase changed from ${previous?.phase} to ${next.phase}.`,
-    });
-  const soldOut = changed(ConditionType.SoldOut);
-  if (soldOut?.status === 'True')
-    events.push({ type: 'Normal', reason: 'SoldOut', action: 'Observe', note: soldOut.message });
-  const issuer = changed(OperatorConditionType.IssuerScaled);
-  if (issuer?.status === 'False')
-    events.push({ type: 'Warning', reason: issuer.reason, action: 'Scale', note: issuer.message });
-  const counts = changed(OperatorConditionType.CountsAvailable);
-  if (counts?.status === 'False')
-    events.push({
-      type: 'Warning',
-      reason: counts.reason,
-      action: 'Observe',
-      note: counts.message,
-    });
-  return events;
 }

@@ -1,8 +1,8 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { backoffDelay, sleep, type BackoffPolicy } from '@rediclaim/core';
 import { listAll } from './kube/list.js';
 import { watchOnce, type WatchEvent } from './kube/watch.js';
+import { sleep, type Backoff } from './retry.js';
 
 /** The parts of any Kubernetes object an informer needs. */
 export interface KubeObject {
@@ -21,14 +21,15 @@ export type InformerRestartReason = 'expired' | 'error' | 'closed';
 
 export interface InformerOptions<T> {
   kubeConfig: KubeConfig;
-  /** The collection's path, e.g. `/apis/rediclaim.io/v1alpha1/couponevents`, per namespace. */
+  /** The collection's path, e.g. `/api/v1/namespaces/<ns>/configmaps`, per namespace. */
   pathFor(namespace: string | undefined): string;
   /** One list+watch per namespace; empty: one for all namespaces. */
   namespaces: readonly string[];
   handlers: InformerHandlers<T>;
   logger: Logger;
   resyncMs: number;
-  backoff?: BackoffPolicy;
+  /** Between attempts after a failed list or watch (410 Gone excepted: that relists at once). */
+  backoff: Backoff;
   /** The server ends each watch after a random time in this range (seconds), like client-go. */
   watchTimeoutSeconds?: [number, number];
   /** Start watching from here before any list (a resumed informer); 410 Gone forces a list. */
@@ -53,8 +54,8 @@ interface Scope {
  * - it ends on its own every few minutes (timeoutSeconds) and is simply redone;
  * - a silent connection is cut after the watch timeout plus a margin;
  * - 410 Gone (the server no longer has our resourceVersion) means list again, at once;
- * - any other failure (API server down, restarted, refusing) retries after a capped,
- *   jittered exponential backoff, so a fleet does not stampede a recovering server;
+ * - any other failure (API server down, restarted, refusing) retries after `backoff`
+ *   (capped and jittered, so a fleet does not stampede a recovering server);
  * - a relist that no longer contains an object reports it deleted.
  */
 export class Informer<T extends KubeObject> {
@@ -111,7 +112,7 @@ export class Informer<T extends KubeObject> {
   }
 
   private async run(scope: Scope): Promise<void> {
-    const { logger, backoff = { baseMs: 250, capMs: 10_000 } } = this.options;
+    const { logger, backoff } = this.options;
     const path = this.options.pathFor(scope.namespace);
     const log = logger.child({ informer: path });
     const [minTimeout, maxTimeout] = this.options.watchTimeoutSeconds ?? [300, 600];
@@ -160,7 +161,7 @@ export class Informer<T extends KubeObject> {
         // A watch that worked for a while before failing starts the backoff afresh.
         if (delivered || Date.now() - startedAt > 10_000) failures = 0;
         failures += 1;
-        const delay = backoffDelay(failures, backoff);
+        const delay = backoff(failures);
         this.options.onRestart?.('error');
         log.warn(
           { err: error, attempt: failures, retryInMs: delay },

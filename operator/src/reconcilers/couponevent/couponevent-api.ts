@@ -1,5 +1,6 @@
 import * as k8s from '@kubernetes/client-node';
 import { CouponEventApi, type CouponEvent, type CouponEventStatus } from '@rediclaim/core';
+import type { ObjectReference } from '../../runtime/event-recorder.js';
 
 const mergePatch = () => k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 const jsonPatch = () => k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.JsonPatch);
@@ -10,6 +11,24 @@ export function couponEventsPath(namespace: string | undefined): string {
   return namespace
     ? `/apis/${group}/${version}/namespaces/${namespace}/${plural}`
     : `/apis/${group}/${version}/${plural}`;
+}
+
+/** The operator's finalizer: a deleted CouponEvent stays until its cleanup is done. */
+export const FINALIZER = CouponEventApi.finalizer;
+
+export function hasFinalizer(event: CouponEvent): boolean {
+  return (event.metadata.finalizers ?? []).includes(FINALIZER);
+}
+
+/** The CouponEvent as the subject of a Kubernetes Event. */
+export function referenceOf(event: CouponEvent): ObjectReference {
+  return {
+    apiVersion: CouponEventApi.apiVersion,
+    kind: CouponEventApi.kind,
+    name: event.metadata.name ?? '',
+    namespace: event.metadata.namespace ?? '',
+    uid: event.metadata.uid,
+  };
 }
 
 /** The writes the operator makes to CouponEvents: finalizers and status, nothing else. */

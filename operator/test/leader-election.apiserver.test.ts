@@ -8,7 +8,7 @@ import {
   type TestNamespace,
 } from '@rediclaim/hack/testing';
 import { pino } from 'pino';
-import { LeaderElector } from '../src/index.js';
+import { LeaderElector } from '../src/runtime/leader-election.js';
 import { waitFor } from './support/fixture.js';
 
 const leaseDurationMs = 2_000;

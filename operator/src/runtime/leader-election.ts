@@ -1,8 +1,8 @@
 import type * as k8s from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { sleep } from '@rediclaim/core';
 import { describeKubeError, isConflict, isNotFound } from './kube/errors.js';
 import { microTime } from './kube/time.js';
+import { sleep } from './retry.js';
 
 export interface LeaderElectionOptions {
   api: k8s.CoordinationV1Api;

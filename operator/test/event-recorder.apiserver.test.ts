@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
 import { createTestNamespace, testKubeConfig, type TestNamespace } from '@rediclaim/hack/testing';
 import { pino } from 'pino';
-import { EventRecorder } from '../src/index.js';
+import { EventRecorder } from '../src/runtime/event-recorder.js';
 import { waitFor } from './support/fixture.js';
 
 describe('Kubernetes Events (real API server)', () => {

@@ -1,6 +1,6 @@
 import type * as k8s from '@kubernetes/client-node';
 import { EVENTS_CONFIG_KEY } from '@rediclaim/core';
-import { isConflict, isNotFound } from './kube/errors.js';
+import { isConflict, isNotFound } from '../../runtime/kube/errors.js';
 
 interface Known {
   text: string | undefined;

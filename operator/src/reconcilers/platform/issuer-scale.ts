@@ -1,6 +1,12 @@
 import * as k8s from '@kubernetes/client-node';
-import { describeKubeError, isNotFound } from './kube/errors.js';
-import type { IssuerCondition } from './status.js';
+import { describeKubeError, isNotFound } from '../../runtime/kube/errors.js';
+
+/** What the platform last found about the issuer: every served event's IssuerScaled condition. */
+export interface IssuerCondition {
+  status: 'True' | 'False' | 'Unknown';
+  reason: string;
+  message: string;
+}
 
 export interface ScaleOutcome {
   condition: IssuerCondition;

@@ -27,7 +27,7 @@ interface Series {
 const NOTE_MAX = 1024;
 
 /**
- * Kubernetes Events (events.k8s.io/v1) about what the operator did and what went wrong,
+ * Kubernetes Events (events.k8s.io/v1) about what a controller did and what went wrong,
  * shown by `kubectl describe` and `kubectl events`. A repeat of the same event (same
  * object, type, reason and note) within `isomorphicWindowMs` becomes a series on the
  * first one, patched at most once per `seriesIntervalMs`, as client-go's recorder does:

@@ -1,12 +1,12 @@
-import { backoffDelay, type BackoffPolicy } from '@rediclaim/core';
+import type { Backoff } from './retry.js';
 
 /**
  * The controller-runtime work queue, in one file:
  * - a key waits at most once (adding it again while it waits changes nothing);
  * - a key is never handed to two workers at once: added while being processed, it is
  *   marked dirty and queued again when the worker is done with it;
- * - `addRateLimited` requeues a failed key after an exponential backoff that grows with
- *   its consecutive failures until `forget` (on success);
+ * - `addRateLimited` requeues a failed key after the backoff for its consecutive failures,
+ *   counted until `forget` (on success);
  * - `addAfter` queues a key later (schedule boundaries, polling); the earliest request wins.
  */
 export class WorkQueue {
@@ -19,7 +19,7 @@ export class WorkQueue {
   private readonly waiters: ((key: string | undefined) => void)[] = [];
   private stopped = false;
 
-  constructor(private readonly backoff: BackoffPolicy = { baseMs: 100, capMs: 60_000 }) {}
+  constructor(private readonly backoff: Backoff) {}
 
   add(key: string): void {
     if (this.stopped || this.dirty.has(key)) return;
@@ -49,11 +49,11 @@ export class WorkQueue {
     this.timers.set(key, { at, timer });
   }
 
-  /** Requeues after a backoff that doubles with each consecutive failure of this key. */
+  /** Requeues after the backoff for this key's consecutive failures, this one included. */
   addRateLimited(key: string): number {
     const attempt = (this.failures.get(key) ?? 0) + 1;
     this.failures.set(key, attempt);
-    const delay = backoffDelay(attempt, this.backoff);
+    const delay = this.backoff(attempt);
     this.addAfter(key, delay);
     return delay;
   }
