@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { DefaultTopics, env, loadEnvConfig, type Topics } from '@rediclaim/core';
 
 /**
- * The issuer's settings, one environment variable each (CONTRACTS.md names the shared
+ * The issuer's settings, one environment variable each (core/CONTRACTS.md names the shared
  * ones). Every default is what a production replica should run with; the tuning knobs
  * exist for benchmarks and unusual brokers, not for everyday use.
  */

@@ -1,23 +1,14 @@
-import { z } from 'zod';
-import { describeProblems, problemsOf } from '@rediclaim/core';
+import {
+  describeProblems,
+  eventStatsReadSchema,
+  gateAdminEventPath,
+  gateAdminStatsPath,
+  problemsOf,
+  type EventStatsRead,
+} from '@rediclaim/core';
 
-const count = z.number().int().min(0);
-
-/** `GET /internal/v1/events/:tenant/:eventId/stats` (CONTRACTS.md, gate admin API). */
-export const gateStatsSchema = z.object({
-  tenant: z.string(),
-  eventId: z.string(),
-  known: z.boolean(),
-  waiting: count,
-  processing: count,
-  issued: count,
-  remaining: count,
-  soldOut: z.boolean(),
-  admittedTotal: count.optional(),
-  stock: count.optional(),
-  generation: z.number().int().optional(),
-});
-export type GateStats = z.output<typeof gateStatsSchema>;
+/** What the operator reads of an event's stats (core's contract of the gate admin API). */
+export type GateStats = EventStatsRead;
 
 export class GateError extends Error {
   override readonly name = 'GateError';
@@ -41,10 +32,6 @@ export class GateClient {
     this.base = baseUrl.replace(/\/+$/, '');
   }
 
-  private url(tenant: string, eventId: string, suffix = ''): string {
-    return `${this.base}/internal/v1/events/${encodeURIComponent(tenant)}/${encodeURIComponent(eventId)}${suffix}`;
-  }
-
   private async call(method: string, url: string): Promise<Response> {
     try {
       return await fetch(url, {
@@ -62,12 +49,12 @@ export class GateClient {
   }
 
   async stats(tenant: string, eventId: string): Promise<GateStats> {
-    const res = await this.call('GET', this.url(tenant, eventId, '/stats'));
+    const res = await this.call('GET', this.base + gateAdminStatsPath(tenant, eventId));
     if (!res.ok) throw new GateError(`the gate answered ${res.status} to a stats request`);
-    const parsed = gateStatsSchema.safeParse(await res.json().catch(() => undefined));
+    const parsed = eventStatsReadSchema.safeParse(await res.json().catch(() => undefined));
     if (!parsed.success)
       throw new GateError(
-        `the gate's stats are not what CONTRACTS.md says: ${describeProblems(problemsOf(parsed.error))}`,
+        `the gate's stats do not follow the gate admin API (core/CONTRACTS.md): ${describeProblems(problemsOf(parsed.error))}`,
       );
     return parsed.data;
   }
@@ -78,7 +65,7 @@ export class GateClient {
    */
   async deleteEvent(tenant: string, eventId: string, uid?: string): Promise<void> {
     const query = uid ? `?uid=${encodeURIComponent(uid)}` : '';
-    const res = await this.call('DELETE', this.url(tenant, eventId) + query);
+    const res = await this.call('DELETE', this.base + gateAdminEventPath(tenant, eventId) + query);
     if (res.status !== 204 && res.status !== 200 && res.status !== 404)
       throw new GateError(`the gate answered ${res.status} to deleting ${tenant}/${eventId}`);
   }

@@ -1,10 +1,7 @@
 import { pino, type Logger } from 'pino';
+import { logOptions } from '@rediclaim/core';
 
-/** pino JSON to stdout, one line per record, tagged with the service and the pod. */
+/** The operator's logger: the format every rediclaim service writes, with the pod named. */
 export function createLogger(level: string, pod: string): Logger {
-  return pino({
-    level,
-    base: { service: 'operator', pod },
-    timestamp: pino.stdTimeFunctions.isoTime,
-  });
+  return pino(logOptions('operator', level, { pod }));
 }

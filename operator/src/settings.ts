@@ -19,7 +19,7 @@ const objectName = z
   .max(253);
 
 /**
- * The operator's settings, one environment variable each (CONTRACTS.md names the shared
+ * The operator's settings, one environment variable each (core/CONTRACTS.md names the shared
  * ones). KUBECONFIG is read by the Kubernetes client itself (or the in-cluster account).
  */
 export const settingsSchema = z

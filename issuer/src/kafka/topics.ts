@@ -2,7 +2,7 @@ import type { Admin } from 'kafkajs';
 import type { Topics } from '@rediclaim/core';
 
 /**
- * Creates the issuer's topics when missing (CONTRACTS.md: every service does so at
+ * Creates the issuer's topics when missing (core/CONTRACTS.md: every service does so at
  * start-up), waiting for their leaders: producing to a topic whose leader is still
  * being elected fails (kafkajs#1563). Existing topics are left as they are; the
  * operator raises partitions.

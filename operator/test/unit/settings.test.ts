@@ -4,7 +4,7 @@ import { loadSettings } from '../../src/settings.js';
 const required = { PLATFORM_NAMESPACE: 'rediclaim', GATE_ADMIN_URL: 'http://gate-admin:9090' };
 
 describe('operator settings', () => {
-  it('defaults what CONTRACTS.md defaults', () => {
+  it('defaults what core/CONTRACTS.md defaults', () => {
     expect(loadSettings(required)).toMatchObject({
       OPERATOR_ADMIN_PORT: 9092,
       WATCH_NAMESPACES: [],
