@@ -16,6 +16,7 @@ export * from './messages/issue-request.js';
 export * from './messages/issue-result.js';
 export * from './messages/dead-letter.js';
 export * from './messages/codec.js';
+export * from './messages/kafka-client.js';
 export * from './redis/keys.js';
 export * from './contracts/gate-admin.js';
 export * from './logging.js';

@@ -1,5 +1,6 @@
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { Kafka, type Admin } from 'kafkajs';
 import type { Logger } from 'pino';
+import { kafkaClientConfig } from '@rediclaim/core';
 
 export interface KafkaTopicsOptions {
   brokers: string[];
@@ -27,14 +28,15 @@ export class KafkaTopics {
   private admin: Admin | undefined;
 
   constructor(private readonly options: KafkaTopicsOptions) {
-    this.kafka = new Kafka({
-      clientId: options.clientId,
-      brokers: options.brokers,
-      logLevel: logLevel.NOTHING,
-      connectionTimeout: 3_000,
-      requestTimeout: 10_000,
-      retry: { retries: 2, initialRetryTime: 200 },
-    });
+    // A failed attempt is retried by the work queue with backoff, not inside kafkajs.
+    this.kafka = new Kafka(
+      kafkaClientConfig({
+        clientId: options.clientId,
+        brokers: options.brokers,
+        logger: options.logger,
+        retry: { retries: 2, initialRetryTime: 200, maxRetryTime: 1_000 },
+      }),
+    );
   }
 
   async ensure(): Promise<PartitionChanges> {
