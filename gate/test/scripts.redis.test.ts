@@ -131,7 +131,7 @@ describe('enqueue script', () => {
     await s.enqueue('early-1', { pre: String(2 ** 47) });
     await s.enqueue('early-2', { pre: '5' });
     await s.enqueue('late');
-    expect(await redis.zrange(k.queue, 0, -1)).toEqual(['early-2', 'early-1', 'late']);
+    expect(await redis.zrange(k.queue, 0, '-1')).toEqual(['early-2', 'early-1', 'late']);
   });
 
   it('refuses with FULL once maxQueueLength shoppers wait', async () => {
@@ -210,8 +210,8 @@ describe('requeue scripts and re-sends', () => {
     await new Promise((r) => setTimeout(r, 5));
     expect(await s.requeueStale()).toEqual({ moved: ['u0', 'u1', 'u2'], retrying: 3 });
     // Their requests may be with the issuer: still in flight, never back in the queue.
-    expect(await redis.zrange(k.queue, 0, -1)).toEqual(['u3', 'u4', 'late']);
-    expect(await redis.zrange(k.retry, 0, -1, 'WITHSCORES')).toEqual(admitted.flat());
+    expect(await redis.zrange(k.queue, 0, '-1')).toEqual(['u3', 'u4', 'late']);
+    expect(await redis.zrange(k.retry, 0, '-1', 'WITHSCORES')).toEqual(admitted.flat());
     expect(await redis.hlen(k.inflight)).toBe(3);
     expect(await redis.zcard(k.deadlines)).toBe(0);
     expect(await s.status('u0')).toEqual(inflight(admitted[0]![1]));
@@ -243,7 +243,7 @@ describe('requeue scripts and re-sends', () => {
     const back = await s.requeueFailed(...admitted.flat());
     expect(back).toBe(2);
     expect(await redis.zcard(k.queue)).toBe(0);
-    expect(await redis.zrange(k.retry, 0, -1)).toEqual(['u0', 'u2']);
+    expect(await redis.zrange(k.retry, 0, '-1')).toEqual(['u0', 'u2']);
     expect(await redis.hkeys(k.inflight)).toEqual(['u0', 'u2']);
     expect(await redis.zcard(k.deadlines)).toBe(0);
     expect(await redis.hget(k.stats, 'requeuedFailed')).toBe('2');
@@ -268,7 +268,7 @@ describe('requeue scripts and re-sends', () => {
     const reply = await s.admit({ stock: 2 });
     expect(reply).toMatchObject({ waiting: 0, soldOut: true, processing: 1, resent: 1 });
     expect(pairsOf(reply)).toEqual([a]);
-    expect(await redis.zrange(k.queue, 0, -1)).toEqual(['c']);
+    expect(await redis.zrange(k.queue, 0, '-1')).toEqual(['c']);
 
     // The issuer's answer to a's request (first delivery or re-send) ends the admission.
     expect(await s.record('a', a[1], 'ISSUED', { stock: 2, remaining: 0, code: 'A' })).toBe(
@@ -289,7 +289,7 @@ describe('requeue scripts and re-sends', () => {
     expect(await s.requeueFailed(...admitted.flat())).toBe(2);
     await new Promise((r) => setTimeout(r, 5));
     expect(pairsOf(await s.admit({ stock: 2 }))).toEqual(admitted);
-    expect(await redis.zrange(k.queue, 0, -1)).toEqual(['c']);
+    expect(await redis.zrange(k.queue, 0, '-1')).toEqual(['c']);
   });
 
   it('sends only retries when the event takes nobody new (paused, closed)', async () => {
@@ -303,7 +303,7 @@ describe('requeue scripts and re-sends', () => {
     const reply = await s.admit({ admitNew: false });
     expect(pairsOf(reply)).toEqual([x]);
     expect(reply.resent).toBe(1);
-    expect(await redis.zrange(k.queue, 0, -1)).toEqual(['y']);
+    expect(await redis.zrange(k.queue, 0, '-1')).toEqual(['y']);
   });
 });
 

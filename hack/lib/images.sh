@@ -17,8 +17,8 @@
 REGISTRY=localhost/rediclaim
 # The Node.js of the services' images: the version hack/docker/Dockerfile names.
 NODE_VERSION=$(sed -n 's/^ARG NODE_IMAGE=node:\([0-9.]*\)-.*/\1/p' "$ROOT/hack/docker/Dockerfile")
-# The npm that Node.js release bundles.
-NPM_VERSION=10.8.2
+# An npm of the line Node.js 24 bundles (11), for the build stage's npm ci.
+NPM_VERSION=11.19.1
 PAUSE_VERSION=3.10
 DEBIAN_SUITE=bookworm
 BASE_IMAGE=$REGISTRY/debian:$DEBIAN_SUITE

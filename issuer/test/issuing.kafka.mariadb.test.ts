@@ -148,7 +148,7 @@ describe('the issuer between Kafka and MariaDB', () => {
   });
 
   it('serves health, readiness and Prometheus metrics', async () => {
-    // Over a real socket: Jest on Node 20 cannot load light-my-request (fastify inject).
+    // Over a real socket, as Prometheus and the kubelet reach it.
     const app = buildApp({ metrics: issuer.metrics, readiness: () => issuer.readiness() });
     const base = await app.listen({ port: 0, host: '127.0.0.1' });
     try {

@@ -1,14 +1,14 @@
-import { createCipheriv, createHash, type Cipher } from 'node:crypto';
+import { createCipheriv, createHash, type Cipheriv } from 'node:crypto';
 import type { CodeFormat } from '../couponevent/spec.js';
 
 /** Crockford base32: no I, L, O or U, so codes read aloud and typed by hand survive. */
 export const CODE_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 const ROUNDS = 8;
 
-const ciphers = new Map<string, Cipher>();
+const ciphers = new Map<string, Cipheriv>();
 
 /** One AES-128 ECB cipher per (secret, scope), reused: ECB blocks are independent. */
-function cipherFor(secret: string, scope: string): Cipher {
+function cipherFor(secret: string, scope: string): Cipheriv {
   const id = `${secret}\u0000${scope}`;
   let cipher = ciphers.get(id);
   if (!cipher) {
@@ -69,7 +69,7 @@ export function couponCodes(
  * permutation as permuteBig, bit for bit.
  */
 function permuteSmall(
-  cipher: Cipher,
+  cipher: Cipheriv,
   half: number,
   padded: boolean,
   serials: readonly number[],
@@ -140,7 +140,7 @@ function xor32(a: number, b: number): number {
 
 /** Codes longer than 12 characters: the same network on BigInt halves. */
 function permuteBig(
-  cipher: Cipher,
+  cipher: Cipheriv,
   halfBits: number,
   domain: bigint,
   serials: readonly number[],

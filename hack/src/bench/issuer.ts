@@ -202,7 +202,7 @@ async function measure(
   const launched = Date.now();
   let consuming: number | undefined;
   let first: { at: number; count: number } | undefined;
-  let last = 0;
+  let last: number;
   try {
     for (;;) {
       for (const p of processes) {

@@ -95,6 +95,7 @@ export class Release {
       const e = error as { stderr?: string; message: string };
       throw new Error(
         `helm ${args.slice(0, 2).join(' ')} failed: ${e.stderr?.trim() || e.message}`,
+        { cause: error },
       );
     }
   }

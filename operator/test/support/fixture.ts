@@ -341,7 +341,9 @@ export class Fixture {
         timeoutMs,
       );
     } catch (error) {
-      throw new Error(`${(error as Error).message}; last status: ${JSON.stringify(last?.status)}`);
+      throw new Error(`${(error as Error).message}; last status: ${JSON.stringify(last?.status)}`, {
+        cause: error,
+      });
     }
   }
 
