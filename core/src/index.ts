@@ -1,28 +1,146 @@
 // @rediclaim/core: the shared kernel. Schemas, contracts and pure policies; no I/O.
-export * from './errors.js';
-export * from './validation.js';
-export * from './identity.js';
-export * from './couponevent/spec.js';
-export * from './couponevent/status.js';
-export * from './couponevent/resource.js';
-export * from './couponevent/rules.js';
-export * from './couponevent/phase.js';
-export * from './couponevent/crd.js';
-export * from './config/events-config.js';
-export * from './config/env.js';
-export * from './messages/topics.js';
-export * from './messages/outcome.js';
-export * from './messages/issue-request.js';
-export * from './messages/issue-result.js';
-export * from './messages/dead-letter.js';
-export * from './messages/codec.js';
-export * from './messages/kafka-client.js';
-export * from './redis/keys.js';
-export * from './contracts/gate-admin.js';
-export * from './logging.js';
-export * from './policy/coupon-code.js';
-export * from './policy/validity.js';
-export * from './policy/discount.js';
-export * from './policy/issuance.js';
-export * from './policy/scaling.js';
-export * from './policy/backoff.js';
+// What every service agrees on is listed here; core/CONTRACTS.md maps it.
+
+// Errors with stable codes, and zod's problems said for people.
+export { ErrorCode, RediclaimError, isRediclaimError } from './errors.js';
+export {
+  check,
+  describeProblems,
+  parseOrThrow,
+  problemsOf,
+  type ParseResult,
+  type Problem,
+} from './validation.js';
+export { messageKeyOf, requestIdOf, ticketSchema, userIdSchema } from './identity.js';
+
+// The CouponEvent: spec, status, the resource, its schedule, the CRD made from it.
+export {
+  AdmissionMode,
+  DiscountType,
+  EVENT_ID_PATTERN,
+  admissionSchema,
+  codeFormatSchema,
+  couponEventSpecSchema,
+  couponSchema,
+  discountSchema,
+  eventIdSchema,
+  issuerScalingSchema,
+  scheduleSchema,
+  validitySchema,
+  type Admission,
+  type CodeFormat,
+  type Coupon,
+  type CouponEventSpec,
+  type CouponEventSpecInput,
+  type Discount,
+  type IssuerScaling,
+  type Schedule,
+  type Validity,
+} from './couponevent/spec.js';
+export {
+  ConditionType,
+  Phase,
+  conditionSchema,
+  countsSchema,
+  couponEventStatusSchema,
+  phases,
+  type Condition,
+  type Counts,
+  type CouponEventStatus,
+} from './couponevent/status.js';
+export { CouponEventApi, type CouponEvent, type ObjectMeta } from './couponevent/resource.js';
+export {
+  acceptsJoins,
+  eventPhase,
+  nextScheduleChange,
+  schedulePhase,
+  type SchedulePhase,
+} from './couponevent/phase.js';
+export { couponEventCrd, renderCouponEventCrdYaml } from './couponevent/crd.js';
+
+// The gate's config, and service settings from the environment.
+export {
+  EVENTS_CONFIG_KEY,
+  EVENTS_CONFIG_KIND,
+  eventConfigFromCouponEvent,
+  eventConfigSchema,
+  eventIdOf,
+  eventsConfigSchema,
+  parseEventsConfig,
+  renderEventsConfig,
+  tenantSchema,
+  type EventConfig,
+  type EventConfigInput,
+  type EventsConfig,
+} from './config/events-config.js';
+export { env, loadEnvConfig } from './config/env.js';
+
+// Kafka: topics, messages, their codec, and the client configuration.
+export { DefaultTopics, type Topics } from './messages/topics.js';
+export {
+  IssueOutcome,
+  RejectReason,
+  UserStatus,
+  isFinalStatus,
+  issueOutcomes,
+} from './messages/outcome.js';
+export {
+  issuePolicySchema,
+  issueRequestSchema,
+  type IssuePolicy,
+  type IssueRequest,
+} from './messages/issue-request.js';
+export {
+  issueResultSchema,
+  issuedCouponSchema,
+  type IssueResult,
+  type IssuedCoupon,
+} from './messages/issue-result.js';
+export { deadLetterSchema, type DeadLetter } from './messages/dead-letter.js';
+export {
+  deadLetterOf,
+  decodeMessage,
+  encodeMessage,
+  type MessageSource,
+} from './messages/codec.js';
+export {
+  kafkaClientConfig,
+  kafkaLogLevel,
+  type KafkaClientOptions,
+  type LevelLogger,
+} from './messages/kafka-client.js';
+
+// Redis keys, the gate admin API, and the log format.
+export {
+  EVENT_TENANTS_KEY,
+  KEY_PREFIX,
+  eventHashTag,
+  eventKeys,
+  type EventKeys,
+} from './redis/keys.js';
+export {
+  GATE_ADMIN_PREFIX,
+  emptyEventStats,
+  eventStatsReadSchema,
+  eventStatsSchema,
+  gateAdminEventPath,
+  gateAdminStatsPath,
+  type EventStats,
+  type EventStatsRead,
+} from './contracts/gate-admin.js';
+export { logOptions, type LogOptions } from './logging.js';
+
+// Policies: codes, validity, discounts, the issuance decision, scaling, backoff.
+export { CODE_ALPHABET, couponCode, couponCodes } from './policy/coupon-code.js';
+export { couponValidity, isUsableAt, type ValidityWindow } from './policy/validity.js';
+export { describeDiscount, discountFor } from './policy/discount.js';
+export {
+  decideIssuance,
+  type BatchDecision,
+  type Decision,
+  type IssuanceLedger,
+  type PendingRequest,
+  type PriorDecision,
+} from './policy/issuance.js';
+export { desiredIssuerReplicas, type ReplicaBounds } from './policy/scaling.js';
+export { backoffDelay, sleep, type BackoffPolicy } from './policy/backoff.js';

@@ -6,7 +6,7 @@ import {
   RediclaimError,
   type CouponEvent,
 } from '@rediclaim/core';
-import { validSpec } from './fixtures.js';
+import { validSpec } from './support/fixtures.js';
 
 const couponEvent = (spec = validSpec()): CouponEvent => ({
   apiVersion: 'rediclaim.io/v1alpha1',

@@ -9,7 +9,7 @@ import {
   parseOrThrow,
   RediclaimError,
 } from '@rediclaim/core';
-import { invalidCases, validSpec } from './fixtures.js';
+import { invalidCases, validSpec } from './support/fixtures.js';
 import { repoRoot } from '@rediclaim/hack/testing';
 
 describe('CouponEvent spec schema', () => {

@@ -22,7 +22,7 @@ import {
   render,
   type K8sObject,
   type Values,
-} from './chart-support.js';
+} from './support/chart.js';
 
 const workloads = (objects: K8sObject[]) =>
   objects.filter((o) => ['Deployment', 'StatefulSet', 'Pod'].includes(o.kind));

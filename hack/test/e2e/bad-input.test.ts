@@ -7,7 +7,7 @@ import { CouponEventApi, deadLetterSchema, type DeadLetter } from '@rediclaim/co
 import { stackEnv, startE2E, testKafka, testRedis, type E2E } from '@rediclaim/hack/testing';
 import type { Redis } from 'ioredis';
 import { kubectl } from '../../src/demo/kubectl.js';
-import { couponEventStatus, gateKnows, join, saleSpec, statusOf, waitFor } from './support.js';
+import { couponEventStatus, gateKnows, join, saleSpec, statusOf, waitFor } from '../support/e2e.js';
 
 let e2e: E2E;
 let gate: string;

@@ -22,7 +22,7 @@ import {
   type ClusterSaleOptions,
 } from '../../src/cluster/index.js';
 import type { CrowdReport } from '../../src/crowd/crowd.js';
-import { gateKnows, saleSpec } from './support.js';
+import { gateKnows, saleSpec } from '../support/e2e.js';
 
 const minutes = (n: number) => n * 60_000;
 const progress: string[] = [];

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startE2E, startPrivateStack, type E2E, type PrivateStack } from '@rediclaim/hack/testing';
 import { runCrowd } from '../../src/crowd/crowd.js';
 import { checkInvariants } from '../../src/demo/invariants.js';
-import { gateKnows, issuedIn, saleSpec, waitFor } from './support.js';
+import { gateKnows, issuedIn, saleSpec, waitFor } from '../support/e2e.js';
 
 let stack: PrivateStack;
 

@@ -14,7 +14,7 @@ import {
   saleSpec,
   statusOf,
   waitFor,
-} from './support.js';
+} from '../support/e2e.js';
 
 let e2e: E2E;
 let gate: string;

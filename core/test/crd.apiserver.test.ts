@@ -16,7 +16,7 @@ import {
   testKubeConfig,
   type TestNamespace,
 } from '@rediclaim/hack/testing';
-import { invalidCases, validSpec } from './fixtures.js';
+import { invalidCases, validSpec } from './support/fixtures.js';
 
 const run = promisify(execFile);
 const api = {

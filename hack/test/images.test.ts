@@ -9,7 +9,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { repoRoot } from '@rediclaim/hack/testing';
-import { find, podSpecOf, render } from './chart-support.js';
+import { find, podSpecOf, render } from './support/chart.js';
 
 const run = promisify(execFile);
 const dockerfile = readFileSync(path.join(repoRoot, 'hack', 'docker', 'Dockerfile'), 'utf8');

@@ -35,7 +35,7 @@ import {
   serviceAccountKubeConfig,
   type Access,
   type Values,
-} from './chart-support.js';
+} from './support/chart.js';
 
 const kc = testKubeConfig();
 const core = kc.makeApiClient(k8s.CoreV1Api);

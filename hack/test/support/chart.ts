@@ -261,7 +261,7 @@ export async function apiRequest(
  */
 export async function dryRunCreate(kc: k8s.KubeConfig, obj: K8sObject): Promise<ApiResponse> {
   const r = resources[obj.kind];
-  if (!r) throw new Error(`chart-support does not know the REST path of ${obj.kind}`);
+  if (!r) throw new Error(`the chart tests do not know the REST path of ${obj.kind}`);
   const ns = r.namespaced ? `/namespaces/${obj.metadata.namespace ?? 'default'}` : '';
   return apiRequest(
     kc,
