@@ -1,14 +1,24 @@
 // Test kit shared by every package's tests: where the test stack listens, and
 // isolated state (a database, topics, a namespace) per suite.
-export * from './env.js';
-export * from './names.js';
-export * from './redis.js';
-export * from './mysql.js';
-export * from './kafka.js';
-export * from './kube.js';
-export * from './crd.js';
-export * from './private-stack.js';
-export * from './services.js';
-export * from './e2e.js';
-export * from './gate-admin-fake.js';
-export * from './wait.js';
+export { repoRoot, stackEnv, type StackEnv } from './env.js';
+export { uniqueName } from './names.js';
+export { testRedis } from './redis.js';
+export { createTestDatabase, type TestDatabase } from './mysql.js';
+export { createTestTopics, deleteTestTopics, testKafka } from './kafka.js';
+export { createTestNamespace, testKubeConfig, type TestNamespace } from './kube.js';
+export { ensureCouponEventCrd } from './crd.js';
+export {
+  freePorts,
+  startPrivateStack,
+  type Component,
+  type PrivateStack,
+} from './private-stack.js';
+export {
+  startService,
+  type ServiceName,
+  type ServiceProcess,
+  type StartOptions,
+} from './services.js';
+export { startE2E, type E2E } from './e2e.js';
+export { startGateAdminFake, type GateAdminFake, type GateAdminStats } from './gate-admin-fake.js';
+export { waitFor } from './wait.js';
