@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { EventDecision } from './db/decide-event.js';
 import type { EventKey } from './decisions/grouping.js';
-import type { LaneHooks } from './decisions/lanes.js';
+import { AbandonedError, type LaneHooks } from './decisions/lanes.js';
 import { errorCode } from './error-code.js';
 import type { IssuerMetrics } from './metrics.js';
 
@@ -16,6 +16,8 @@ export class DecisionReporter implements LaneHooks<EventDecision> {
   constructor(
     private readonly metrics: IssuerMetrics,
     private readonly logger: Logger,
+    /** Whether the database is known down (the outage is then logged once, elsewhere). */
+    private readonly databaseDown: () => boolean = () => false,
   ) {}
 
   decided(
@@ -77,8 +79,14 @@ export class DecisionReporter implements LaneHooks<EventDecision> {
   }
 
   failed(key: EventKey, error: unknown, attempt: number, delayMs: number): void {
+    // Given up waiting for the database (shutdown): no transaction was tried.
+    if (error instanceof AbandonedError) return;
     this.metrics.transactionFailures.inc({ code: errorCode(error) });
-    this.logger.warn(
+    // In an outage every event's lane fails at once: one line per lane and retry would
+    // bury the outage's own line. A failure while the database answers (a deadlock, a
+    // timeout) is news each time.
+    const level = this.databaseDown() ? 'debug' : 'warn';
+    this.logger[level](
       {
         tenant: key.tenant,
         eventId: key.eventId,

@@ -7,6 +7,8 @@ export { buildApp, type AdminAppOptions, type ReadinessReport } from './http/app
 export { loadSettings, redactUrl, settingsSchema, type IssuerSettings } from './settings.js';
 export { IssuerMetrics } from './metrics.js';
 export { createLogger } from './logger.js';
+export { DecisionReporter } from './decision-reporter.js';
+export { OutageReporter } from './outage-reporter.js';
 export { errorCode } from './error-code.js';
 
 // The database: the pool, the schema, and the deciding transaction.
@@ -28,6 +30,14 @@ export {
   entities,
 } from './db/entities/index.js';
 export { decideEvent, type EventDecision } from './db/decide-event.js';
+export { Availability, describeOutage, type Outage, type Transition } from './db/availability.js';
+export {
+  DatabaseMonitor,
+  type DatabaseMonitorOptions,
+  type MonitorHooks,
+} from './db/database-monitor.js';
+export { pingDatabase } from './db/ping.js';
+export { whileUp } from './db/while-up.js';
 
 // The decisions, apart from any SQL.
 export {
@@ -70,6 +80,7 @@ export {
   type RawMessage,
 } from './kafka/decode.js';
 export { keyPartitioner, murmur2 } from './kafka/partitioner.js';
+export { FetchPause } from './kafka/fetch-pause.js';
 export {
   OffsetTracker,
   type OffsetTrackerOptions,

@@ -107,6 +107,37 @@ export class IssuerMetrics {
     registers: [this.registry],
   });
 
+  readonly mysqlUp = new Gauge({
+    name: `${PREFIX}mysql_up`,
+    help: '1 while the database answers; 0 during an outage (fetching is paused) and before the first connection.',
+    registers: [this.registry],
+  });
+
+  readonly mysqlDownSince = new Gauge({
+    name: `${PREFIX}mysql_down_since_seconds`,
+    help: 'Unix time the current database outage began; 0 while the database answers.',
+    registers: [this.registry],
+  });
+
+  readonly mysqlOutages = new Counter({
+    name: `${PREFIX}mysql_outages_total`,
+    help: 'Database outages begun (a failed check after the database had answered).',
+    registers: [this.registry],
+  });
+
+  readonly mysqlOutageSeconds = new Counter({
+    name: `${PREFIX}mysql_outage_seconds_total`,
+    help: 'Seconds spent in database outages that have ended.',
+    registers: [this.registry],
+  });
+
+  readonly mysqlCheckFailures = new Counter({
+    name: `${PREFIX}mysql_check_failures_total`,
+    help: 'Failed attempts to reach the database (start-up connections and health checks), by error code.',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
+
   readonly ready = new Gauge({
     name: `${PREFIX}ready`,
     help: '1 when the database answers and the consumer has joined its group.',

@@ -3,19 +3,23 @@ import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { backoffDelay, sleep, type BackoffPolicy } from '@rediclaim/core';
 import { decideEvent, type EventDecision } from './db/decide-event.js';
+import { DatabaseMonitor } from './db/database-monitor.js';
 import { openDatabase } from './db/open.js';
 import { pingDatabase } from './db/ping.js';
+import { whileUp } from './db/while-up.js';
 import { DecisionReporter } from './decision-reporter.js';
 import { EventLanes } from './decisions/lanes.js';
 import { errorCode } from './error-code.js';
 import type { ReadinessReport } from './http/app.js';
 import { createBatchHandler } from './kafka/batch-handler.js';
 import { createKafka } from './kafka/client.js';
+import { FetchPause } from './kafka/fetch-pause.js';
 import { OffsetTracker } from './kafka/offset-tracker.js';
 import { keyPartitioner } from './kafka/partitioner.js';
 import { Publisher } from './kafka/publisher.js';
 import { ensureTopics } from './kafka/topics.js';
 import { IssuerMetrics } from './metrics.js';
+import { OutageReporter } from './outage-reporter.js';
 import { redactUrl, topicsOf, type IssuerSettings } from './settings.js';
 
 export interface IssuerOptions {
@@ -30,6 +34,8 @@ export interface IssuerOptions {
  * The issuer: the database (TypeORM over mysql2, migrated on start), one event lane per
  * coupon event, and a kafkajs consumer group whose batches feed the lanes. Start-up
  * waits for the database and the broker as long as it takes (readiness says so);
+ * a database outage later pauses fetching until the database answers again, with the
+ * batches in hand waiting uncommitted (db/database-monitor.ts);
  * stop() finishes the batch in hand, or abandons it uncommitted after the shutdown
  * timeout, then leaves the group and closes every connection.
  */
@@ -41,6 +47,10 @@ export class Issuer {
   private readonly stopping = new AbortController();
   private readonly shutdownDeadline = new AbortController();
   private dataSource?: DataSource;
+  private monitor?: DatabaseMonitor;
+  private fetching?: FetchPause;
+  /** Why the pool is not open yet, for readiness during start-up. */
+  private connectError?: string;
   private kafka?: Kafka;
   private producer?: Producer;
   private consumer?: Consumer;
@@ -77,11 +87,38 @@ export class Issuer {
       },
       'issuer starting',
     );
-    const dataSource = await this.untilDone('connecting to the database', () =>
-      openDatabase(s, this.logger),
+    const outages = new OutageReporter(this.metrics, this.logger);
+    const dataSource = await this.untilDone(
+      'connecting to the database',
+      () => openDatabase(s, this.logger),
+      (error) => {
+        this.connectError = `${errorCode(error)}: ${(error as Error).message}`;
+        this.metrics.mysqlCheckFailures.inc({ code: errorCode(error) });
+      },
     );
     if (!dataSource) return;
     this.dataSource = dataSource;
+    outages.connected();
+    // While the database is down the issuer takes no batch: what is in hand waits in
+    // the lanes (uncommitted, so nothing is lost), and fetching resumes when it answers.
+    const monitor = new DatabaseMonitor({
+      probe: () => pingDatabase(dataSource),
+      backoff: this.backoff,
+      intervalMs: s.MYSQL_CHECK_INTERVAL_MS,
+      hooks: {
+        down: (outage) => {
+          outages.down(outage);
+          this.fetching?.hold('database');
+        },
+        up: (outage, seconds) => {
+          outages.up(outage, seconds);
+          this.fetching?.release('database');
+        },
+        checkFailed: (error, attempt) => outages.checkFailed(error, attempt),
+      },
+    });
+    this.monitor = monitor;
+    monitor.start();
 
     this.kafka = createKafka(s.KAFKA_CLIENT_ID, s.KAFKA_BROKERS, this.logger);
     const topics = topicsOf(s);
@@ -110,14 +147,18 @@ export class Issuer {
     }
 
     this.lanes = new EventLanes<EventDecision>(
-      (key, requests) =>
-        decideEvent(dataSource, s.COUPON_CODE_SECRET, key, requests, {
-          queryTimeoutMs: s.MYSQL_QUERY_TIMEOUT_MS,
-        }),
+      whileUp(
+        monitor,
+        (key, requests) =>
+          decideEvent(dataSource, s.COUPON_CODE_SECRET, key, requests, {
+            queryTimeoutMs: s.MYSQL_QUERY_TIMEOUT_MS,
+          }),
+        this.shutdownDeadline.signal,
+      ),
       {
         backoff: this.backoff,
         maxRequestsPerTransaction: s.ISSUER_MAX_TRANSACTION_REQUESTS,
-        hooks: new DecisionReporter(this.metrics, this.logger),
+        hooks: new DecisionReporter(this.metrics, this.logger, () => !monitor.up),
       },
     );
 
@@ -133,6 +174,9 @@ export class Issuer {
       allowAutoTopicCreation: false,
     });
     this.consumer = consumer;
+    const fetching = new FetchPause(consumer, topics.issueRequests);
+    this.fetching = fetching;
+    if (!monitor.up) fetching.hold('database');
     const tracker = new OffsetTracker({
       maxInFlightMessages: s.ISSUER_MAX_IN_FLIGHT_MESSAGES,
       commit: (topic, partition, offset) => consumer.commitOffsets([{ topic, partition, offset }]),
@@ -154,6 +198,7 @@ export class Issuer {
       // A (re)join rewinds every partition to its committed offset: what is in flight
       // settles without committing, and the batches come again.
       tracker.reset();
+      fetching.reapply();
       this.joined = true;
       this.logger.info(
         { memberId: event.payload.memberId, assignment: event.payload.memberAssignment },
@@ -197,15 +242,28 @@ export class Issuer {
   }
 
   /** Tries `step` with backoff until it succeeds; undefined when stop() came first. */
-  private async untilDone<T>(what: string, step: () => Promise<T>): Promise<T | undefined> {
+  private async untilDone<T>(
+    what: string,
+    step: () => Promise<T>,
+    onFailure?: (error: unknown) => void,
+  ): Promise<T | undefined> {
+    let lastCode: string | undefined;
     for (let attempt = 1; !this.stopping.signal.aborted; attempt++) {
       try {
-        return await step();
+        const done = await step();
+        if (attempt > 1) this.logger.info({ attempts: attempt }, `${what} succeeded`);
+        return done;
       } catch (error) {
         if (this.stopping.signal.aborted) break;
+        onFailure?.(error);
         const delay = backoffDelay(attempt, this.backoff);
-        this.logger.warn(
-          { attempt, delayMs: delay, code: errorCode(error), error: (error as Error).message },
+        const code = errorCode(error);
+        // One line per kind of failure, not per attempt: a dependency that stays down
+        // for an hour must not fill the log with the same line.
+        const level = code === lastCode ? 'debug' : 'warn';
+        lastCode = code;
+        this.logger[level](
+          { attempt, delayMs: delay, code, error: (error as Error).message },
           `${what} failed; retrying`,
         );
         await sleep(delay, this.stopping.signal);
@@ -214,13 +272,30 @@ export class Issuer {
     return undefined;
   }
 
+  /**
+   * Not ready while the database is down: the issuer cannot decide anything without it.
+   * Liveness (/healthz) stays true meanwhile, since a restarted pod would meet the same
+   * database; the process waits and resumes by itself.
+   */
   async readiness(): Promise<ReadinessReport> {
-    const database = await pingDatabase(this.dataSource);
+    const database = this.monitor
+      ? await this.monitor.readiness()
+      : {
+          ok: false,
+          detail: this.connectError
+            ? `not connected yet (${this.connectError})`
+            : 'not connected yet',
+        };
     const consumer = this.stopping.signal.aborted
       ? { ok: false, detail: 'stopping' }
-      : this.joined
-        ? { ok: true }
-        : { ok: false, detail: 'not in the consumer group yet' };
+      : !this.joined
+        ? { ok: false, detail: 'not in the consumer group yet' }
+        : this.fetching?.paused
+          ? {
+              ok: true,
+              detail: 'in the consumer group; fetching paused until the database answers',
+            }
+          : { ok: true };
     const ready = database.ok && consumer.ok;
     this.metrics.ready.set(ready ? 1 : 0);
     return { ready, checks: { database, consumer } };
@@ -248,11 +323,7 @@ export class Issuer {
       if (this.consumer && this.tracker) {
         // Take no new batch; let those in hand be decided, published and committed
         // while the member is still in the group (kafkajs commits nothing after stop).
-        try {
-          this.consumer.pause([{ topic: this.settings.TOPIC_ISSUE_REQUESTS }]);
-        } catch {
-          // not running yet: nothing to pause
-        }
+        this.fetching?.hold('stopping');
         await this.tracker.drained(this.shutdownDeadline.signal);
       }
       await this.consumer
@@ -264,6 +335,7 @@ export class Issuer {
       clearTimeout(deadline);
     }
     this.lanes?.stop();
+    await this.monitor?.stop();
     await this.producer?.disconnect().catch(() => undefined);
     await this.dataSource?.destroy().catch(() => undefined);
     this.joined = false;

@@ -17,6 +17,8 @@ export const settingsSchema = z
     MYSQL_DIALECT: z.enum(['auto', 'mysql', 'mariadb']).default('auto'),
     MYSQL_POOL_SIZE: env.int(2, 200).default(8),
     MYSQL_QUERY_TIMEOUT_MS: env.int(100, 600_000).default(30_000),
+    /** How often the database is checked while it answers (during an outage: the retry backoff). */
+    MYSQL_CHECK_INTERVAL_MS: env.int(100, 600_000).default(5_000),
     MIGRATE_ON_START: env.bool().default(true),
     COUPON_CODE_SECRET: z
       .string()

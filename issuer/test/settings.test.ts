@@ -20,6 +20,9 @@ describe('issuer settings', () => {
       TOPIC_PARTITIONS: 12,
       MIGRATE_ON_START: true,
       MYSQL_DIALECT: 'auto',
+      MYSQL_CHECK_INTERVAL_MS: 5_000,
+      ISSUER_RETRY_BASE_MS: 100,
+      ISSUER_RETRY_MAX_MS: 5_000,
       LOG_LEVEL: 'info',
     });
   });

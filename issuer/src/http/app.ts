@@ -8,7 +8,11 @@ export interface ReadinessReport {
 
 export interface AdminAppOptions {
   metrics: IssuerMetrics;
-  /** Asked on every /readyz: the database answers and the consumer is in its group. */
+  /**
+   * Asked on every /readyz: the database answers and the consumer is in its group. A
+   * database outage makes the issuer not ready but keeps it live (/healthz): it waits
+   * for the database and resumes by itself, where a restart would gain nothing.
+   */
   readiness(): Promise<ReadinessReport>;
 }
 
