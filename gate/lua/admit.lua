@@ -26,10 +26,12 @@
   ARGV[3] stock             the event's current stock
   ARGV[4] timeoutMs         processing timeout: when an unanswered request is sent again
   ARGV[5] batchMax          most shoppers sent by one call (<= 3000: Lua unpack limit)
-  ARGV[6] uid               the event's uid ('' when unknown)
+  ARGV[6] uid               the sale: the event's CouponEvent uid ('' when unknown)
   ARGV[7] admitNew          1: also admit from the queue (the event is open); 0: retries only
 
-  Returns {nowMs, waiting, soldOut, processing, resent, userId1, ticket1, ...}
+  Returns {'STALE', owner} when the live keys still hold another (retired) sale of this
+  id, whose shoppers must never be sent as this sale's (retire it first); else
+  {nowMs, waiting, soldOut, processing, resent, userId1, ticket1, ...}
     nowMs       Redis time of the admission (ms)
     waiting     shoppers in the queue after this call who can still be admitted (0 when
                 sold out)
@@ -43,8 +45,11 @@
 ]]
 -- @include "tombstoned"
 -- @include "sold_out"
+-- @include "sale_owner"
 
 if tombstoned(KEYS[6], ARGV[6]) then return {0, 0, 0, 0, 0} end
+local owner = staleOwner(KEYS[4], ARGV[6])
+if owner then return {'STALE', owner} end
 
 local time = redis.call('TIME')
 local nowUs = tonumber(time[1]) * 1000000 + tonumber(time[2])

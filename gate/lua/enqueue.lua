@@ -13,10 +13,12 @@
   ARGV[3] perUserLimit
   ARGV[4] maxQueueLength
   ARGV[5] preQueueTicket    a random 48-bit ticket during the pre-queue, '' once open
-  ARGV[6] uid               the event's uid ('' when unknown)
+  ARGV[6] uid               the sale: the event's CouponEvent uid ('' when unknown)
 
   Returns one of:
     {'CLOSED'}                           the event was deleted
+    {'STALE', owner}                     the live keys still hold another (retired) sale of
+                                         this id: retire it (retire.lua), then join again
     {'INFLIGHT', ticket}                 already admitted, waiting for the issuer (also
                                          while its request is due to be sent again)
     {'QUEUED', rank, ticket, isNew}      in the queue (rank 1-based; isNew 1 = joined now)
@@ -32,11 +34,14 @@
 -- @include "tombstoned"
 -- @include "sold_out"
 -- @include "result_header"
+-- @include "sale_owner"
 
 local userId = ARGV[1]
 local stock = tonumber(ARGV[2])
 
 if tombstoned(KEYS[6], ARGV[6]) then return {'CLOSED'} end
+local owner = staleOwner(KEYS[5], ARGV[6])
+if owner then return {'STALE', owner} end
 
 local inflight = redis.call('HGET', KEYS[3], userId)
 if inflight then return {'INFLIGHT', inflight} end
@@ -65,4 +70,5 @@ if ticket == '' then
   ticket = string.format('%.0f', 281474976710656 + redis.call('INCR', KEYS[2]))
 end
 redis.call('ZADD', KEYS[1], ticket, userId)
+if ARGV[6] ~= '' then redis.call('HSETNX', KEYS[5], 'uid', ARGV[6]) end
 return {'QUEUED', redis.call('ZRANK', KEYS[1], userId) + 1, ticket, 1}

@@ -11,6 +11,7 @@
   KEYS[5] stats      HASH counters and sale state
   KEYS[6] tombstone  STRING uid of a deleted event
   KEYS[7] retry      ZSET userId -> ticket, in flight and due to be sent again
+  KEYS[8] retired    ZSET uid -> retiredAt: retired sales of this id, outcomes kept
 
   ARGV[1] userId
   ARGV[2] ticket              of the request decided
@@ -19,16 +20,29 @@
   ARGV[5] stock               the stock the issuer decided against
   ARGV[6] remaining           stock left after the issuer's batch
   ARGV[7] retentionSeconds    how long results stay readable
-  ARGV[8] uid                 the event's uid ('' when unknown)
+  ARGV[8] uid                 the sale the request was for ('' when unknown)
 
-  Returns 1 recorded, 0 duplicate or older than the stored result, -1 event deleted.
+  Returns 1 recorded, 0 duplicate or older than the stored result, 2 recorded for a
+  retired sale (its holder keeps seeing it), -1 event deleted and the sale unknown.
 ]]
 -- @include "tombstoned"
 -- @include "result_header"
+-- @include "store_result"
+-- @include "sale_owner"
+-- @include "former_results"
 
-if tombstoned(KEYS[6], ARGV[8]) then return -1 end
+local userId, ticket, outcome, uid = ARGV[1], ARGV[2], ARGV[3], ARGV[8]
+local retention = tonumber(ARGV[7])
 
-local userId, ticket, outcome = ARGV[1], ARGV[2], ARGV[3]
+-- The answer to a request of a retired sale (deleted, or replaced under the same id):
+-- kept beside that sale's other outcomes, not in the live keys of whatever came after.
+if uid ~= '' and (redis.call('ZSCORE', KEYS[8], uid) or staleOwner(KEYS[5], uid)) then
+  local stored = storeResult(retiredResults(KEYS[8], uid), userId, ticket, outcome, ARGV[4], retention)
+  if stored == 1 then return 2 end
+  return 0
+end
+if tombstoned(KEYS[6], uid) then return -1 end
+
 local ticketNumber = tonumber(ticket)
 
 -- The admission this result answers is over, whatever else happens: no deadline, no
@@ -43,22 +57,7 @@ end
 local queued = redis.call('ZSCORE', KEYS[1], userId)
 if queued and tonumber(queued) == ticketNumber then redis.call('ZREM', KEYS[1], userId) end
 
-local stored = redis.call('HGET', KEYS[4], userId)
-local count, storedTicket, storedStatus = 0, -1, ''
-if stored then count, storedTicket, storedStatus = resultHeader(stored) end
-if storedTicket >= ticketNumber then return 0 end
-
-if outcome == 'ISSUED' then count = count + 1 end
--- A shopper's coupon (and its code) is never replaced by the outcome of a later try.
-if not (storedStatus == 'ISSUED' and outcome ~= 'ISSUED') then
-  redis.call('HSET', KEYS[4], userId,
-    '{"issuedCount":' .. count .. ',' .. string.sub(ARGV[4], 2))
-elseif outcome ~= 'ISSUED' then
-  -- keep the coupon, but remember this ticket was answered (duplicates stay no-ops)
-  redis.call('HSET', KEYS[4], userId,
-    (string.gsub(stored, '^({"issuedCount":%d+,"ticket":)%d+', '%1' .. ticket, 1)))
-end
-redis.call('EXPIRE', KEYS[4], tonumber(ARGV[7]))
+if storeResult(KEYS[4], userId, ticket, outcome, ARGV[4], retention) == 0 then return 0 end
 
 redis.call('HINCRBY', KEYS[5], 'outcome:' .. outcome, 1)
 local stock, remaining = tonumber(ARGV[5]), tonumber(ARGV[6])

@@ -6,13 +6,20 @@
   KEYS[3] results    HASH userId -> stored result
   KEYS[4] stats      HASH counters and sale state
   KEYS[5] tombstone  STRING uid of a deleted event
+  KEYS[6] retired    ZSET uid -> retiredAt: retired sales of this id, outcomes kept
 
   ARGV[1] userId
   ARGV[2] stock      the event's current stock, '' when the event is not in the config
-  ARGV[3] uid        the event's uid ('' when unknown)
+  ARGV[3] uid        the sale: the event's CouponEvent uid ('' when unknown)
 
   Returns one of:
-    {'CLOSED'}                               the event was deleted
+    {'CLOSED'}                               the event was deleted (the shopper had no
+                                             outcome in it)
+    {'FORMER', uid, storedResult}            the shopper's outcome in a retired sale of
+                                             this id: deleted, or replaced by this sale
+                                             while the shopper is not in it
+    {'STALE', owner}                         the live keys still hold another sale: retire
+                                             it, then ask again
     {'INFLIGHT', ticket}                     admitted, waiting for the issuer (also while
                                              its request is due to be sent again)
     {'QUEUED', rank, ticket, rate, rateAt}   waiting (rank 1-based; the fleet's observed
@@ -26,11 +33,21 @@
 ]]
 -- @include "tombstoned"
 -- @include "sold_out"
+-- @include "sale_owner"
+-- @include "former_results"
 
 local userId = ARGV[1]
 local stock = tonumber(ARGV[2])
 
-if tombstoned(KEYS[5], ARGV[3]) then return {'CLOSED'} end
+local function former()
+  local uid, stored = formerResult(KEYS[6], userId)
+  if uid then return {'FORMER', uid, stored} end
+  return nil
+end
+
+if tombstoned(KEYS[5], ARGV[3]) then return former() or {'CLOSED'} end
+local owner = staleOwner(KEYS[4], ARGV[3])
+if owner then return {'STALE', owner} end
 
 local inflight = redis.call('HGET', KEYS[2], userId)
 if inflight then return {'INFLIGHT', inflight} end
@@ -46,4 +63,4 @@ local stored = redis.call('HGET', KEYS[3], userId)
 if stored then return {'RESULT', stored} end
 
 if stock and soldOut(KEYS[4], stock) then return {'SOLD_OUT'} end
-return {'NONE'}
+return former() or {'NONE'}

@@ -11,7 +11,11 @@ export { GateMetrics } from './metrics.js';
 export { LiveEvent } from './config/live-event.js';
 export { EventsStore, type ConfigChange } from './config/events-store.js';
 export { FileConfigSource } from './config/file-source.js';
-export { ConfigMapConfigSource, type ConfigMapRef } from './config/configmap-source.js';
+export {
+  ConfigMapConfigSource,
+  type ConfigMapRef,
+  type ConfigMapSourceOptions,
+} from './config/configmap-source.js';
 export type { ConfigSource, ConfigSourceDeps } from './config/source.js';
 
 // The queue, and how shoppers' standings read.
@@ -41,7 +45,7 @@ export {
   type AdmitArgs,
   type AdmittedShopper,
   type EnqueueArgs,
-  type PurgeArgs,
+  type RetireArgs,
   type RecordResultArgs,
   type ScriptName,
   type StatusArgs,
@@ -51,6 +55,7 @@ export type {
   EnqueueReply,
   RecordResultReply,
   RequeueStaleReply,
+  StaleReply,
   StatsReply,
   StatusReply,
 } from './redis/script-replies.js';

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Redis } from 'ioredis';
 import { eventKeys, type EventKeys } from '@rediclaim/core';
 import { testRedis, uniqueName } from '@rediclaim/hack/testing';
-import { GateScripts, type AdmitReply } from '@rediclaim/gate';
+import { GateScripts, type AdmitReply, type StaleReply } from '@rediclaim/gate';
 
 /**
  * The Lua scripts against the real Redis of the test stack, through the gate's script
@@ -38,6 +38,16 @@ function keysOf(k: EventKeys) {
       }),
     status: (userId: string, stock: number | '' = 100, uid = '') =>
       scripts.status(k, { userId, stock, uid }),
+    admitFor: (uid: string) =>
+      scripts.admit(k, {
+        rate: 1_000,
+        burst: 1_000,
+        stock: 100,
+        timeoutMs: 30_000,
+        batchMax: 1_000,
+        uid,
+        admitNew: true,
+      }),
     admit: (
       o: {
         rate?: number;
@@ -48,15 +58,17 @@ function keysOf(k: EventKeys) {
         admitNew?: boolean;
       } = {},
     ) =>
-      scripts.admit(k, {
-        rate: o.rate ?? 1_000,
-        burst: o.burst ?? 1_000,
-        stock: o.stock ?? 100,
-        timeoutMs: o.timeoutMs ?? 30_000,
-        batchMax: o.batch ?? 1_000,
-        uid: '',
-        admitNew: o.admitNew !== false,
-      }),
+      scripts
+        .admit(k, {
+          rate: o.rate ?? 1_000,
+          burst: o.burst ?? 1_000,
+          stock: o.stock ?? 100,
+          timeoutMs: o.timeoutMs ?? 30_000,
+          batchMax: o.batch ?? 1_000,
+          uid: '',
+          admitNew: o.admitNew !== false,
+        })
+        .then(admitted),
     requeueStale: () => scripts.requeueStale(k, 1000),
     requeueFailed: (...pairs: string[]) => {
       const shoppers = [];
@@ -69,10 +81,11 @@ function keysOf(k: EventKeys) {
       userId: string,
       ticket: string,
       outcome: string,
-      o: { stock?: number; remaining?: number; code?: string } = {},
+      o: { stock?: number; remaining?: number; code?: string; uid?: string } = {},
     ) =>
       scripts.recordResult(k, {
         userId,
+        uid: o.uid ?? '',
         ticket: Number(ticket),
         outcome,
         resultJson: JSON.stringify({
@@ -84,15 +97,20 @@ function keysOf(k: EventKeys) {
         stock: o.stock ?? 100,
         remaining: o.remaining ?? 50,
         retentionSeconds: 600,
-        uid: '',
       }),
-    purge: (uid = '*') => scripts.purge(k, { uid, retentionSeconds: 600 }),
+    retire: (uid = '*') => scripts.retire(k, { uid, retentionSeconds: 600 }),
   };
 }
 
 function freshEvent() {
   const k = eventKeys('scripts', uniqueName('ev'));
   return { k, s: keysOf(k) };
+}
+
+/** An admit reply that admitted (not STALE: these keys hold one sale). */
+function admitted(reply: AdmitReply | StaleReply): AdmitReply {
+  if (reply.kind !== 'ADMITTED') throw new Error(`admit answered ${JSON.stringify(reply)}`);
+  return reply;
 }
 
 /** The admitted shoppers as [userId, ticket] pairs, tickets as Redis holds them. */
@@ -353,16 +371,54 @@ describe('recordResult script', () => {
   });
 });
 
-describe('purge script', () => {
-  it('deletes the data and closes the event for late pollers, but not a new event with another uid', async () => {
+describe('retire script', () => {
+  it('deletes the queue and closes the sale for late pollers, but not a new sale with another uid', async () => {
     const { k, s } = freshEvent();
     await s.enqueue('u', { uid: 'uid-1' });
     await redis.zadd(k.retry, BASE + 9, 'r');
-    expect(await s.purge('uid-1')).toBeGreaterThan(0);
+    expect(await s.retire('uid-1')).toBeGreaterThan(0);
     expect(await redis.exists(k.queue, k.retry)).toBe(0);
     expect(await s.status('u', 100, 'uid-1')).toEqual({ kind: 'CLOSED' });
     expect(await s.enqueue('v', { uid: 'uid-1' })).toEqual({ kind: 'CLOSED' });
     expect(await s.enqueue('v', { uid: 'uid-2' })).toEqual(queued(1, BASE + 1, true));
-    expect(await s.purge('uid-1')).toBe(2);
+    // The keys are the new sale's now: retiring the old one again leaves them alone.
+    expect(await s.retire('uid-1')).toBe(0);
+    expect(await s.status('v', 100, 'uid-2')).toMatchObject({ kind: 'QUEUED', rank: 1 });
+  });
+
+  it("keeps a retired sale's outcomes for their holders, apart from the sale that replaced it", async () => {
+    const { k, s } = freshEvent();
+    await s.enqueue('holder', { uid: 'old', limit: 1 });
+    await s.enqueue('waiter', { uid: 'old' });
+    await s.record('holder', String(BASE + 1), 'ISSUED', { code: 'OLD-1', uid: 'old' });
+    await s.retire('old');
+    // Deleted: the holder still reads the coupon (from any replica: status by no uid),
+    // the waiter learns the sale is over.
+    expect(await s.status('holder', '', '')).toMatchObject({ kind: 'FORMER', uid: 'old' });
+    expect(await s.status('waiter', '', '')).toEqual({ kind: 'CLOSED' });
+    // Replaced: the holder may join the new sale, and still sees the old coupon meanwhile.
+    const former = await s.status('holder', 100, 'new');
+    expect(former).toMatchObject({ kind: 'FORMER', uid: 'old' });
+    expect(JSON.parse((former as { stored: string }).stored)).toMatchObject({
+      status: 'ISSUED',
+      coupon: { code: 'OLD-1' },
+    });
+    expect(await s.enqueue('holder', { uid: 'new', limit: 1 })).toEqual(queued(1, BASE + 1, true));
+    // A late answer to the old sale goes to the old sale, never to the new one's counters.
+    expect(await s.record('waiter', String(BASE + 2), 'SOLD_OUT', { uid: 'old' })).toBe('former');
+    expect(await redis.hget(k.results, 'waiter')).toBeNull();
+    expect(await redis.hget(k.stats, 'outcome:SOLD_OUT')).toBeNull();
+    expect(await s.status('waiter', '', '')).toMatchObject({ kind: 'FORMER', uid: 'old' });
+  });
+
+  it('refuses to mix sales: the keys of a sale not yet retired are STALE to the one replacing it', async () => {
+    const { s } = freshEvent();
+    await s.enqueue('a', { uid: 'old' });
+    expect(await s.enqueue('b', { uid: 'new' })).toEqual({ kind: 'STALE', owner: 'old' });
+    expect(await s.status('a', 100, 'new')).toEqual({ kind: 'STALE', owner: 'old' });
+    await new Promise((r) => setTimeout(r, 5));
+    expect(await s.admitFor('new')).toEqual({ kind: 'STALE', owner: 'old' });
+    // Callers without a uid (a standalone gate, an older replica) see the keys as they are.
+    expect(await s.status('a', 100, '')).toMatchObject({ kind: 'QUEUED' });
   });
 });

@@ -28,7 +28,7 @@ describe('deciding an event in one transaction (MariaDB)', () => {
     decideEvent(
       source,
       SECRET,
-      { tenant, eventId: requests[0]!.eventId },
+      { tenant, eventId: requests[0]!.eventId, uid: requests[0]!.uid ?? '' },
       distinctRequests(requests),
     );
 
@@ -246,5 +246,59 @@ describe('deciding an event in one transaction (MariaDB)', () => {
     ]);
     expect(changed.codeFormatKept).toBe(true);
     expect((await coupons(eventId)).map((c) => c.code.slice(0, 4))).toEqual(['OLD-', 'OLD-']);
+  });
+
+  describe('sales of one event id (each CouponEvent uid its own sale)', () => {
+    const ofSale = (uid: string | undefined, requests: IssueRequest[]) =>
+      requests.map((r) => (uid === undefined ? r : { ...r, uid }));
+
+    it('gives a sale re-created under the same id its own stock, codes and history', async () => {
+      const eventId = uniqueName('again');
+      const old = await decide(ofSale('uid-old', crowd(tenant, eventId, 3, policy({ stock: 2 }))));
+      expect([...old.results.values()].map((r) => r.outcome).sort()).toEqual([
+        'ISSUED',
+        'ISSUED',
+        'SOLD_OUT',
+      ]);
+      // The same shoppers, the same tickets (a new sale's counter starts again), a new uid.
+      const fresh = policy({ stock: 3, code: { prefix: 'NEW-', length: 10 } });
+      const renewed = await decide(ofSale('uid-new', crowd(tenant, eventId, 3, fresh)));
+      expect([...renewed.results.values()].map((r) => r.outcome)).toEqual([
+        'ISSUED',
+        'ISSUED',
+        'ISSUED',
+      ]);
+      for (const r of renewed.results.values()) expect(r.uid).toBe('uid-new');
+      const all = await coupons(eventId);
+      expect(all.filter((c) => c.code.startsWith('NEW-'))).toHaveLength(3);
+      expect(all.filter((c) => c.code.startsWith('T-'))).toHaveLength(2);
+      // Each sale has its own history: both start at generation 1.
+      expect((await revisions(eventId)).map((r) => r.generation)).toEqual([1, 1]);
+      // Asked again, the old sale still answers with what it decided.
+      const replay = await decide(
+        ofSale('uid-old', crowd(tenant, eventId, 3, policy({ stock: 2 }))),
+      );
+      expect(replay.results).toEqual(old.results);
+    });
+
+    it('lets the first request naming a uid claim the row of a sale from before uids', async () => {
+      const eventId = uniqueName('claim');
+      const p = policy({ stock: 2 });
+      await decide(ofSale(undefined, crowd(tenant, eventId, 1, p)));
+      const later = await decide(ofSale('uid-x', crowd(tenant, eventId, 3, p, 10).slice(1)));
+      // One stock across the upgrade: one coupon before, one after, then sold out.
+      expect([...later.results.values()].map((r) => r.outcome)).toEqual(['ISSUED', 'SOLD_OUT']);
+      expect(await coupons(eventId)).toHaveLength(2);
+    });
+
+    it('decides a request naming no uid against the newest sale', async () => {
+      const eventId = uniqueName('newest');
+      await decide(ofSale('uid-a', crowd(tenant, eventId, 1, policy({ stock: 1 }))));
+      await decide(ofSale('uid-b', crowd(tenant, eventId, 1, policy({ stock: 5 }), 5)));
+      const plain = await decide(
+        ofSale(undefined, [request(tenant, eventId, 'late', 9, policy({ stock: 5 }))]),
+      );
+      expect([...plain.results.values()][0]).toMatchObject({ outcome: 'ISSUED', remaining: 3 });
+    });
   });
 });

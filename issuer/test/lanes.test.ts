@@ -3,7 +3,7 @@ import type { IssueRequest, IssueResult } from '@rediclaim/core';
 import { AbandonedError, EventLanes, type LaneDecision } from '@rediclaim/issuer';
 import { policy, request } from './support/requests.js';
 
-const key = { tenant: 'shop', eventId: 'bf' };
+const key = { tenant: 'shop', eventId: 'bf', uid: '' };
 const p = policy();
 const req = (user: string, ticket: number) => request('shop', 'bf', user, ticket, p);
 

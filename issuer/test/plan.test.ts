@@ -10,6 +10,7 @@ function input(overrides: Partial<PlanInput> & { policy?: IssuePolicy } = {}): P
   return {
     tenant: 'shop',
     eventId: 'bf',
+    uid: '',
     event: {
       generation: p.generation,
       stock: p.stock,

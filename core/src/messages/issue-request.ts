@@ -22,6 +22,13 @@ export const issueRequestSchema = z.object({
   eventId: eventIdSchema,
   userId: userIdSchema,
   ticket: ticketSchema,
+  /**
+   * The CouponEvent's uid: a sale deleted and applied again under the same id (or taken
+   * over by another CouponEvent) is another sale, with its own stock, codes and history.
+   * Absent from standalone gates and from gates before it existed: the issuer then
+   * decides against the event's newest sale.
+   */
+  uid: z.string().min(1).max(64).optional(),
   admittedAt: z.iso.datetime({ offset: true }),
   policy: issuePolicySchema,
 });

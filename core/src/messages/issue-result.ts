@@ -27,6 +27,8 @@ export const issueResultSchema = z
     eventId: eventIdSchema,
     userId: userIdSchema,
     ticket: ticketSchema,
+    /** The request's sale (its CouponEvent uid), when the request named one. */
+    uid: z.string().min(1).max(64).optional(),
     outcome: z.enum(issueOutcomes),
     coupon: issuedCouponSchema.optional(),
     /** Why, for REJECTED (a RejectReason). */

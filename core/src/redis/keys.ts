@@ -36,6 +36,11 @@ export interface EventKeys {
   limiter: string;
   /** STRING: set when the event was deleted, so late pollers learn it ended. */
   tombstone: string;
+  /**
+   * ZSET sale uid → when it was retired (ms): sales of this event id that were deleted
+   * or replaced, whose outcomes stay readable for the retention in `retiredResults(uid)`.
+   */
+  retired: string;
 }
 
 export function eventHashTag(tenant: string, eventId: string): string {
@@ -54,5 +59,15 @@ export function eventKeys(tenant: string, eventId: string): EventKeys {
     stats: `${p}stats`,
     limiter: `${p}limiter`,
     tombstone: `${p}tombstone`,
+    retired: `${p}retired`,
   };
+}
+
+/**
+ * HASH shopper → outcome of one retired sale of the event (`EventKeys.retired` lists
+ * them): the holders of its coupons keep seeing them, whatever became of the event id.
+ * The Lua scripts build the same name from the `retired` key: `<retired>:<uid>:results`.
+ */
+export function retiredResultsKey(tenant: string, eventId: string, uid: string): string {
+  return `${eventKeys(tenant, eventId).retired}:${uid}:results`;
 }

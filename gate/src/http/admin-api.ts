@@ -57,7 +57,8 @@ export const adminApi: FastifyPluginAsync<AdminApiOptions> = async (app, options
       {
         schema: {
           tags: ['internal'],
-          summary: "Delete an event's data, leaving a tombstone (EVENT_CLOSED / EVENT_DELETED)",
+          summary:
+            'Retire a deleted sale: its queue goes, its outcomes stay readable for the retention, a tombstone tells late pollers (EVENT_CLOSED / EVENT_DELETED)',
           params: adminEventParams,
           querystring: {
             type: 'object',
@@ -76,8 +77,8 @@ export const adminApi: FastifyPluginAsync<AdminApiOptions> = async (app, options
       },
       async (request, reply) => {
         const { tenant, eventId } = request.params;
-        const removed = await room.purge(tenant, eventId, request.query.uid);
-        request.log.info({ tenant, eventId, removed }, 'event data deleted');
+        const removed = await room.retire(tenant, eventId, request.query.uid);
+        request.log.info({ tenant, eventId, removed }, 'sale retired');
         reply.code(204);
         return null;
       },

@@ -166,8 +166,11 @@ export const publicApi: FastifyPluginAsync<PublicApiOptions> = async (app, optio
       const event = room.event(eventId);
       let userId: string;
       if (request.query.ticket !== undefined) {
-        if (!event) throw await room.refuseUnknown(eventId);
-        userId = tickets.verify(request.query.ticket, event.tenant, eventId).userId;
+        // A deleted event's tickets still verify (against its former tenant): their
+        // holders get the same answer as by identity, their coupon or EVENT_CLOSED.
+        const tenant = await room.tenantOf(eventId);
+        if (!tenant) throw await room.refuseUnknown(eventId);
+        userId = tickets.verify(request.query.ticket, tenant, eventId).userId;
         if (request.query.userId !== undefined && request.query.userId !== userId)
           throw new RediclaimError(
             ErrorCode.ValidationFailed,

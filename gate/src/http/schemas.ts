@@ -116,6 +116,17 @@ export const statusJson = {
     opensAt: { type: 'string', format: 'date-time' },
     closesAt: { type: 'string', format: 'date-time' },
     preQueueOpensAt: { type: 'string', format: 'date-time' },
+    formerSale: {
+      type: 'object',
+      description:
+        "The shopper's outcome in a sale this event id had before (deleted, or replaced by the current one): its coupon stays valid.",
+      properties: {
+        status: { type: 'string', enum: Object.values(UserStatus) },
+        coupon: couponJson,
+        decidedAt: { type: 'string', format: 'date-time' },
+      },
+      required: ['status', 'decidedAt'],
+    },
   },
   required: ['eventId', 'status', 'rank', 'ahead', 'etaSeconds', 'preQueue', 'pollAfterMs'],
 } as const;

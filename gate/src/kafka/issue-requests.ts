@@ -31,6 +31,7 @@ export class IssueRequestSender {
         eventId: event.id,
         userId,
         ticket,
+        ...(event.uid ? { uid: event.uid } : {}),
         admittedAt,
         policy: event.policy,
       };

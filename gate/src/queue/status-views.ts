@@ -33,6 +33,15 @@ export function finalView(
   };
 }
 
+/** A shopper's outcome in a sale this event id had before (deleted or replaced). */
+export function formerSaleOf(stored: StoredResult): NonNullable<StatusView['formerSale']> {
+  return {
+    status: stored.status,
+    ...(stored.coupon ? { coupon: stored.coupon } : {}),
+    decidedAt: stored.decidedAt,
+  };
+}
+
 export function processingView(event: LiveEvent, phase: Phase): StatusView {
   return { ...finalView(event.id, UserStatus.Processing, phase), pollAfterMs: 1000 };
 }

@@ -31,6 +31,11 @@ export interface StatusView {
   preQueueOpensAt?: string;
   /** The shopper's ticket while WAITING or PROCESSING (not serialised; signed into `ticket`). */
   ticketNumber?: number;
+  /**
+   * The shopper's outcome in a sale this event id had before (its CouponEvent deleted or
+   * replaced): a coupon from it stays valid and visible.
+   */
+  formerSale?: { status: UserStatus; coupon?: IssuedCoupon; decidedAt: string };
 }
 
 /** The issuer's outcome as the gate stores it (results hash). */

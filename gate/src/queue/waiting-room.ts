@@ -24,6 +24,7 @@ import {
   closedStatus,
   closedView,
   finalView,
+  formerSaleOf,
   notOpenView,
   parseStored,
   processingView,
@@ -66,14 +67,20 @@ export class WaitingRoom {
     const phase = event.phase(now);
     if (phase === Phase.Scheduled) throw notOpen(event);
     if (phase === Phase.Closed) throw closed(event, ClosedReason.Ended);
-    const reply = await this.scripts.enqueue(event.keys, {
-      userId,
-      stock: event.stockArg,
-      perUserLimit: event.perUserLimitArg,
-      maxQueueLength: event.maxQueueLengthArg,
-      preQueueTicket: phase === Phase.PreQueue ? preQueueTicket() : '',
-      uid: event.uid,
-    });
+    const enqueue = () =>
+      this.scripts.enqueue(event.keys, {
+        userId,
+        stock: event.stockArg,
+        perUserLimit: event.perUserLimitArg,
+        maxQueueLength: event.maxQueueLengthArg,
+        preQueueTicket: phase === Phase.PreQueue ? preQueueTicket() : '',
+        uid: event.uid,
+      });
+    let reply = await enqueue();
+    if (reply.kind === 'STALE') {
+      await this.retireReplaced(event, reply.owner);
+      reply = await enqueue();
+    }
     switch (reply.kind) {
       case 'QUEUED':
         return {
@@ -102,7 +109,21 @@ export class WaitingRoom {
         throw queueFull(event, reply.waiting);
       case 'CLOSED':
         throw closed(event, ClosedReason.Deleted);
+      case 'STALE':
+        throw new Error(`event ${event.id}: the sale ${reply.owner} it replaced would not retire`);
     }
+  }
+
+  /**
+   * The event's keys still hold the sale it replaced (a CouponEvent deleted and applied
+   * again under the same id, or taken over): retire that sale, whose outcomes stay
+   * readable for its holders, so this one starts with nothing of it.
+   */
+  private async retireReplaced(event: LiveEvent, owner: string): Promise<void> {
+    await this.scripts.retire(event.keys, {
+      uid: owner,
+      retentionSeconds: event.retentionSeconds,
+    });
   }
 
   /** Where the shopper stands. UNKNOWN_EVENT when the id is not an event (nor a deleted one). */
@@ -111,11 +132,13 @@ export class WaitingRoom {
     if (!event) return this.statusOfUnknown(eventId, userId);
     const now = this.clock();
     const phase = event.phase(now);
-    const reply = await this.scripts.status(event.keys, {
-      userId,
-      stock: event.stockArg,
-      uid: event.uid,
-    });
+    const ask = () =>
+      this.scripts.status(event.keys, { userId, stock: event.stockArg, uid: event.uid });
+    let reply = await ask();
+    if (reply.kind === 'STALE') {
+      await this.retireReplaced(event, reply.owner);
+      reply = await ask();
+    }
     switch (reply.kind) {
       case 'QUEUED':
         if (phase === Phase.Closed) return closedView(event, ClosedReason.Ended);
@@ -128,10 +151,20 @@ export class WaitingRoom {
         return finalView(event.id, UserStatus.SoldOut, eventPhase(event.config, now, true));
       case 'CLOSED':
         return closedView(event, ClosedReason.Deleted);
-      case 'NONE':
-        if (phase === Phase.Closed) return closedView(event, ClosedReason.Ended);
-        if (phase === Phase.Scheduled) return notOpenView(event, now);
-        return finalView(event.id, UserStatus.NotInQueue, phase);
+      case 'FORMER':
+      case 'NONE': {
+        const view =
+          phase === Phase.Closed
+            ? closedView(event, ClosedReason.Ended)
+            : phase === Phase.Scheduled
+              ? notOpenView(event, now)
+              : finalView(event.id, UserStatus.NotInQueue, phase);
+        // Not in this sale, but in one this event id had before: their coupon stays theirs.
+        if (reply.kind === 'FORMER') view.formerSale = formerSaleOf(parseStored(reply.stored));
+        return view;
+      }
+      case 'STALE':
+        throw new Error(`event ${event.id}: the sale ${reply.owner} it replaced would not retire`);
     }
   }
 
@@ -148,10 +181,18 @@ export class WaitingRoom {
       stock: '',
       uid: '',
     });
-    if (reply.kind === 'RESULT') return resultView(eventId, parseStored(reply.stored), undefined);
+    // A deleted sale: its coupons stay with their holders for the retention; everyone
+    // still waiting learns it was cancelled.
+    if (reply.kind === 'RESULT' || reply.kind === 'FORMER')
+      return resultView(eventId, parseStored(reply.stored), Phase.Closed);
     if (reply.kind === 'INFLIGHT')
       return { ...finalView(eventId, UserStatus.Processing, undefined), pollAfterMs: 1000 };
     return closedStatus(eventId, ClosedReason.Deleted);
+  }
+
+  /** The tenant of an event the config has, or had. */
+  async tenantOf(eventId: string): Promise<string | undefined> {
+    return this.events.get(eventId)?.tenant ?? (await this.formerEvents.tenantOf(eventId));
   }
 
   /** A join for an id the config does not know: EVENT_CLOSED if it was an event here. */
@@ -168,10 +209,14 @@ export class WaitingRoom {
     return eventStatsOf(tenant, eventId, event, reply, this.clock());
   }
 
-  /** Deletes an event's data, leaving a tombstone for late pollers. Idempotent. */
-  async purge(tenant: string, eventId: string, uid?: string): Promise<number> {
+  /**
+   * Retires a deleted sale: its queue goes, its outcomes stay readable for the
+   * retention, a tombstone tells late pollers it was cancelled. Idempotent; never
+   * touches another sale's live keys.
+   */
+  async retire(tenant: string, eventId: string, uid?: string): Promise<number> {
     const event = this.events.find(tenant, eventId);
-    return this.scripts.purge(event?.keys ?? eventKeys(tenant, eventId), {
+    return this.scripts.retire(event?.keys ?? eventKeys(tenant, eventId), {
       uid: uid || event?.uid || '*',
       retentionSeconds: event?.retentionSeconds ?? this.defaultRetentionSeconds,
     });

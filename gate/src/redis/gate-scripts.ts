@@ -12,6 +12,7 @@ import {
   type EnqueueReply,
   type RecordResultReply,
   type RequeueStaleReply,
+  type StaleReply,
   type StatsReply,
   type StatusReply,
 } from './script-replies.js';
@@ -23,13 +24,22 @@ import {
  */
 export const scriptKeys = {
   enqueue: ['queue', 'seq', 'inflight', 'results', 'stats', 'tombstone'],
-  status: ['queue', 'inflight', 'results', 'stats', 'tombstone'],
+  status: ['queue', 'inflight', 'results', 'stats', 'tombstone', 'retired'],
   admit: ['queue', 'inflight', 'deadlines', 'stats', 'limiter', 'tombstone', 'retry'],
   requeueStale: ['inflight', 'deadlines', 'stats', 'retry'],
   requeueFailed: ['inflight', 'deadlines', 'stats', 'retry'],
-  recordResult: ['queue', 'inflight', 'deadlines', 'results', 'stats', 'tombstone', 'retry'],
+  recordResult: [
+    'queue',
+    'inflight',
+    'deadlines',
+    'results',
+    'stats',
+    'tombstone',
+    'retry',
+    'retired',
+  ],
   stats: ['queue', 'inflight', 'stats', 'tombstone'],
-  purge: [
+  retire: [
     'queue',
     'seq',
     'inflight',
@@ -39,6 +49,7 @@ export const scriptKeys = {
     'limiter',
     'retry',
     'tombstone',
+    'retired',
   ],
 } as const satisfies Record<string, readonly (keyof EventKeys)[]>;
 
@@ -55,7 +66,7 @@ declare module 'ioredis' {
     rcRequeueFailed(...args: Arg[]): Result<number, Context>;
     rcRecordResult(...args: Arg[]): Result<number, Context>;
     rcStats(...args: Arg[]): Result<unknown[], Context>;
-    rcPurge(...args: Arg[]): Result<number, Context>;
+    rcRetire(...args: Arg[]): Result<number, Context>;
   }
 }
 
@@ -99,6 +110,8 @@ export interface AdmitArgs {
 
 export interface RecordResultArgs {
   userId: string;
+  /** The sale the request was for ('' when unknown). */
+  uid: string;
   ticket: number;
   outcome: string;
   /** The stored result; must start with {"ticket":T,"status":"<outcome>" (result_header.lua). */
@@ -107,13 +120,12 @@ export interface RecordResultArgs {
   stock: number;
   remaining: number;
   retentionSeconds: number;
-  uid: string;
 }
 
-export interface PurgeArgs {
-  /** The deleted event's uid; '*' closes any event with this id. */
+export interface RetireArgs {
+  /** The retired sale's uid; '*' retires whatever the event's live keys hold. */
   uid: string;
-  /** How long the tombstone stays. */
+  /** How long the tombstone and the sale's outcomes stay. */
   retentionSeconds: number;
 }
 
@@ -157,7 +169,7 @@ export class GateScripts {
     return parseStatus(await this.redis.rcStatus(...keysOf('status', k), a.userId, a.stock, a.uid));
   }
 
-  async admit(k: EventKeys, a: AdmitArgs): Promise<AdmitReply> {
+  async admit(k: EventKeys, a: AdmitArgs): Promise<AdmitReply | StaleReply> {
     return parseAdmit(
       await this.redis.rcAdmit(
         ...keysOf('admit', k),
@@ -200,9 +212,12 @@ export class GateScripts {
     return parseStats(await this.redis.rcStats(...keysOf('stats', k)));
   }
 
-  /** Deletes the event's data and leaves a tombstone; how many data keys existed. */
-  async purge(k: EventKeys, a: PurgeArgs): Promise<number> {
-    return Number(await this.redis.rcPurge(...keysOf('purge', k), a.uid, a.retentionSeconds));
+  /**
+   * Retires a sale: deletes its live keys, keeps its outcomes readable for the retention,
+   * leaves a tombstone; how many data keys existed (0 when another sale owns them).
+   */
+  async retire(k: EventKeys, a: RetireArgs): Promise<number> {
+    return Number(await this.redis.rcRetire(...keysOf('retire', k), a.uid, a.retentionSeconds));
   }
 }
 

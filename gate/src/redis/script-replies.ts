@@ -14,7 +14,9 @@ export type EnqueueReply =
   | { kind: 'SOLD_OUT' }
   | { kind: 'FULL'; waiting: number }
   /** The event was deleted. */
-  | { kind: 'CLOSED' };
+  | { kind: 'CLOSED' }
+  /** The live keys still hold another, retired sale of this id (`owner`): retire it first. */
+  | { kind: 'STALE'; owner: string };
 
 export type StatusReply =
   /** Waiting; with the fleet's observed admissions/s and when it was measured (ms), '' when never. */
@@ -23,10 +25,20 @@ export type StatusReply =
   | { kind: 'RESULT'; stored: string }
   | { kind: 'SOLD_OUT' }
   | { kind: 'CLOSED' }
+  /** The shopper's outcome in a retired sale of this id (deleted, or replaced by this one). */
+  | { kind: 'FORMER'; uid: string; stored: string }
+  | { kind: 'STALE'; owner: string }
   /** Not in this event's queue. */
   | { kind: 'NONE' };
 
+/** The live keys still hold another, retired sale of this id: nobody may be admitted. */
+export interface StaleReply {
+  kind: 'STALE';
+  owner: string;
+}
+
 export interface AdmitReply {
+  kind: 'ADMITTED';
   /** Redis time of the admission (ms). */
   nowMs: number;
   /** Shoppers still in the queue who can be admitted (0 when sold out). */
@@ -47,7 +59,8 @@ export interface RequeueStaleReply {
   retrying: number;
 }
 
-export type RecordResultReply = 'recorded' | 'duplicate' | 'deleted';
+/** `former`: recorded for a retired sale of this id, where its holder reads it. */
+export type RecordResultReply = 'recorded' | 'former' | 'duplicate' | 'deleted';
 
 export interface StatsReply {
   waiting: number;
@@ -65,8 +78,10 @@ type Reply = unknown[];
 function sharedReply(
   script: string,
   reply: Reply,
-): Extract<EnqueueReply, { kind: 'INFLIGHT' | 'RESULT' | 'SOLD_OUT' | 'CLOSED' }> {
+): Extract<EnqueueReply, { kind: 'INFLIGHT' | 'RESULT' | 'SOLD_OUT' | 'CLOSED' | 'STALE' }> {
   switch (reply[0]) {
+    case 'STALE':
+      return { kind: 'STALE', owner: String(reply[1]) };
     case 'INFLIGHT':
       return { kind: 'INFLIGHT', ticket: Number(reply[1]) };
     case 'RESULT':
@@ -102,14 +117,18 @@ export function parseStatus(reply: Reply): StatusReply {
       rateAt: String(reply[4] ?? ''),
     };
   if (reply[0] === 'NONE') return { kind: 'NONE' };
+  if (reply[0] === 'FORMER')
+    return { kind: 'FORMER', uid: String(reply[1]), stored: String(reply[2]) };
   return sharedReply('status', reply);
 }
 
-export function parseAdmit(reply: Reply): AdmitReply {
+export function parseAdmit(reply: Reply): AdmitReply | StaleReply {
+  if (reply[0] === 'STALE') return { kind: 'STALE', owner: String(reply[1]) };
   const shoppers: AdmitReply['shoppers'] = [];
   for (let i = 5; i + 1 < reply.length; i += 2)
     shoppers.push({ userId: String(reply[i]), ticket: Number(reply[i + 1]) });
   return {
+    kind: 'ADMITTED',
     nowMs: Number(reply[0]),
     waiting: Number(reply[1]),
     soldOut: Number(reply[2]) === 1,
@@ -125,6 +144,7 @@ export function parseRequeueStale(reply: Reply): RequeueStaleReply {
 
 export function parseRecordResult(reply: number): RecordResultReply {
   if (reply === 1) return 'recorded';
+  if (reply === 2) return 'former';
   if (reply === -1) return 'deleted';
   return 'duplicate';
 }

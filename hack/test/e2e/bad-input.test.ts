@@ -1,13 +1,30 @@
 // Bad input against the whole platform: fuzzed HTTP requests, malformed Kafka messages
-// and invalid CouponEvents each get a clear refusal and change nothing else.
+// and invalid CouponEvents each get a clear refusal and change nothing else; hostile
+// changes to live CouponEvents (re-created, taken over, deleted mid-sale, edited field by
+// field) each do what the README says.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import * as yaml from 'js-yaml';
-import { CouponEventApi, deadLetterSchema, type DeadLetter } from '@rediclaim/core';
+import mysql from 'mysql2/promise';
+import {
+  CouponEventApi,
+  deadLetterSchema,
+  type CouponEventStatus,
+  type DeadLetter,
+} from '@rediclaim/core';
 import { stackEnv, startE2E, testKafka, testRedis, type E2E } from '@rediclaim/hack/testing';
 import type { Redis } from 'ioredis';
 import { kubectl } from '../../src/demo/kubectl.js';
-import { couponEventStatus, gateKnows, join, saleSpec, statusOf, waitFor } from '../support/e2e.js';
+import {
+  couponEventStatus,
+  gateKnows,
+  gateStats,
+  join,
+  saleSpec,
+  statusOf,
+  waitFor,
+  type ShopperStatus,
+} from '../support/e2e.js';
 
 let e2e: E2E;
 let gate: string;
@@ -277,4 +294,235 @@ describe('invalid CouponEvents', () => {
       /WAITING|PROCESSING|ISSUED/,
     );
   });
+});
+
+/** Waits until `userId` learns an outcome (anything but WAITING or PROCESSING). */
+async function outcomeOf(id: string, userId: string): Promise<ShopperStatus> {
+  return waitFor(`${userId}'s outcome in ${id}`, async () => {
+    const s = await statusOf(gate, id, userId);
+    return s.status === 'WAITING' || s.status === 'PROCESSING' ? undefined : s;
+  });
+}
+
+/** Each shopper joins, then waits for their outcome. */
+async function shop(id: string, users: string[]): Promise<Map<string, ShopperStatus>> {
+  for (const u of users) await join(gate, id, u);
+  return new Map(await Promise.all(users.map(async (u) => [u, await outcomeOf(id, u)] as const)));
+}
+
+/** The coupons MySQL holds for an event id, per sale (coupon_events row), oldest first. */
+async function salesInMysql(
+  id: string,
+): Promise<{ uid: string; stock: number; coupons: { userId: string; code: string }[] }[]> {
+  const conn = await mysql.createConnection(e2e.platform.mysqlUrl);
+  try {
+    const [sales] = await conn.query(
+      'SELECT id, uid, stock FROM coupon_events WHERE tenant = ? AND event_id = ? ORDER BY id',
+      [e2e.tenants.shop, id],
+    );
+    return await Promise.all(
+      (sales as { id: number; uid: string; stock: number }[]).map(async (sale) => {
+        const [coupons] = await conn.query(
+          'SELECT user_id AS userId, code FROM issued_coupons WHERE event_id = ? ORDER BY user_id',
+          [sale.id],
+        );
+        return { uid: sale.uid, stock: sale.stock, coupons: coupons as never };
+      }),
+    );
+  } finally {
+    await conn.end();
+  }
+}
+
+/** Deletes a CouponEvent and waits until it is gone (the operator's cleanup done). */
+async function removeAndWait(name: string): Promise<void> {
+  await e2e.remove('shop', name);
+  await waitFor(`${name} to be gone`, async () => {
+    try {
+      await couponEventStatus(e2e, 'shop', name);
+      return undefined;
+    } catch (error) {
+      return (error as { code?: number }).code === 404 || undefined;
+    }
+  });
+}
+
+/** The CouponEvent's status once its Ready condition judges `generation` and `holds`. */
+function readyAt(name: string, generation: number, holds: (s: CouponEventStatus) => boolean) {
+  return waitFor(`${name}'s status of generation ${generation}`, async () => {
+    const s = await couponEventStatus(e2e, 'shop', name);
+    const ready = s?.conditions?.find((c) => c.type === 'Ready');
+    return s && ready?.observedGeneration === generation && holds(s) ? s : undefined;
+  });
+}
+
+const condition = (s: CouponEventStatus, type: string) =>
+  s.conditions?.find((c) => c.type === type);
+
+describe('hostile changes to live CouponEvents', () => {
+  it('re-created under the same name and eventId: a new sale with its own stock and codes; old coupons stay with their holders', async () => {
+    const id = `${e2e.id}-again`;
+    await e2e.apply('shop', 'again', saleSpec({ eventId: id, stock: 2, rate: 50 }));
+    await gateKnows(gate, id);
+    const first = await shop(id, ['r1', 'r2', 'r3']);
+    expect([...first.values()].map((s) => s.status)).toEqual(['ISSUED', 'ISSUED', 'SOLD_OUT']);
+    const r1Code = first.get('r1')!.coupon!.code;
+
+    await removeAndWait('again');
+    await e2e.apply('shop', 'again', {
+      ...saleSpec({ eventId: id, stock: 3, rate: 50 }),
+      coupon: {
+        ...saleSpec({ eventId: id, stock: 3, rate: 50 }).coupon,
+        discount: { type: 'percent', percent: 30 },
+        code: { prefix: 'NEW-', length: 10 },
+      },
+    });
+    // The new sale starts empty: the old buyer is not in it, but sees the old coupon.
+    const before = await waitFor('the new sale to be served', async () => {
+      const s = (await statusOf(gate, id, 'r1')) as ShopperStatus & {
+        formerSale?: { status: string; coupon?: { code: string } };
+      };
+      return s.status === 'NOT_IN_QUEUE' ? s : undefined;
+    });
+    expect(before.formerSale).toMatchObject({ status: 'ISSUED', coupon: { code: r1Code } });
+
+    // Its own stock: everyone gets a coupon, the former buyer and the one sold out included.
+    const second = await shop(id, ['r1', 'r3', 'r4']);
+    expect([...second.values()].map((s) => s.status)).toEqual(['ISSUED', 'ISSUED', 'ISSUED']);
+    for (const s of second.values()) expect(s.coupon!.code).toMatch(/^NEW-/);
+
+    const sales = await salesInMysql(id);
+    expect(sales.map((s) => [s.stock, s.coupons.map((c) => c.userId)])).toEqual([
+      [2, ['r1', 'r2']],
+      [3, ['r1', 'r3', 'r4']],
+    ]);
+    expect(sales[0]!.coupons[0]!.code).toBe(r1Code);
+    expect(new Set(sales.map((s) => s.uid)).size).toBe(2);
+    const status = await waitFor('the new sale’s counts', async () => {
+      const s = await couponEventStatus(e2e, 'shop', 'again');
+      return s?.counts?.issued === 3 ? s : undefined;
+    });
+    expect(status).toMatchObject({ stock: 3, phase: 'SoldOut' });
+  }, 120_000);
+
+  it('taken over by another CouponEvent once the first is deleted: a new sale, not the old one continued', async () => {
+    const id = `${e2e.id}-taken`;
+    await e2e.apply('shop', 'first-owner', saleSpec({ eventId: id, stock: 1, rate: 50 }));
+    await gateKnows(gate, id);
+    expect((await shop(id, ['t1', 't2'])).get('t2')!.status).toBe('SOLD_OUT');
+    await removeAndWait('first-owner');
+    await e2e.apply('shop', 'second-owner', saleSpec({ eventId: id, stock: 1, rate: 50 }));
+    await waitFor('the new owner to be served', async () => {
+      return (await statusOf(gate, id, 't1')).status === 'NOT_IN_QUEUE' || undefined;
+    });
+    expect((await shop(id, ['t2'])).get('t2')!.status).toBe('ISSUED');
+    expect((await salesInMysql(id)).map((s) => s.coupons.map((c) => c.userId))).toEqual([
+      ['t1'],
+      ['t2'],
+    ]);
+  }, 120_000);
+
+  it('deleted mid-sale: holders keep their coupon on both status routes, the waiting learn it was cancelled', async () => {
+    const id = `${e2e.id}-gone`;
+    await e2e.apply('shop', 'gone', saleSpec({ eventId: id, stock: 5, rate: 50 }));
+    await gateKnows(gate, id);
+    const holders = await shop(id, ['d1', 'd2']);
+    await e2e.patchSpec('shop', 'gone', { admission: { mode: 'paused' } });
+    await readyAt('gone', 2, (s) => s.phase === 'Paused');
+    await waitFor(
+      'the gate to pause',
+      async () => (await gateStats(e2e, 'shop', id)).generation >= 2,
+    );
+    const waiting = (await join(gate, id, 'd3')) as ShopperStatus & { ticket?: string };
+    expect(waiting.status).toBe('WAITING');
+    const holder = (await join(gate, id, 'd1')) as ShopperStatus & { ticket?: string };
+    const holderTicket = holder.ticket;
+
+    await removeAndWait('gone');
+    const byTicket = async (ticket: string) =>
+      fetch(`${gate}/v1/events/${id}/queue/me?ticket=${encodeURIComponent(ticket)}`);
+    const byUser = async (userId: string) =>
+      fetch(`${gate}/v1/events/${id}/queue/me?userId=${userId}`);
+    const waiter = await byUser('d3');
+    expect(waiter.status).toBe(200);
+    expect(await waiter.json()).toMatchObject({ status: 'EVENT_CLOSED', reason: 'EVENT_DELETED' });
+    const viaTicket = await byTicket(waiting.ticket!);
+    expect([viaTicket.status, await viaTicket.json()]).toEqual([
+      200,
+      await (await byUser('d3')).json(),
+    ]);
+    for (const [user, outcome] of holders) {
+      const seen = (await (await byUser(user)).json()) as ShopperStatus;
+      expect(seen).toMatchObject({ status: 'ISSUED', coupon: { code: outcome.coupon!.code } });
+    }
+    if (holderTicket) {
+      const seen = await byTicket(holderTicket);
+      expect([seen.status, await seen.json()]).toEqual([200, await (await byUser('d1')).json()]);
+    }
+    expect(await join(gate, id, 'd4')).toMatchObject({ status: 'EVENT_CLOSED' });
+    // Nothing of MySQL is deleted with the CouponEvent: the coupons are the holders'.
+    expect((await salesInMysql(id))[0]!.coupons.map((c) => c.userId)).toEqual(['d1', 'd2']);
+  }, 120_000);
+
+  it('edited live, field by field: applied, refused at apply, or reported by a condition, never accepted and ignored', async () => {
+    const id = `${e2e.id}-edits`;
+    await e2e.apply('shop', 'edits', saleSpec({ eventId: id, stock: 3, rate: 50 }));
+    await gateKnows(gate, id);
+    await readyAt('edits', 1, (s) => condition(s, 'Ready')?.status === 'True');
+    expect((await shop(id, ['e1'])).get('e1')!.status).toBe('ISSUED');
+
+    // Refused at apply: what would break what was issued, or who the sale is.
+    await expect(
+      e2e.patchSpec('shop', 'edits', { coupon: { code: { prefix: 'OTHER-' } } }),
+    ).rejects.toThrow(/coupon\.code cannot change/);
+    await expect(e2e.patchSpec('shop', 'edits', { eventId: `${id}-renamed` })).rejects.toThrow(
+      /eventId cannot change/,
+    );
+
+    // Applied live: the next coupon carries the new discount; the earlier one keeps its own.
+    await e2e.patchSpec('shop', 'edits', {
+      displayName: 'Edited live',
+      coupon: { stock: 4, discount: { type: 'percent', percent: 25 } },
+    });
+    await readyAt('edits', 2, (s) => condition(s, 'Ready')?.status === 'True' && s.stock === 4);
+    await waitFor(
+      'the gate to apply it',
+      async () => (await gateStats(e2e, 'shop', id)).generation >= 2,
+    );
+    expect((await shop(id, ['e2'])).get('e2')!.status).toBe('ISSUED');
+    const conn = await mysql.createConnection(e2e.platform.mysqlUrl);
+    try {
+      const [rows] = await conn.query(
+        `SELECT c.user_id AS userId, c.discount FROM issued_coupons c JOIN coupon_events e ON e.id = c.event_id
+          WHERE e.event_id = ? ORDER BY c.user_id`,
+        [id],
+      );
+      expect(
+        (rows as { userId: string; discount: { percent: number } }[]).map((r) => [
+          r.userId,
+          r.discount.percent,
+        ]),
+      ).toEqual([
+        ['e1', 10],
+        ['e2', 25],
+      ]);
+    } finally {
+      await conn.end();
+    }
+
+    // Reported by a condition: stock below what was issued. The last accepted spec stays.
+    await e2e.patchSpec('shop', 'edits', { coupon: { stock: 1 } });
+    const refused = await readyAt('edits', 3, (s) => condition(s, 'Ready')?.status === 'False');
+    expect(condition(refused, 'Ready')).toMatchObject({ reason: 'StockBelowIssued' });
+    expect(condition(refused, 'Stalled')).toMatchObject({ status: 'True' });
+    expect(condition(refused, 'Accepted')?.message).toMatch(/last accepted spec \(generation 2\)/);
+    expect(refused.stock).toBe(4);
+    expect((await shop(id, ['e3'])).get('e3')!.status).toBe('ISSUED');
+
+    // Fixed: Ready again, Stalled gone.
+    await e2e.patchSpec('shop', 'edits', { coupon: { stock: 10 } });
+    const fixed = await readyAt('edits', 4, (s) => condition(s, 'Ready')?.status === 'True');
+    expect(condition(fixed, 'Stalled')).toBeUndefined();
+    expect(fixed.stock).toBe(10);
+  }, 180_000);
 });

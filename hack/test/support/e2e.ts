@@ -102,22 +102,22 @@ export async function couponEventStatus(
   return object.status;
 }
 
+interface GateStats {
+  admittedTotal: number;
+  waiting: number;
+  issued: number;
+  soldOut: boolean;
+  /** The config generation the gate serves. */
+  generation: number;
+}
+
 /** Admission counters of the event from the gate's internal API. */
-export async function gateStats(
-  e2e: E2E,
-  tenant: string,
-  eventId: string,
-): Promise<{ admittedTotal: number; waiting: number; issued: number; soldOut: boolean }> {
+export async function gateStats(e2e: E2E, tenant: string, eventId: string): Promise<GateStats> {
   const res = await fetch(
     `${e2e.platform.gateAdminUrls[0]}/internal/v1/events/${e2e.tenants[tenant]}/${eventId}/stats`,
     { headers: { authorization: `Bearer ${e2e.platform.adminToken}` } },
   );
-  return (await res.json()) as {
-    admittedTotal: number;
-    waiting: number;
-    issued: number;
-    soldOut: boolean;
-  };
+  return (await res.json()) as GateStats;
 }
 
 /** Coupons issued for an event, counted in MySQL (the source of truth). */

@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { IssueOutcome, IssueRequest, IssueResult } from '@rediclaim/core';
-import type { EventKey } from '../decisions/grouping.js';
+import { eventKeyOf, type EventKey } from '../decisions/grouping.js';
 import { planBatch } from '../decisions/plan.js';
 import {
   judgeRevisions,
@@ -79,7 +79,7 @@ export async function decideEvent(
     }
     pending.push(sql('START TRANSACTION'));
     began = true;
-    const locking = lockEvent(sql, key.tenant, key.eventId);
+    const locking = lockEvent(sql, key);
     locking.catch(() => undefined); // awaited below; a failure before that is reported once
     await Promise.all(pending);
     readCommitted.add(connection);
@@ -90,9 +90,9 @@ export async function decideEvent(
     let createdGeneration: number | undefined;
     if (!row) {
       const policy = newestPolicy(policies);
-      await createEvent(sql, key.tenant, key.eventId, policy, now);
-      row = await lockEvent(sql, key.tenant, key.eventId);
-      if (!row) throw new Error(`event ${key.tenant}/${key.eventId} vanished after its insert`);
+      await createEvent(sql, key, policy, now);
+      row = await lockEvent(sql, key);
+      if (!row) throw new Error(`event ${eventKeyOf(key)} vanished after its insert`);
       const creation: Revision = {
         generation: row.generation,
         outcome: 'APPLIED',
@@ -118,6 +118,7 @@ export async function decideEvent(
     const plan = planBatch({
       tenant: key.tenant,
       eventId: key.eventId,
+      uid: key.uid,
       event: { ...state, codePrefix: row.codePrefix, codeLength: row.codeLength },
       refused: judged.refused,
       requests,

@@ -26,19 +26,16 @@ export interface EventRow {
 const ROWS_PER_STATEMENT = 2_000;
 const KEYS_PER_LOOKUP = 2_000;
 
-/** Locks the event's row until commit: every decision about an event goes through here. */
-export async function lockEvent(
-  sql: Sql,
-  tenant: string,
-  eventId: string,
-): Promise<EventRow | undefined> {
-  const rows = await sql<Record<string, unknown>[]>(
-    `SELECT id, generation, stock, issued, code_prefix, code_length, policy
-       FROM coupon_events WHERE tenant = ? AND event_id = ? FOR UPDATE`,
-    [tenant, eventId],
-  );
-  const row = rows[0];
-  if (!row) return undefined;
+/** One sale: the event's tenant and id, and its CouponEvent uid ('' when not named). */
+export interface SaleKey {
+  tenant: string;
+  eventId: string;
+  uid: string;
+}
+
+const EVENT_COLUMNS = 'id, generation, stock, issued, code_prefix, code_length, policy';
+
+function eventRowOf(row: Record<string, unknown>): EventRow {
   return {
     id: Number(row.id),
     generation: Number(row.generation),
@@ -50,22 +47,62 @@ export async function lockEvent(
   };
 }
 
-/** Creates the event from a policy; a replica that created it first wins (nothing changes). */
+/**
+ * Locks the sale's row until commit: every decision about a sale goes through here. A
+ * request that names no uid (a standalone gate, or one from before uids) decides against
+ * the event's newest sale; one that names a uid, against that sale, claiming the row of
+ * the event from before uids if that is all there is (so an upgrade mid-sale keeps one
+ * stock).
+ */
+export async function lockEvent(sql: Sql, sale: SaleKey): Promise<EventRow | undefined> {
+  if (sale.uid === '') {
+    // Two steps: a locking read ordered by id would walk (and lock) rows of other
+    // events; the plain read takes no lock, the second locks the one row by its key.
+    const newest = await sql<Record<string, unknown>[]>(
+      `SELECT id FROM coupon_events WHERE tenant = ? AND event_id = ? ORDER BY id DESC LIMIT 1`,
+      [sale.tenant, sale.eventId],
+    );
+    if (!newest[0]) return undefined;
+    const rows = await sql<Record<string, unknown>[]>(
+      `SELECT ${EVENT_COLUMNS} FROM coupon_events WHERE id = ? FOR UPDATE`,
+      [newest[0].id],
+    );
+    return rows[0] ? eventRowOf(rows[0]) : undefined;
+  }
+  const select = async () => {
+    const rows = await sql<Record<string, unknown>[]>(
+      `SELECT ${EVENT_COLUMNS} FROM coupon_events WHERE tenant = ? AND event_id = ? AND uid = ?
+        FOR UPDATE`,
+      [sale.tenant, sale.eventId, sale.uid],
+    );
+    return rows[0] ? eventRowOf(rows[0]) : undefined;
+  };
+  const found = await select();
+  if (found) return found;
+  // Atomic: of two replicas claiming at once, one updates the row, both then find it.
+  await sql(
+    `UPDATE coupon_events SET uid = ? WHERE tenant = ? AND event_id = ? AND uid = ''`,
+    [sale.uid, sale.tenant, sale.eventId],
+  );
+  return select();
+}
+
+/** Creates the sale from a policy; a replica that created it first wins (nothing changes). */
 export async function createEvent(
   sql: Sql,
-  tenant: string,
-  eventId: string,
+  sale: SaleKey,
   policy: IssuePolicy,
   now: Date,
 ): Promise<void> {
   await sql(
     `INSERT INTO coupon_events
-       (tenant, event_id, generation, stock, issued, code_prefix, code_length, policy, created_at, updated_at)
-     VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, ?)
+       (tenant, event_id, uid, generation, stock, issued, code_prefix, code_length, policy, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)
      ON DUPLICATE KEY UPDATE id = id`,
     [
-      tenant,
-      eventId,
+      sale.tenant,
+      sale.eventId,
+      sale.uid,
       policy.generation,
       policy.stock,
       policy.code.prefix,

@@ -1,13 +1,23 @@
 import type { IssueRequest } from '@rediclaim/core';
 
+/** One sale: an event's tenant and id, and its CouponEvent uid ('' when the request named none). */
 export interface EventKey {
   tenant: string;
   eventId: string;
+  uid: string;
 }
 
-/** "tenant/eventId": neither part may contain "/" (core's schemas), so the key is unambiguous. */
+/**
+ * "tenant/eventId" or "tenant/eventId/uid": no part may contain "/" (core's schemas; a
+ * Kubernetes uid is a UUID), so the key is unambiguous.
+ */
 export function eventKeyOf(key: EventKey): string {
-  return `${key.tenant}/${key.eventId}`;
+  return key.uid ? `${key.tenant}/${key.eventId}/${key.uid}` : `${key.tenant}/${key.eventId}`;
+}
+
+/** The sale a request is for. */
+export function saleOf(request: Pick<IssueRequest, 'tenant' | 'eventId' | 'uid'>): EventKey {
+  return { tenant: request.tenant, eventId: request.eventId, uid: request.uid ?? '' };
 }
 
 export interface EventGroup extends EventKey {
@@ -15,14 +25,15 @@ export interface EventGroup extends EventKey {
   requests: IssueRequest[];
 }
 
-/** Requests grouped by event, in order of first appearance; each group keeps message order. */
+/** Requests grouped by sale, in order of first appearance; each group keeps message order. */
 export function groupByEvent(requests: readonly IssueRequest[]): EventGroup[] {
   const groups = new Map<string, EventGroup>();
   for (const request of requests) {
-    const key = eventKeyOf(request);
+    const sale = saleOf(request);
+    const key = eventKeyOf(sale);
     let group = groups.get(key);
     if (!group) {
-      group = { key, tenant: request.tenant, eventId: request.eventId, requests: [] };
+      group = { key, ...sale, requests: [] };
       groups.set(key, group);
     }
     group.requests.push(request);
@@ -38,8 +49,10 @@ export function distinctRequests(requests: readonly IssueRequest[]): IssueReques
   const seen = new Set<string>();
   const out: IssueRequest[] = [];
   for (const request of requests) {
-    if (seen.has(request.requestId)) continue;
-    seen.add(request.requestId);
+    // A re-created sale restarts its tickets: the same requestId of two sales is two requests.
+    const id = request.uid ? `${request.uid}/${request.requestId}` : request.requestId;
+    if (seen.has(id)) continue;
+    seen.add(id);
     out.push(request);
   }
   return out;

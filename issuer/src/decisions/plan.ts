@@ -47,6 +47,8 @@ export interface NewDecision extends StoredDecision {
 export interface PlanInput {
   tenant: string;
   eventId: string;
+  /** The sale (CouponEvent uid), '' when the requests named none. */
+  uid: string;
   /** The event after this batch's config generations were judged. */
   event: AppliedState & { codePrefix: string; codeLength: number };
   /** Generations refused for a stock below issued, with that stock. */
@@ -174,7 +176,8 @@ export function planBatch(input: PlanInput): Plan {
   const codes = couponCodes(
     { prefix: event.codePrefix, length: event.codeLength },
     input.secret,
-    `${input.tenant}/${input.eventId}`,
+    // The codes' scope is the sale: a re-created event's serials restart, its codes must not.
+    input.uid ? `${input.tenant}/${input.eventId}/${input.uid}` : `${input.tenant}/${input.eventId}`,
     fresh.map((f) => f.decision.serial!),
   );
   // Everything issued in one batch shares its instants: format them once, not per coupon.
@@ -255,6 +258,7 @@ export function planBatch(input: PlanInput): Plan {
       eventId: input.eventId,
       userId: request.userId,
       ticket: request.ticket,
+      ...(input.uid ? { uid: input.uid } : {}),
       outcome: decision.outcome,
       remaining,
       stock,

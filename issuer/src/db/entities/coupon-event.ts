@@ -9,12 +9,12 @@ import {
 import type { IssuePolicy } from '@rediclaim/core';
 
 /**
- * One coupon event, as the issuer has applied its config: the row every deciding
+ * One sale of a coupon event, as the issuer has applied its config: the row every deciding
  * transaction locks (SELECT ... FOR UPDATE), so replicas deciding the same event take
  * turns. `issued` counts the rows of issued_coupons; `stock - issued` is what remains.
  */
 @Entity({ name: 'coupon_events' })
-@Index('uq_coupon_events_tenant_event', ['tenant', 'eventId'], { unique: true })
+@Index('uq_coupon_events_sale', ['tenant', 'eventId', 'uid'], { unique: true })
 export class CouponEventRow {
   @PrimaryGeneratedColumn({ type: 'bigint', primaryKeyConstraintName: 'pk_coupon_events' })
   id!: number;
@@ -24,6 +24,14 @@ export class CouponEventRow {
 
   @Column({ name: 'event_id', type: 'varchar', length: 63 })
   eventId!: string;
+
+  /**
+   * The CouponEvent's uid: the sale. One deleted and applied again under the same id is
+   * another row. '' for rows from before the uid was known (claimed by the first request
+   * that names one).
+   */
+  @Column({ type: 'varchar', length: 64, default: '' })
+  uid!: string;
 
   /** The config generation whose policy is applied (the CouponEvent's metadata.generation). */
   @Column({ type: 'bigint' })
