@@ -16,7 +16,7 @@ import {
   testKubeConfig,
   type TestNamespace,
 } from '@rediclaim/hack/testing';
-import { invalidCases, validSpec } from './support/fixtures.js';
+import { invalidCases, laxTimes, timeFields, timeMessage, validSpec } from './support/fixtures.js';
 
 const run = promisify(execFile);
 const api = {
@@ -48,7 +48,7 @@ describe('CouponEvent on the real API server', () => {
     ns = await createTestNamespace('crd');
   });
 
-  const create = (name: string, spec: unknown) =>
+  const create = (name: string, spec: unknown, options: { dryRun?: boolean } = {}) =>
     custom.createNamespacedCustomObject({
       ...api,
       namespace: ns.name,
@@ -58,7 +58,14 @@ describe('CouponEvent on the real API server', () => {
         metadata: { name },
         spec,
       },
+      ...(options.dryRun ? { dryRun: 'All' } : {}),
     });
+
+  const patchSpec = (name: string, spec: unknown) =>
+    custom.patchNamespacedCustomObject(
+      { ...api, namespace: ns.name, name, body: { spec } },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
 
   /** The API server's refusal, as kubectl would print it. */
   const refusal = async (promise: Promise<unknown>): Promise<string> => {
@@ -106,6 +113,109 @@ describe('CouponEvent on the real API server', () => {
     expect(message).toMatch(/spec\.eventId: .*eventId cannot change/);
   });
 
+  it('refuses to give an eventId to an event created without one', async () => {
+    const spec = validSpec();
+    delete spec.eventId;
+    await create('named-by-name', spec);
+    expect(await refusal(patchSpec('named-by-name', { eventId: 'named-by-name' }))).toMatch(
+      /spec\.eventId: .*eventId cannot change/,
+    );
+  });
+
+  describe('a live change of coupon.code', () => {
+    it('is refused, saying why: codes already issued must stay collision-free', async () => {
+      await create('code-fixed', {
+        ...validSpec(),
+        coupon: { ...validSpec().coupon, code: { prefix: 'BF-', length: 10 } },
+      });
+      for (const code of [{ prefix: 'CM-' }, { length: 12 }, { prefix: 'CM-', length: 16 }])
+        expect(await refusal(patchSpec('code-fixed', { coupon: { code } }))).toMatch(
+          /spec\.coupon\.code: Invalid value: "object": coupon\.code cannot change: codes already issued must stay collision-free.*create a new CouponEvent/,
+        );
+    });
+
+    it('lets every other field change, and the same code format be written again', async () => {
+      await create('code-kept', validSpec());
+      const updated = (await patchSpec('code-kept', {
+        displayName: 'Cyber Monday',
+        schedule: {
+          opensAt: '2026-11-30T00:00:00Z',
+          closesAt: '2026-11-30T06:00:00Z',
+          preQueueOpensAt: '2026-11-29T23:00:00Z',
+        },
+        admission: {
+          dispatchPerSecond: 500,
+          mode: 'paused',
+          processingTimeoutSeconds: 60,
+          maxQueueLength: 5000,
+          retentionSeconds: 3600,
+        },
+        coupon: {
+          stock: 5000,
+          perUserLimit: 2,
+          validity: { startsAt: '2026-11-30T00:00:00Z', endsAt: '2026-12-31T00:00:00Z' },
+          discount: {
+            type: 'fixed',
+            percent: null,
+            amount: 5000,
+            currency: 'KRW',
+            minOrderAmount: 20000,
+          },
+          // The default the API server filled in, written out: not a change.
+          code: { prefix: '', length: 12 },
+        },
+        issuer: { perReplicaThroughput: 1000, minReplicas: 2, maxReplicas: 6 },
+      })) as { metadata: { generation: number }; spec: { coupon: { code: unknown } } };
+      expect(updated.metadata.generation).toBe(2);
+      expect(updated.spec.coupon.code).toEqual({ prefix: '', length: 12 });
+      // Removing it gives the default back: still the same format.
+      await patchSpec('code-kept', { coupon: { code: null } });
+    });
+  });
+
+  describe.each(timeFields)('the time $path', ({ path: field, set }) => {
+    it.each(laxTimes)(
+      'is refused at apply when written %s, with a message about the time itself',
+      async (value) => {
+        const spec = validSpec();
+        set(spec, value);
+        const message = await refusal(create('lax-time', spec, { dryRun: true }));
+        expect(message).toContain(
+          `spec.${field}: Invalid value: "string": ${timeMessage}, not "${value}"`,
+        );
+        // Nothing else: no rule about the order of times, no conversion error.
+        expect(message).not.toMatch(/must be (after|before)|would be expired|conversion error/);
+      },
+    );
+  });
+
+  it('takes the times zod takes, and orders them to the nanosecond as zod does', async () => {
+    const schedule = (opensAt: string, closesAt: string) => ({
+      ...validSpec(),
+      schedule: { opensAt, closesAt },
+    });
+    for (const [opensAt, closesAt] of [
+      ['2028-02-29T00:00:00Z', '2028-03-01T00:00:00Z'],
+      ['2026-11-27T09:00:00+09:00', '2026-11-27T00:00:01Z'],
+      ['2026-11-27T00:00:00.0001Z', '2026-11-27T00:00:00.0002Z'],
+      ['2026-11-27T00:00:00-00:00', '2026-11-27T00:00:00.123456789+00:00'],
+    ] as const)
+      await create('good-time', schedule(opensAt, closesAt), { dryRun: true });
+    for (const [opensAt, closesAt] of [
+      ['2026-11-27T00:00:00.0002Z', '2026-11-27T00:00:00.0001Z'],
+      ['2026-11-27T00:00:00.0000000001Z', '2026-11-27T00:00:00.0000000002Z'],
+      ['2026-11-27T09:00:00+09:00', '2026-11-27T00:00:00Z'],
+    ] as const)
+      expect(
+        await refusal(create('bad-order', schedule(opensAt, closesAt), { dryRun: true })),
+      ).toMatch(
+        /spec\.schedule\.closesAt: Invalid value: "object": closesAt must be after opensAt/,
+      );
+    const leap = validSpec();
+    leap.schedule.opensAt = '2026-02-29T00:00:00Z';
+    expect(await refusal(create('not-a-day', leap, { dryRun: true }))).toContain(timeMessage);
+  });
+
   it('refuses a name too long to serve as the event id unless spec.eventId is set', async () => {
     const spec = validSpec();
     delete spec.eventId;
@@ -116,7 +226,7 @@ describe('CouponEvent on the real API server', () => {
     await create(longName, { ...spec, eventId: 'short-id' });
   });
 
-  it('shows phase, stock, issued and waiting in `kubectl get couponevents`', async () => {
+  it('shows phase, stock, issued, waiting and the Ready reason in `kubectl get couponevents`', async () => {
     await create('columns', { ...validSpec(), eventId: 'columns' });
     await custom.patchNamespacedCustomObjectStatus(
       {
@@ -128,6 +238,24 @@ describe('CouponEvent on the real API server', () => {
             eventId: 'columns',
             phase: 'Open',
             counts: { waiting: 42, processing: 3, issued: 7, remaining: 993 },
+            conditions: [
+              {
+                type: 'Ready',
+                status: 'False',
+                reason: 'StockBelowIssued',
+                message: 'spec.coupon.stock is 5 but 7 coupons were already issued.',
+                lastTransitionTime: '2026-11-27T00:00:00Z',
+                observedGeneration: 1,
+              },
+              {
+                type: 'Accepted',
+                status: 'False',
+                reason: 'StockBelowIssued',
+                message: 'spec.coupon.stock is 5 but 7 coupons were already issued.',
+                lastTransitionTime: '2026-11-27T00:00:00Z',
+                observedGeneration: 1,
+              },
+            ],
           },
         },
       },
@@ -150,15 +278,51 @@ describe('CouponEvent on the real API server', () => {
       'STOCK',
       'ISSUED',
       'WAITING',
+      'REASON',
       'AGE',
     ]);
-    expect(row!.split(/\s+/).slice(0, 6)).toEqual([
+    expect(row!.split(/\s+/).slice(0, 7)).toEqual([
       'columns',
       'columns',
       'Open',
       '1000',
       '7',
       '42',
+      'StockBelowIssued',
     ]);
+  });
+
+  it('explains every status field in `kubectl explain couponevent.status`', async () => {
+    const explain = (field: string) =>
+      run('kubectl', [
+        '--kubeconfig',
+        stackEnv().kubeconfig,
+        'explain',
+        `couponevents.${field}`,
+        `--api-version=${CouponEventApi.apiVersion}`,
+      ]).then((r) => r.stdout);
+    // The API server publishes a new CRD schema to its OpenAPI document within seconds.
+    let status = '';
+    for (let i = 0; i < 60 && !status.includes('Ready says whether'); i++) {
+      status = await explain('status').catch(() => '');
+      if (!status.includes('Ready says whether')) await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(status).toMatch(/DESCRIPTION:\s+What the operator last observed\./);
+    for (const field of [
+      'observedGeneration',
+      'phase',
+      'eventId',
+      'stock',
+      'counts',
+      'nextTransitionAt',
+      'conditions',
+    ])
+      // Each field, its type, an enum line for enums, then its description.
+      expect(status).toMatch(new RegExp(`\\n  ${field}\\s+<[^>]+>\\n(  enum: .*\\n)?    \\S`));
+    const reason = await explain('status.conditions.reason');
+    expect(reason).toMatch(/Why, in one CamelCase word for machines/);
+    // kubectl wraps descriptions at 80 columns.
+    const phase = (await explain('status.phase')).replace(/\s+/g, ' ');
+    expect(phase).toMatch(/Failed \(refused and nothing served: see the Accepted condition\)/);
   });
 });

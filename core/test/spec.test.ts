@@ -9,7 +9,7 @@ import {
   parseOrThrow,
   RediclaimError,
 } from '@rediclaim/core';
-import { invalidCases, validSpec } from './support/fixtures.js';
+import { invalidCases, laxTimes, timeFields, timeMessage, validSpec } from './support/fixtures.js';
 import { repoRoot } from '@rediclaim/hack/testing';
 
 describe('CouponEvent spec schema', () => {
@@ -81,5 +81,57 @@ describe('CouponEvent spec schema', () => {
         problems: [{ path: 'spec.coupon.stock', message: 'must be at least 1' }],
       });
     }
+  });
+
+  describe.each(timeFields)('the time $path', ({ path, set }) => {
+    it.each(laxTimes)('refuses %s naming the time itself, and only it', (value) => {
+      const spec = validSpec();
+      set(spec, value);
+      const result = check(couponEventSpecSchema, spec);
+      expect(!result.ok && describeProblems(result.problems)).toBe(
+        `${path}: ${timeMessage}, not "${value}"`,
+      );
+    });
+  });
+
+  it('takes what RFC 3339 allows: fractions of any length, offsets, -00:00, 29 February of a leap year', () => {
+    for (const opensAt of [
+      '2028-02-29T00:00:00Z',
+      '2026-11-27T09:00:00+09:00',
+      '2026-11-27T00:00:00.123456789Z',
+      '2026-11-27T00:00:00-00:00',
+    ]) {
+      const result = check(couponEventSpecSchema, {
+        ...validSpec(),
+        schedule: { opensAt, closesAt: '2028-12-01T00:00:00Z' },
+      });
+      expect(result.ok ? [] : result.problems).toEqual([]);
+    }
+    const spec = validSpec();
+    spec.schedule.opensAt = '2026-02-29T00:00:00Z';
+    expect(check(couponEventSpecSchema, spec).ok).toBe(false);
+  });
+
+  it('orders times to the nanosecond, as the API server does', () => {
+    const ordered = (opensAt: string, closesAt: string) =>
+      check(couponEventSpecSchema, { ...validSpec(), schedule: { opensAt, closesAt } }).ok;
+    expect(ordered('2026-11-27T00:00:00.0001Z', '2026-11-27T00:00:00.0002Z')).toBe(true);
+    expect(ordered('2026-11-27T00:00:00.0002Z', '2026-11-27T00:00:00.0001Z')).toBe(false);
+    // Digits beyond the ninth are dropped, as Go's time parsing does.
+    expect(ordered('2026-11-27T00:00:00.0000000001Z', '2026-11-27T00:00:00.0000000002Z')).toBe(
+      false,
+    );
+    expect(ordered('2026-11-27T09:00:00+09:00', '2026-11-27T00:00:01Z')).toBe(true);
+  });
+
+  it('counts the characters of displayName as the API server does, so an emoji is one', () => {
+    const spec = validSpec();
+    spec.displayName = '🔥'.repeat(120);
+    expect(check(couponEventSpecSchema, spec).ok).toBe(true);
+    spec.displayName = '🔥'.repeat(121);
+    const result = check(couponEventSpecSchema, spec);
+    expect(!result.ok && describeProblems(result.problems)).toBe(
+      'displayName: must be at most 120 characters',
+    );
   });
 });

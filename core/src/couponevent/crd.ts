@@ -3,16 +3,16 @@ import { z } from 'zod';
 import { CouponEventApi } from './resource.js';
 import { couponEventSpecSchema } from './spec.js';
 import { couponEventStatusSchema } from './status.js';
+import { TIME_MAX_LENGTH } from './time.js';
 
 type JsonSchema = Record<string, unknown>;
-
-/** Longest RFC 3339 string we accept; bounds the cost the API server estimates for CEL. */
-const DATE_TIME_MAX_LENGTH = 40;
 
 /**
  * zod's OpenAPI 3.0 output is close to a Kubernetes structural schema; this removes
  * what the API server rejects or does not need: `$schema`, zod's own date-time regex
- * (the server checks `format: date-time`), and the ±2^53 bounds of every integer.
+ * (the server checks `format: date-time` of the status, which only the operator writes;
+ * the spec's times are checked by their own CEL rule, see time.ts), and the ±2^53 bounds
+ * of every integer.
  */
 function toStructural(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(toStructural);
@@ -28,7 +28,7 @@ function toStructural(node: unknown): unknown {
   }
   if (out.format === 'date-time') {
     delete out.pattern;
-    out.maxLength = DATE_TIME_MAX_LENGTH;
+    out.maxLength = TIME_MAX_LENGTH;
   }
   if (out.type === 'integer') {
     if (out.minimum === Number.MIN_SAFE_INTEGER) delete out.minimum;
@@ -85,6 +85,12 @@ export function couponEventCrd(): JsonSchema {
             { name: 'Stock', type: 'integer', jsonPath: '.spec.coupon.stock' },
             { name: 'Issued', type: 'integer', jsonPath: '.status.counts.issued' },
             { name: 'Waiting', type: 'integer', jsonPath: '.status.counts.waiting' },
+            {
+              name: 'Reason',
+              type: 'string',
+              jsonPath: '.status.conditions[?(@.type=="Ready")].reason',
+              description: 'The reason of the Ready condition: why the event is or is not Ready',
+            },
             {
               name: 'Rate',
               type: 'integer',

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { type CrossFieldRule, ms, withRules } from './rules.js';
+import { type CrossFieldRule, withRules } from './rules.js';
+import { celIsBefore, isBefore, timeSchema } from './time.js';
 
 /**
  * The CouponEvent spec: the single source of truth for the CRD's openAPIV3Schema
@@ -17,7 +18,7 @@ export const eventIdSchema = z
     'must be 1-63 letters, digits, ".", "_" or "-", starting with a letter or digit',
   );
 
-const dateTime = z.iso.datetime({ offset: true });
+const dateTime = timeSchema;
 
 export const scheduleSchema = withRules(
   z.object({
@@ -35,16 +36,16 @@ export const scheduleSchema = withRules(
   }),
   [
     {
-      cel: '!has(self.closesAt) || timestamp(self.closesAt) > timestamp(self.opensAt)',
+      cel: celIsBefore('self.opensAt', 'self.closesAt'),
       message: 'closesAt must be after opensAt',
       field: ['closesAt'],
-      holds: (s) => s.closesAt === undefined || ms(s.closesAt) > ms(s.opensAt),
+      holds: (s) => isBefore(s.opensAt, s.closesAt),
     },
     {
-      cel: '!has(self.preQueueOpensAt) || timestamp(self.preQueueOpensAt) < timestamp(self.opensAt)',
+      cel: celIsBefore('self.preQueueOpensAt', 'self.opensAt'),
       message: 'preQueueOpensAt must be before opensAt',
       field: ['preQueueOpensAt'],
-      holds: (s) => s.preQueueOpensAt === undefined || ms(s.preQueueOpensAt) < ms(s.opensAt),
+      holds: (s) => isBefore(s.preQueueOpensAt, s.opensAt),
     },
   ],
 ).meta({ description: 'When the queue opens and closes.' });
@@ -158,17 +159,16 @@ export const validitySchema = withRules(
       holds: (v) => v.endsAt !== undefined || v.validForHours !== undefined,
     },
     {
-      cel: '!has(self.startsAt) || !has(self.endsAt) || timestamp(self.endsAt) > timestamp(self.startsAt)',
+      cel: celIsBefore('self.startsAt', 'self.endsAt'),
       message: 'endsAt must be after startsAt',
       field: ['endsAt'],
-      holds: (v) =>
-        v.startsAt === undefined || v.endsAt === undefined || ms(v.endsAt) > ms(v.startsAt),
+      holds: (v) => isBefore(v.startsAt, v.endsAt),
     },
   ],
 ).meta({ description: 'When an issued coupon can be used.' });
 
-export const codeFormatSchema = z
-  .object({
+export const codeFormatSchema = withRules(
+  z.object({
     prefix: z
       .string()
       .regex(/^[A-Z0-9-]{0,12}$/, 'must be up to 12 upper-case letters, digits or "-"')
@@ -178,8 +178,15 @@ export const codeFormatSchema = z
       description:
         'Characters after the prefix (Crockford base32). Codes never collide within an event.',
     }),
-  })
-  .meta({ description: 'How coupon codes look.' });
+  }),
+  [
+    {
+      cel: 'self == oldSelf',
+      message:
+        'coupon.code cannot change: codes already issued must stay collision-free, so a sale keeps the code format it was created with; create a new CouponEvent for another format',
+    },
+  ],
+).meta({ description: 'How coupon codes look. Cannot change once the CouponEvent exists.' });
 
 export const couponSchema = z
   .object({
@@ -232,7 +239,9 @@ export const eventBodyShape = {
   displayName: z
     .string()
     .min(1)
-    .max(120)
+    // Characters as the API server counts them (code points): "🔥" is one, not two.
+    .refine((name) => [...name].length <= 120, 'must be at most 120 characters')
+    .meta({ maxLength: 120 })
     .optional()
     .meta({ description: 'Shown to shoppers in the waiting room.' }),
   schedule: scheduleSchema,
@@ -250,13 +259,11 @@ type EventBody = z.output<z.ZodObject<typeof eventBodyShape>>;
 /** Rules across the sections of an event, shared by the CRD and the rendered config. */
 export const eventBodyRules: CrossFieldRule<EventBody>[] = [
   {
-    cel: '!has(self.coupon.validity.endsAt) || timestamp(self.coupon.validity.endsAt) > timestamp(self.schedule.opensAt)',
+    cel: celIsBefore('self.schedule.opensAt', 'self.coupon.validity.endsAt'),
     message:
       'coupon.validity.endsAt is before schedule.opensAt: every coupon would be expired when issued',
     field: ['coupon', 'validity', 'endsAt'],
-    holds: (s) =>
-      s.coupon.validity.endsAt === undefined ||
-      ms(s.coupon.validity.endsAt) > ms(s.schedule.opensAt),
+    holds: (s) => isBefore(s.schedule.opensAt, s.coupon.validity.endsAt),
   },
 ];
 

@@ -13,8 +13,18 @@ export const Phase = {
 export type Phase = (typeof Phase)[keyof typeof Phase];
 export const phases = Object.values(Phase) as [Phase, ...Phase[]];
 
-/** Condition types the operator maintains, in the positive polarity the API conventions ask for. */
+/**
+ * Condition types the operator maintains. `Ready` and the abnormal-true `Reconciling` and
+ * `Stalled` are kstatus' (what Flux and Argo CD health checks read); the rest are in the
+ * positive polarity the API conventions ask for.
+ */
 export const ConditionType = {
+  /** The current generation is accepted and configured everywhere it must be. */
+  Ready: 'Ready',
+  /** Present (True) while the operator works towards Ready: it retries by itself. */
+  Reconciling: 'Reconciling',
+  /** Present (True) while the spec is refused: nothing changes until the spec does. */
+  Stalled: 'Stalled',
   /** The spec passed the checks only the operator can make (eventId unique, stock not below issued). */
   Accepted: 'Accepted',
   /** The event's config is in the gate ConfigMap at this generation. */
@@ -26,17 +36,29 @@ export type ConditionType = (typeof ConditionType)[keyof typeof ConditionType];
 
 const dateTime = z.iso.datetime({ offset: true });
 
-export const conditionSchema = z.object({
-  type: z.string().min(1).max(316),
-  status: z.enum(['True', 'False', 'Unknown']),
-  reason: z
-    .string()
-    .max(1024)
-    .regex(/^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$/, 'must be CamelCase, like StockBelowIssued'),
-  message: z.string().max(32_768),
-  lastTransitionTime: dateTime,
-  observedGeneration: z.int().min(0).optional(),
-});
+export const conditionSchema = z
+  .object({
+    type: z.string().min(1).max(316).meta({
+      description:
+        'Ready, Reconciling, Stalled, Accepted, Configured, SoldOut, IssuerScaled, CountsAvailable or CleanedUp.',
+    }),
+    status: z.enum(['True', 'False', 'Unknown']).meta({ description: 'True, False or Unknown.' }),
+    reason: z
+      .string()
+      .max(1024)
+      .regex(/^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$/, 'must be CamelCase, like StockBelowIssued')
+      .meta({ description: 'Why, in one CamelCase word for machines (StockBelowIssued).' }),
+    message: z.string().max(32_768).meta({ description: 'Why, in a sentence for people.' }),
+    lastTransitionTime: dateTime.meta({
+      description: 'When status last changed (a new reason or message alone keeps it).',
+    }),
+    observedGeneration: z
+      .int()
+      .min(0)
+      .optional()
+      .meta({ description: 'The metadata.generation this condition was judged against.' }),
+  })
+  .meta({ description: 'One aspect of the event, as the operator last judged it.' });
 export type Condition = z.output<typeof conditionSchema>;
 
 const count = z.int().min(0);
@@ -57,14 +79,20 @@ export const couponEventStatusSchema = z
       .int()
       .min(0)
       .optional()
-      .meta({ description: 'The generation this status describes.' }),
-    phase: z.enum(phases).optional(),
+      .meta({ description: 'The metadata.generation this status describes.' }),
+    phase: z.enum(phases).optional().meta({
+      description:
+        'Scheduled (before the pre-queue or opening), PreQueue (joining, nobody admitted yet), Open (admitting), Paused (admission.mode paused), SoldOut (every coupon issued), Closed (after closesAt), or Failed (refused and nothing served: see the Accepted condition).',
+    }),
     eventId: z
       .string()
       .max(63)
       .optional()
       .meta({ description: 'The public id shoppers use in URLs.' }),
-    stock: count.optional().meta({ description: 'The stock the platform is working with.' }),
+    stock: count.optional().meta({
+      description:
+        'The stock the platform is working with: spec.coupon.stock of the last accepted generation.',
+    }),
     counts: countsSchema.optional(),
     nextTransitionAt: dateTime
       .optional()
@@ -73,7 +101,12 @@ export const couponEventStatusSchema = z
       .array(conditionSchema)
       .max(16)
       .optional()
-      .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] }),
+      .meta({
+        description:
+          'The latest observations, one per type. Ready says whether this generation is in effect; its reason is the REASON column.',
+        'x-kubernetes-list-type': 'map',
+        'x-kubernetes-list-map-keys': ['type'],
+      }),
   })
   .meta({ description: 'What the operator last observed.' });
 export type CouponEventStatus = z.output<typeof couponEventStatusSchema>;
