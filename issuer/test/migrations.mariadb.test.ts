@@ -29,7 +29,10 @@ describe('issuer migrations (MariaDB)', () => {
     const source = createDataSource({ url: db.url, dialect: 'mariadb' });
     await source.initialize();
     try {
-      expect(await migrate(source)).toEqual(['CreateIssuanceTables1767225600000', 'SaleIdentity1796083200000']);
+      expect(await migrate(source)).toEqual([
+        'CreateIssuanceTables1767225600000',
+        'SaleIdentity1796083200000',
+      ]);
       expect(await migrate(source)).toEqual([]);
       expect(await tablesOf(db.url)).toEqual([
         'coupon_event_revisions',
@@ -53,7 +56,10 @@ describe('issuer migrations (MariaDB)', () => {
     await Promise.all(sources.map((s) => s.initialize()));
     try {
       const ran = await Promise.all(sources.map((s) => migrate(s)));
-      expect(ran.flat()).toEqual(['CreateIssuanceTables1767225600000', 'SaleIdentity1796083200000']);
+      expect(ran.flat()).toEqual([
+        'CreateIssuanceTables1767225600000',
+        'SaleIdentity1796083200000',
+      ]);
     } finally {
       await Promise.all(sources.map((s) => s.destroy()));
       await db.drop();

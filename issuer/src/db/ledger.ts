@@ -80,10 +80,11 @@ export async function lockEvent(sql: Sql, sale: SaleKey): Promise<EventRow | und
   const found = await select();
   if (found) return found;
   // Atomic: of two replicas claiming at once, one updates the row, both then find it.
-  await sql(
-    `UPDATE coupon_events SET uid = ? WHERE tenant = ? AND event_id = ? AND uid = ''`,
-    [sale.uid, sale.tenant, sale.eventId],
-  );
+  await sql(`UPDATE coupon_events SET uid = ? WHERE tenant = ? AND event_id = ? AND uid = ''`, [
+    sale.uid,
+    sale.tenant,
+    sale.eventId,
+  ]);
   return select();
 }
 

@@ -103,7 +103,11 @@ export class EventLanes<D extends LaneDecision> {
       const id = eventKeyOf(key);
       let lane = this.lanes.get(id);
       if (!lane) {
-        lane = { key: { tenant: key.tenant, eventId: key.eventId, uid: key.uid }, pending: [], retrying: false };
+        lane = {
+          key: { tenant: key.tenant, eventId: key.eventId, uid: key.uid },
+          pending: [],
+          retrying: false,
+        };
         this.lanes.set(id, lane);
         lane.pending.push(job);
         // Let the other partitions' batches of this fetch join the first transaction.

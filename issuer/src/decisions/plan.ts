@@ -177,7 +177,9 @@ export function planBatch(input: PlanInput): Plan {
     { prefix: event.codePrefix, length: event.codeLength },
     input.secret,
     // The codes' scope is the sale: a re-created event's serials restart, its codes must not.
-    input.uid ? `${input.tenant}/${input.eventId}/${input.uid}` : `${input.tenant}/${input.eventId}`,
+    input.uid
+      ? `${input.tenant}/${input.eventId}/${input.uid}`
+      : `${input.tenant}/${input.eventId}`,
     fresh.map((f) => f.decision.serial!),
   );
   // Everything issued in one batch shares its instants: format them once, not per coupon.
