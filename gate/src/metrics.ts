@@ -97,6 +97,25 @@ export class GateMetrics {
     registers: [this.registry],
   });
 
+  readonly kafkaUp = new Gauge({
+    name: 'rediclaim_gate_kafka_up',
+    help: '1 while Kafka answers this replica (its last probe or send succeeded); 0 while it is unreachable or not connected yet.',
+    registers: [this.registry],
+  });
+
+  readonly resultsConsumerUp = new Gauge({
+    name: 'rediclaim_gate_results_consumer_up',
+    help: '1 while the results consumer is in its group; 0 while it (re)joins, e.g. for up to KAFKA_SESSION_TIMEOUT_MS after Kafka comes back.',
+    registers: [this.registry],
+  });
+
+  readonly admissionPaused = new Gauge({
+    name: 'rediclaim_gate_admission_paused',
+    help: '1 while this replica admits nobody new, by cause (kafka_unavailable); shoppers keep their place.',
+    labelNames: ['cause'] as const,
+    registers: [this.registry],
+  });
+
   readonly shed = new Counter({
     name: 'rediclaim_gate_shed_total',
     help: 'Requests refused with 503 because the gate was overloaded, by cause.',

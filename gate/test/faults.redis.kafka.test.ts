@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Redis } from 'ioredis';
-import { eventKeys, type IssueRequest } from '@rediclaim/core';
+import { eventKeys, GATE_ADMIN_PREFIX, type IssueRequest } from '@rediclaim/core';
 import {
   createTestTopics,
   deleteTestTopics,
@@ -170,49 +170,87 @@ describe('graceful shutdown', () => {
 });
 
 describe('Kafka refusing the sends', () => {
-  it('keeps the admitted shoppers in flight at their original tickets, sends them again even while paused, and admits nobody in their place', async () => {
+  it('pauses admission by itself: the admitted stay in flight at their original tickets, the waiting keep their place, the room stays ready; it resumes by itself, retries first', async () => {
     const requestsTopic = uniqueName('faults-gone');
     await createTestTopics([{ topic: requestsTopic, numPartitions: 1 }]);
     const id = uniqueName('sendfail');
     const k = eventKeys(TENANT, id);
     const users = Array.from({ length: 20 }, (_, i) => `s${String(i).padStart(2, '0')}`);
     await fillQueue(redis, k, users);
-    const file = fileFor(eventConfig(id, { tenant: TENANT, rate: 5, stock: 1000, mode: 'paused' }));
+    // Nobody answers on this topic: a long timeout keeps the sent in flight, not re-sent.
+    const sale = { tenant: TENANT, rate: 5, stock: 1000, processingTimeoutSeconds: 300 };
+    const file = fileFor(eventConfig(id, { ...sale, mode: 'paused' }));
     const g = await startGate(
       gateEnv(topics, {
         EVENTS_FILE: file.path,
         TOPIC_ISSUE_REQUESTS: requestsTopic,
         KAFKA_SEND_TIMEOUT_MS: '2000',
+        KAFKA_PROBE_INTERVAL_MS: '200',
         REQUEUE_INTERVAL_MS: '200',
+        // Time to take Kafka's topic away between an admission and its send.
+        DISPATCH_TEST_HOLD_AFTER_ADMIT_MS: '3000',
       }),
     );
     const failed = async () => Number(await redis.hget(k.stats, 'requeuedFailed'));
+    const admitted = async () => Number(await redis.hget(k.stats, 'admittedTotal'));
     try {
-      await deleteTestTopics([requestsTopic]);
       const config = (mode: 'fifo' | 'paused', generation: number) =>
-        eventConfig(id, { tenant: TENANT, rate: 5, stock: 1000, mode, generation });
+        eventConfig(id, { ...sale, mode, generation });
       file.write([config('fifo', 2)]);
+      await waitFor('an admission', async () => (await redis.hlen(k.inflight)) > 0, 30_000, 50);
+      await deleteTestTopics([requestsTopic]);
       await waitFor('a failed send', async () => (await failed()) > 0, 30_000, 100);
       expect(await metricValue(g, 'rediclaim_gate_kafka_send_failures_total')).toBeGreaterThan(0);
+      await waitFor(
+        'the gate to see Kafka down',
+        async () => (await metricValue(g, 'rediclaim_gate_kafka_up')) === 0,
+      );
+      expect(await metricValue(g, 'rediclaim_gate_admission_paused')).toBe(1);
 
-      // Paused: nobody new is admitted, but the shoppers whose sends failed (perhaps
-      // stored by Kafka all the same) stay in flight and their requests keep being sent.
-      file.write([config('paused', 3)]);
-      await waitFor('the pause to apply', () => g.gate.events.get(id)?.config.generation === 3);
-      const before = await failed();
-      await waitFor('a re-send while paused', async () => (await failed()) > before, 30_000, 100);
+      // Nobody new is admitted while Kafka is down: the count stays, however many ticks.
+      const admittedDuringOutage = await admitted();
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect(await admitted()).toBe(admittedDuringOutage);
       const inFlight = await redis.hgetall(k.inflight);
       const n = Object.keys(inFlight).length;
-      expect(n).toBeGreaterThan(0);
+      expect(n).toBe(admittedDuringOutage);
       expect(Object.keys(inFlight).sort()).toEqual(users.slice(0, n));
       for (const [user, ticket] of Object.entries(inFlight))
         expect(ticket).toBe(String(2 ** 48 + users.indexOf(user) + 1));
       expect(await redis.zrange(k.queue, 0, '-1')).toEqual(users.slice(n));
-      expect(Number(await redis.hget(k.stats, 'resent'))).toBeGreaterThan(0);
-      const view = (await g.http({ url: `/v1/events/${id}/queue/me?userId=s00` })).json();
-      expect(view).toMatchObject({ status: 'PROCESSING', rank: null });
 
+      // The room keeps answering: ready, the admitted read PROCESSING, the waiting keep
+      // their place under a paused phase, and the operator's stats say why.
+      const ready = await g.admin({ url: '/readyz' });
+      expect(ready.statusCode).toBe(200);
+      expect(ready.json().checks.kafka).toMatchObject({ ok: false, informational: true });
+      expect((await g.http({ url: `/v1/events/${id}/queue/me?userId=s00` })).json()).toMatchObject({
+        status: 'PROCESSING',
+        rank: null,
+      });
+      expect(
+        (await g.http({ url: `/v1/events/${id}/queue/me?userId=${users[n]}` })).json(),
+      ).toMatchObject({ status: 'WAITING', rank: 1, phase: 'Paused', etaSeconds: null });
+      const stats = await g.admin({ url: `${GATE_ADMIN_PREFIX}/${TENANT}/${id}/stats` });
+      expect(stats.json().admission).toMatchObject({ paused: true, reason: 'KafkaUnavailable' });
+
+      // Paused by its config when Kafka returns: nobody new, but the admitted (perhaps
+      // stored by Kafka all the same) are sent again, with the same requestIds.
+      file.write([config('paused', 3)]);
+      await waitFor('the pause to apply', () => g.gate.events.get(id)?.config.generation === 3);
       await createTestTopics([{ topic: requestsTopic, numPartitions: 1 }]);
+      await waitFor(
+        'the admitted to be sent again once Kafka answers',
+        async () =>
+          Number(await redis.hget(k.stats, 'resent')) > 0 && (await redis.zcard(k.retry)) === 0,
+        60_000,
+        200,
+      );
+      expect(await metricValue(g, 'rediclaim_gate_kafka_up')).toBe(1);
+      expect(await metricValue(g, 'rediclaim_gate_admission_paused')).toBe(0);
+      expect(await admitted()).toBe(n);
+      expect(await redis.zrange(k.queue, 0, '-1')).toEqual(users.slice(n));
+
       file.write([config('fifo', 4)]);
       await waitFor(
         'every shopper sent',
@@ -223,10 +261,10 @@ describe('Kafka refusing the sends', () => {
         60_000,
         200,
       );
-      expect(Number(await redis.hget(k.stats, 'admittedTotal'))).toBe(users.length);
+      expect(await admitted()).toBe(users.length);
     } finally {
       await g.stop();
       await deleteTestTopics([requestsTopic]).catch(() => undefined);
     }
-  }, 120_000);
+  }, 180_000);
 });

@@ -1,8 +1,8 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createSigner } from 'fast-jwt';
-import { eventKeys } from '@rediclaim/core';
-import { uniqueName, waitFor } from '@rediclaim/hack/testing';
+import { eventKeys, GATE_ADMIN_PREFIX } from '@rediclaim/core';
+import { freePorts, uniqueName, waitFor } from '@rediclaim/hack/testing';
 import { eventConfig } from './support/events.js';
 import {
   EventsFile,
@@ -16,7 +16,8 @@ import {
 /**
  * The HTTP edge of a gate on real sockets: identity modes (trusted header, JWT with a
  * secret or a public key), per-client rate limiting, load shedding, the OpenAPI
- * document, probes and the admin token. Gates here run without dispatcher or consumer.
+ * document, probes and the admin token. Gates here run without dispatcher or consumer,
+ * except the one that starts with Kafka unreachable.
  */
 const EVENT = uniqueName('edge');
 const JWT_SECRET = 'a-jwt-secret-for-tests-that-is-long-enough';
@@ -270,5 +271,39 @@ describe('documents and probes', () => {
       'UNAVAILABLE',
       '1',
     ]);
+  });
+
+  it('serves the waiting room when Kafka is unreachable: ready, joins and polls answered, admission paused and said so', async () => {
+    const [port] = await freePorts(1);
+    const id = uniqueName('nokafka');
+    const open = new EventsFile([eventConfig(id, { tenant: 'edge' })]);
+    const own = await startGate(
+      gateEnv(topics, {
+        EVENTS_FILE: open.path,
+        KAFKA_BROKERS: `127.0.0.1:${port}`,
+        KAFKA_CONNECT_WAIT_MS: '300',
+      }),
+    );
+    try {
+      expect((await own.admin({ url: '/healthz' })).statusCode).toBe(200);
+      const ready = await own.admin({ url: '/readyz' });
+      expect(ready.statusCode).toBe(200);
+      expect(ready.json().checks.kafka).toMatchObject({ ok: false, informational: true });
+      const join = await own.http({ method: 'POST', url: `/v1/events/${id}/queue?userId=early` });
+      expect(join.statusCode).toBeLessThan(300);
+      expect(join.json()).toMatchObject({ status: 'WAITING', phase: 'Paused', etaSeconds: null });
+      const poll = await own.http({ url: `/v1/events/${id}/queue/me?userId=early` });
+      expect(poll.json()).toMatchObject({ status: 'WAITING', rank: 1, phase: 'Paused' });
+      const stats = await own.admin({ url: `${GATE_ADMIN_PREFIX}/edge/${id}/stats` });
+      expect(stats.json().admission).toMatchObject({ paused: true, reason: 'KafkaUnavailable' });
+      const metrics = await own.admin({ url: '/metrics' });
+      expect(metrics.body).toMatch(/^rediclaim_gate_kafka_up 0$/m);
+      expect(metrics.body).toMatch(
+        /^rediclaim_gate_admission_paused\{cause="kafka_unavailable"\} 1$/m,
+      );
+    } finally {
+      await own.stop();
+      await open.remove();
+    }
   });
 });

@@ -51,6 +51,22 @@ export const eventStatsSchema = z.object({
   requeued: z.object({ timeout: count, sendFailed: count }),
   /** The event was deleted (a tombstone for its uid exists). */
   deleted: z.boolean(),
+  /**
+   * Whether the answering replica admits anyone new for a reason of its own, whatever
+   * the event's phase (its schedule and admission mode say the rest). Optional: gates
+   * before it do not say.
+   */
+  admission: z
+    .object({
+      paused: z.boolean(),
+      /** CamelCase, like a condition's reason: KafkaUnavailable. Other values may come. */
+      reason: z.string().optional(),
+      /** A sentence for people. */
+      message: z.string().optional(),
+      /** Since when (ISO 8601). */
+      since: z.string().optional(),
+    })
+    .optional(),
 });
 export type EventStats = z.output<typeof eventStatsSchema>;
 

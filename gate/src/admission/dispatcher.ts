@@ -24,9 +24,27 @@ export interface DispatcherDeps {
   scripts: GateScripts;
   events: EventsStore;
   requests: IssueRequestSender;
+  /** Whether Kafka answers (the KafkaMonitor): nothing is sent while it does not. */
+  kafka: KafkaAvailability;
   logger: Logger;
   metrics: GateMetrics;
   clock?: () => number;
+}
+
+/** What the dispatcher knows of Kafka, and tells it (KafkaMonitor). */
+export interface KafkaAvailability {
+  readonly up: boolean;
+  readonly state: { since: number; message?: string };
+  sendFailed(error: unknown): void;
+  sendSucceeded(): void;
+}
+
+/** Why this replica admits nobody new (the admin stats' `admission`, the gauge's cause). */
+export interface AdmissionPause {
+  reason: 'KafkaUnavailable';
+  message: string;
+  /** Since when (ms since the epoch). */
+  since: number;
 }
 
 /** Admission rounds per event per tick while full batches keep coming. */
@@ -42,6 +60,13 @@ const MAX_ROUNDS_PER_TICK = 20;
  * with the same requestId before anyone new, whatever the phase after opening (sold
  * out, paused, closed), until the issuer's answer arrives. This is also what rescues
  * shoppers admitted by a replica that died before sending.
+ *
+ * While Kafka is unreachable (a send it did not acknowledge, a failed probe) nothing is
+ * sent: nobody new is admitted (shoppers keep their place and read WAITING), the retry
+ * set keeps the requests that may already be in Kafka (PROCESSING), and overdue
+ * admissions still join it. Admission resumes by itself when Kafka answers again, at
+ * the configured rate: the bucket never holds more than its burst, however long the
+ * outage, and the retry set is sent first, taking its tokens like everyone else.
  */
 export class Dispatcher {
   private timer: NodeJS.Timeout | undefined;
@@ -59,6 +84,22 @@ export class Dispatcher {
     let resolve!: () => void;
     const promise = new Promise<void>((r) => (resolve = r));
     this.stopping = { promise, resolve };
+    this.showPause(deps.kafka.up);
+  }
+
+  /** Why this replica admits nobody new right now; undefined while it admits. */
+  pause(): AdmissionPause | undefined {
+    const { up, state } = this.deps.kafka;
+    if (up) return undefined;
+    return {
+      reason: 'KafkaUnavailable',
+      message: `Kafka is unreachable (${state.message ?? 'no answer'}): nobody new is admitted and everyone keeps their place until it answers again.`,
+      since: state.since,
+    };
+  }
+
+  private showPause(sending: boolean): void {
+    this.deps.metrics.admissionPaused.set({ cause: 'kafka_unavailable' }, sending ? 0 : 1);
   }
 
   start(): void {
@@ -82,6 +123,8 @@ export class Dispatcher {
 
   private tick(): void {
     const now = this.clock();
+    const sending = this.deps.kafka.up;
+    this.showPause(sending);
     for (const event of this.deps.events.all()) {
       if (this.busy.has(event.id)) continue;
       const phase = event.phase(now);
@@ -89,9 +132,9 @@ export class Dispatcher {
       if (phase === Phase.Scheduled || phase === Phase.PreQueue) continue;
       const admitNew = phase === Phase.Open;
       const requeue = now - (this.lastRequeue.get(event.id) ?? 0) >= this.options.requeueIntervalMs;
-      if (!admitNew && !requeue) continue;
+      if (!requeue && !(admitNew && sending)) continue;
       if (requeue) this.lastRequeue.set(event.id, now);
-      const work = this.step(event, admitNew, requeue)
+      const work = this.step(event, admitNew, requeue, sending)
         .catch((error: unknown) =>
           this.deps.logger.warn({ err: error, event: event.id }, 'dispatch step failed'),
         )
@@ -102,10 +145,16 @@ export class Dispatcher {
   }
 
   /**
-   * One event's turn: overdue admissions join the retry set; then admit (open events)
-   * or only send the retry set again (paused or closed events, when it is not empty).
+   * One event's turn: overdue admissions join the retry set; then, unless Kafka is
+   * unreachable, admit (open events) or only send the retry set again (paused or
+   * closed events, when it is not empty).
    */
-  private async step(event: LiveEvent, admitNew: boolean, requeue: boolean): Promise<void> {
+  private async step(
+    event: LiveEvent,
+    admitNew: boolean,
+    requeue: boolean,
+    sending: boolean,
+  ): Promise<void> {
     const { scripts, metrics } = this.deps;
     const label = `${event.tenant}/${event.id}`;
     let retrying = 0;
@@ -120,9 +169,13 @@ export class Dispatcher {
       }
       retrying = back.retrying;
     }
-    if (!admitNew && retrying === 0) return;
+    if (!sending || (!admitNew && retrying === 0)) return;
     const burst = Math.max(1, event.rate * this.options.burstSeconds);
-    for (let round = 0; round < MAX_ROUNDS_PER_TICK && this.running; round++) {
+    for (
+      let round = 0;
+      round < MAX_ROUNDS_PER_TICK && this.running && this.deps.kafka.up;
+      round++
+    ) {
       const started = performance.now();
       const reply = await scripts.admit(event.keys, {
         rate: event.rate,
@@ -134,6 +187,19 @@ export class Dispatcher {
         admitNew,
       });
       metrics.admitDuration.observe({ step: 'admit' }, (performance.now() - started) / 1000);
+      if (reply.kind === 'STALE') {
+        // The keys still hold the sale this one replaced: its shoppers are not this
+        // sale's. Retire it (its outcomes stay readable); the next tick admits.
+        await scripts.retire(event.keys, {
+          uid: reply.owner,
+          retentionSeconds: event.retentionSeconds,
+        });
+        this.deps.logger.info(
+          { event: label, retired: reply.owner, uid: event.uid },
+          'retired the sale this event replaced',
+        );
+        return;
+      }
       metrics.queueLength.set({ event: label }, reply.waiting);
       metrics.inflight.set({ event: label }, reply.processing);
       const admitted = reply.shoppers.length;
@@ -162,14 +228,17 @@ export class Dispatcher {
     admittedAtMs: number,
     shoppers: readonly AdmittedShopper[],
   ): Promise<void> {
-    const { requests, scripts, metrics, logger } = this.deps;
+    const { requests, scripts, metrics, logger, kafka } = this.deps;
     const started = performance.now();
     try {
       await requests.send(event, admittedAtMs, shoppers);
+      kafka.sendSucceeded();
       metrics.admitted.inc({ event: label }, shoppers.length);
       metrics.admitDuration.observe({ step: 'send' }, (performance.now() - started) / 1000);
     } catch (error) {
       metrics.sendFailures.inc();
+      // Nobody else is admitted until Kafka answers a probe again.
+      kafka.sendFailed(error);
       // Unacknowledged is not undelivered: the shoppers stay in flight and their requests
       // are sent again (same requestId). If this fails too (Redis away), their deadline
       // brings them to the retry set through requeueStale.

@@ -3,6 +3,8 @@ import type { FastifyPluginAsync } from 'fastify';
 export interface CheckResult {
   ok: boolean;
   message?: string;
+  /** Shown, but not deciding readiness: the gate answers shoppers without it (Kafka). */
+  informational?: boolean;
 }
 
 export interface ReadinessReport {
@@ -11,14 +13,18 @@ export interface ReadinessReport {
 }
 
 export interface HealthOptions {
-  /** Whether the process is able to work at all (it exits otherwise). */
+  /** Whether the process is able to work at all (nothing outside it, Kafka included, fails it). */
   live: () => boolean;
   ready: () => Promise<ReadinessReport>;
 }
 
 const checkJson = {
   type: 'object',
-  properties: { ok: { type: 'boolean' }, message: { type: 'string' } },
+  properties: {
+    ok: { type: 'boolean' },
+    message: { type: 'string' },
+    informational: { type: 'boolean' },
+  },
 } as const;
 const readyJson = {
   type: 'object',
@@ -28,7 +34,37 @@ const readyJson = {
   },
 } as const;
 
-/** /healthz (the process works) and /readyz (Redis, Kafka and config usable; not shutting down). */
+/** Ready when every check that is not informational passed. */
+export function readinessOf(checks: Record<string, CheckResult>): ReadinessReport {
+  return { ready: Object.values(checks).every((c) => c.ok || c.informational), checks };
+}
+
+/** Runs `probe` within `ms`: its failure, or its silence, is the check's message. */
+export async function timedCheck(
+  what: string,
+  probe: () => Promise<unknown>,
+  ms: number,
+): Promise<CheckResult> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      probe(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+      }),
+    ]);
+    return { ok: true };
+  } catch (error) {
+    return { ok: false, message: (error as Error).message };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * /healthz (the process works) and /readyz (what answering shoppers needs: Redis, a
+ * config, not shutting down; Kafka's state is shown, informational).
+ */
 export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, options) => {
   app.get(
     '/healthz',
@@ -53,7 +89,7 @@ export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, optio
     {
       schema: {
         tags: ['health'],
-        summary: 'Readiness: Redis and Kafka reachable, config loaded',
+        summary: 'Readiness: Redis reachable, config loaded (Kafka shown, not required)',
         response: { 200: readyJson, 503: readyJson },
       },
     },

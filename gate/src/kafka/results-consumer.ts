@@ -11,6 +11,7 @@ import {
   type IssueResult,
 } from '@rediclaim/core';
 import type { EventsStore } from '../config/events-store.js';
+import type { CheckResult } from '../http/health.js';
 import type { GateMetrics } from '../metrics.js';
 import type { GateScripts, RecordResultArgs } from '../redis/gate-scripts.js';
 
@@ -29,11 +30,22 @@ export interface ResultsConsumerOptions {
  * Recording is idempotent, so a redelivered batch (rebalance, crash before the commit)
  * changes nothing. A malformed message goes to the dead-letter topic with its reason and
  * never stops the consumer.
+ *
+ * Kafka going away never ends it: kafkajs restarts a consumer that crashed on a
+ * retriable error, and this class starts a new one after any other crash. Out of its
+ * group (after Kafka comes back, the group waits up to the session timeout for the
+ * member it lost), results wait in Kafka and their shoppers keep reading PROCESSING.
  */
+/** How long after a crash kafkajs does not restart from a new consumer is started. */
+const RESTART_DELAY_MS = 5_000;
+
 export class ResultsConsumer {
   private consumer: Consumer | undefined;
   private joined = false;
-  private crashed: Error | undefined;
+  /** When it last left its group (ms since the epoch), for the log of its return. */
+  private leftAt: number | undefined;
+  private stopped = false;
+  private restartTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly deps: {
@@ -47,17 +59,21 @@ export class ResultsConsumer {
     private readonly options: ResultsConsumerOptions,
   ) {}
 
-  /** True once the consumer joined its group and has not crashed for good. */
-  get healthy(): boolean {
-    return this.joined && !this.crashed;
+  /** For /readyz: shown, never deciding (informational). */
+  check(): CheckResult {
+    return this.joined
+      ? { ok: true, informational: true }
+      : {
+          ok: false,
+          message: 'not in its consumer group: results wait in Kafka until it (re)joins',
+          informational: true,
+        };
   }
 
-  /** True when the consumer crashed and kafkajs will not restart it. */
-  get failed(): boolean {
-    return this.crashed !== undefined;
-  }
-
+  /** Joins the group and consumes; rejects (nothing left running) when Kafka does not answer. */
   async start(): Promise<void> {
+    this.stopped = false;
+    clearTimeout(this.restartTimer);
     const consumer = this.deps.kafka.consumer({
       groupId: this.options.groupId,
       sessionTimeout: this.options.sessionTimeoutMs,
@@ -66,27 +82,62 @@ export class ResultsConsumer {
       allowAutoTopicCreation: false,
     });
     this.consumer = consumer;
-    consumer.on(consumer.events.GROUP_JOIN, () => {
-      this.joined = true;
-      this.crashed = undefined;
-    });
+    consumer.on(consumer.events.GROUP_JOIN, () => this.setJoined(true));
+    consumer.on(consumer.events.STOP, () => this.setJoined(false));
     consumer.on(consumer.events.CRASH, (event) => {
       const { error, restart } = event.payload;
-      this.deps.logger.error({ err: error, restart }, 'results consumer crashed');
-      if (!restart) this.crashed = error;
+      const wasJoined = this.joined;
+      this.setJoined(false);
+      // Once per outage: kafkajs crashes again at every failed restart.
+      this.deps.logger[wasJoined ? 'warn' : 'debug'](
+        { err: error, restart },
+        'results consumer crashed; results are recorded once it is back in its group',
+      );
+      if (!restart) this.restartLater();
     });
-    await consumer.connect();
-    // A new group starts at the beginning: results produced before the first gate
-    // started are still recorded (recording is idempotent).
-    await consumer.subscribe({ topic: this.options.topic, fromBeginning: true });
-    await consumer.run({
-      eachBatchAutoResolve: false,
-      eachBatch: (payload) => this.handleBatch(payload),
-    });
+    try {
+      await consumer.connect();
+      // A new group starts at the beginning: results produced before the first gate
+      // started are still recorded (recording is idempotent).
+      await consumer.subscribe({ topic: this.options.topic, fromBeginning: true });
+      await consumer.run({
+        eachBatchAutoResolve: false,
+        eachBatch: (payload) => this.handleBatch(payload),
+      });
+    } catch (error) {
+      await consumer.disconnect().catch(() => undefined);
+      throw error;
+    }
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.restartTimer);
     await this.consumer?.disconnect();
+  }
+
+  private setJoined(joined: boolean): void {
+    if (joined && !this.joined && this.leftAt !== undefined)
+      this.deps.logger.info(
+        { outMs: Date.now() - this.leftAt },
+        'results consumer back in its group',
+      );
+    if (!joined && this.joined) this.leftAt = Date.now();
+    this.joined = joined;
+    this.deps.metrics.resultsConsumerUp.set(joined ? 1 : 0);
+  }
+
+  /** After a crash kafkajs does not restart from: a new consumer, until one runs. */
+  private restartLater(): void {
+    if (this.stopped) return;
+    clearTimeout(this.restartTimer);
+    this.restartTimer = setTimeout(() => {
+      if (this.stopped) return;
+      this.start().catch((error: unknown) => {
+        this.deps.logger.debug({ err: error }, 'results consumer restart failed; trying again');
+        this.restartLater();
+      });
+    }, RESTART_DELAY_MS);
   }
 
   private async handleBatch({ batch, resolveOffset, heartbeat }: EachBatchPayload): Promise<void> {
@@ -140,7 +191,9 @@ export class ResultsConsumer {
           stock: result.stock,
           remaining: result.remaining,
           retentionSeconds: known ? event.retentionSeconds : this.options.defaultRetentionSeconds,
-          uid: known ? event.uid : '',
+          // The request's own sale when it named one: the answer to a request of a sale
+          // since deleted or replaced is kept with that sale, for its holder.
+          uid: result.uid ?? (known ? event.uid : ''),
         },
       });
       recorded.push(result);
@@ -161,7 +214,7 @@ export class ResultsConsumer {
       const now = Date.now();
       replies.forEach((reply, i) => {
         const result = recorded[i]!;
-        if (reply === 'recorded') {
+        if (reply === 'recorded' || reply === 'former') {
           metrics.results.inc({ outcome: result.outcome });
           metrics.resultLag.observe(Math.max(0, now - Date.parse(result.decidedAt)) / 1000);
         } else {

@@ -4,7 +4,7 @@
 // not disturb other suites.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startE2E, startPrivateStack, type E2E, type PrivateStack } from '@rediclaim/hack/testing';
-import { runCrowd } from '../../src/crowd/crowd.js';
+import { runCrowd, type CrowdReport } from '../../src/crowd/crowd.js';
 import { checkInvariants } from '../../src/demo/invariants.js';
 import { gateKnows, issuedIn, saleSpec, waitFor } from '../support/e2e.js';
 
@@ -25,7 +25,7 @@ afterAll(async () => {
 async function saleSurvives(
   name: string,
   fault: (e2e: E2E, eventId: string) => Promise<void>,
-): Promise<void> {
+): Promise<CrowdReport> {
   const e2e = await startE2E(name, ['shop'], {
     env: stack.env,
     gates: 2,
@@ -63,6 +63,7 @@ async function saleSurvives(
     });
     expect(checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`)).toEqual([]);
     expect(report.outcomes).toEqual({ ISSUED: stock, SOLD_OUT: 900 - stock });
+    return report;
   } finally {
     await e2e.stop();
   }
@@ -88,6 +89,42 @@ describe('the platform keeps its promises when a part fails mid-sale', () => {
       await stack.stack('restart', 'kafka');
     });
   }, 240_000);
+
+  it('keeps the waiting room open through a Kafka outage: gates stay ready, polls answered, admission pauses and resumes by itself', async () => {
+    const report = await saleSurvives('f-kafka-out', async (e2e, eventId) => {
+      await stack.stack('down', 'kafka');
+      const { gateAdminUrls, adminToken } = e2e.platform;
+      const stats = async (admin: string) => {
+        const res = await fetch(
+          `${admin}/internal/v1/events/${e2e.tenants.shop}/${eventId}/stats`,
+          {
+            headers: { authorization: `Bearer ${adminToken}` },
+          },
+        );
+        return (await res.json()) as { admission?: { paused: boolean; reason?: string } };
+      };
+      await waitFor(
+        'every gate to pause admission',
+        async () => (await Promise.all(gateAdminUrls.map(stats))).every((s) => s.admission?.paused),
+        30_000,
+      );
+      for (const admin of gateAdminUrls) {
+        expect((await fetch(`${admin}/readyz`)).status).toBe(200);
+        expect((await stats(admin)).admission?.reason).toBe('KafkaUnavailable');
+      }
+      // The crowd keeps polling meanwhile (its errors are checked below).
+      await new Promise((r) => setTimeout(r, 5_000));
+      await stack.stack('up', 'kafka');
+      await waitFor(
+        'every gate to resume admission',
+        async () =>
+          (await Promise.all(gateAdminUrls.map(stats))).every((s) => !s.admission?.paused),
+        60_000,
+      );
+    });
+    // Nobody of the crowd saw an error: the room answered throughout.
+    expect(report.errors).toMatchObject({ http5xx: 0, http503: 0, network: 0 });
+  }, 300_000);
 
   it('survives a MariaDB restart', async () => {
     await saleSurvives('f-mariadb', async () => {
