@@ -62,17 +62,29 @@ export { couponEventCrd, renderCouponEventCrdYaml } from './couponevent/crd.js';
 export {
   EVENTS_CONFIG_KEY,
   EVENTS_CONFIG_KIND,
+  MAX_EVENTS_PER_CONFIG,
+  assembleEventsConfig,
   eventConfigFromCouponEvent,
   eventConfigSchema,
   eventIdOf,
   eventsConfigSchema,
   parseEventsConfig,
+  renderEventEntry,
   renderEventsConfig,
   tenantSchema,
   type EventConfig,
   type EventConfigInput,
   type EventsConfig,
 } from './config/events-config.js';
+export { EventsConfigReader } from './config/events-config-reader.js';
+export {
+  CONFIG_SHARD_MAX_BYTES,
+  DEFAULT_CONFIG_SHARDS,
+  MAX_CONFIG_SHARDS,
+  configShardName,
+  configShardNames,
+  configShardOf,
+} from './config/shards.js';
 export { env, loadEnvConfig } from './config/env.js';
 
 // Kafka: topics, messages, their codec, and the client configuration.
@@ -116,6 +128,7 @@ export {
   KEY_PREFIX,
   eventHashTag,
   eventKeys,
+  retiredResultsKey,
   type EventKeys,
 } from './redis/keys.js';
 export {

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { Partitioners, type Admin, type Kafka, type Producer } from 'kafkajs';
 import type * as k8s from '@kubernetes/client-node';
 import { pino, type Logger } from 'pino';
-import { logOptions } from '@rediclaim/core';
+import { logOptions, sleep } from '@rediclaim/core';
 import { buildAdminApp, buildApp, type AppDeps } from './app.js';
 import { EventsStore } from './config/events-store.js';
 import { ConfigMapConfigSource } from './config/configmap-source.js';
@@ -12,12 +12,14 @@ import type { ConfigSource } from './config/source.js';
 import { Dispatcher } from './admission/dispatcher.js';
 import { createKafka, ensureTopics } from './kafka/client.js';
 import { IssueRequestSender } from './kafka/issue-requests.js';
+import { KafkaMonitor } from './kafka/kafka-monitor.js';
 import { ResultsConsumer } from './kafka/results-consumer.js';
-import type { CheckResult, ReadinessReport } from './http/health.js';
+import { AdmissionAwareRoom } from './admission/admission-room.js';
+import { readinessOf, timedCheck, type CheckResult, type ReadinessReport } from './http/health.js';
 import { Identity } from './http/identity.js';
 import { GateMetrics } from './metrics.js';
 import { TicketSigner } from './queue/tickets.js';
-import { WaitingRoom } from './queue/waiting-room.js';
+import type { WaitingRoom } from './queue/waiting-room.js';
 import { GateScripts } from './redis/gate-scripts.js';
 import type { GateSettings } from './settings.js';
 
@@ -32,13 +34,8 @@ export interface GateOptions {
   background?: boolean;
 }
 
-const withTimeout = <T>(promise: Promise<T>, ms: number, what: string): Promise<T> =>
-  Promise.race([
-    promise,
-    new Promise<T>((_, reject) =>
-      setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms).unref(),
-    ),
-  ]);
+/** Between attempts to connect to Kafka while it does not answer. */
+const KAFKA_RETRY_MS = 2_000;
 
 /**
  * The whole gate, wired: Redis, Kafka, the config source, the dispatcher, the results
@@ -57,6 +54,7 @@ export class Gate {
   readonly kafka: Kafka;
   readonly producer: Producer;
   readonly admin: Admin;
+  readonly kafkaMonitor: KafkaMonitor;
   readonly dispatcher: Dispatcher;
   readonly results: ResultsConsumer;
   readonly configSource: ConfigSource;
@@ -64,7 +62,9 @@ export class Gate {
   adminApp!: FastifyInstance;
   private shuttingDown = false;
   private draining = false;
-  private kafkaCheck: { at: number; result: CheckResult } | undefined;
+  /** Connecting to Kafka: start() waits for it a while, then lets it go on in the background. */
+  private kafkaConnecting: Promise<void> | undefined;
+  private readonly stopping = new AbortController();
 
   constructor(private readonly options: GateOptions) {
     const s = options.settings;
@@ -79,7 +79,9 @@ export class Gate {
     });
     this.redis.on('error', (error) => this.logger.debug({ err: error }, 'Redis connection error'));
     this.scripts = new GateScripts(this.redis);
-    this.room = new WaitingRoom(
+    // The dispatcher is created below; the room asks it only once requests come.
+    this.room = new AdmissionAwareRoom(
+      () => this.dispatcher.pause(),
       this.scripts,
       this.events,
       clock,
@@ -99,12 +101,23 @@ export class Gate {
       brokers: s.KAFKA_BROKERS,
       clientId: s.KAFKA_CLIENT_ID,
       logger: this.logger,
+      // The monitor logs an outage once; kafkajs would log every reconnection attempt.
+      quiet: () => this.kafkaMonitor.state.since < Date.now() - 5_000 && !this.kafkaMonitor.up,
     });
     this.producer = this.kafka.producer({
       allowAutoTopicCreation: false,
       createPartitioner: Partitioners.DefaultPartitioner,
     });
     this.admin = this.kafka.admin();
+    this.kafkaMonitor = new KafkaMonitor(
+      {
+        admin: this.admin,
+        topic: s.TOPIC_ISSUE_REQUESTS,
+        logger: this.logger,
+        metrics: this.metrics,
+      },
+      { intervalMs: s.KAFKA_PROBE_INTERVAL_MS, timeoutMs: 2_000 },
+    );
     this.dispatcher = new Dispatcher(
       {
         scripts: this.scripts,
@@ -114,6 +127,7 @@ export class Gate {
           s.TOPIC_ISSUE_REQUESTS,
           s.KAFKA_SEND_TIMEOUT_MS,
         ),
+        kafka: this.kafkaMonitor,
         logger: this.logger,
         metrics: this.metrics,
         clock,
@@ -160,7 +174,9 @@ export class Gate {
     };
     this.configSource = s.EVENTS_FILE
       ? new FileConfigSource(s.EVENTS_FILE, sourceDeps)
-      : new ConfigMapConfigSource(s.EVENTS_CONFIGMAP!, sourceDeps, options.kubeConfig);
+      : new ConfigMapConfigSource(s.EVENTS_CONFIGMAP!, sourceDeps, options.kubeConfig, {
+          shards: s.EVENTS_CONFIG_SHARDS,
+        });
   }
 
   private appDeps(): AppDeps {
@@ -199,17 +215,19 @@ export class Gate {
     await this.configSource.start();
     if (!this.events.loaded)
       this.logger.error(`no valid events config from ${this.configSource.description} yet`);
-    await this.admin.connect();
-    await ensureTopics(
-      this.admin,
-      [s.TOPIC_ISSUE_REQUESTS, s.TOPIC_ISSUE_RESULTS, s.TOPIC_DEAD_LETTERS],
-      s.TOPIC_PARTITIONS,
-    );
-    await this.producer.connect();
-    if (background) {
-      await this.results.start();
-      this.dispatcher.start();
-    }
+    // The waiting room answers from Redis alone: without Kafka the gate still serves
+    // (admission paused), and connects when Kafka comes.
+    this.kafkaConnecting = this.connectKafka(background);
+    const connected = await Promise.race([
+      this.kafkaConnecting.then(() => true),
+      sleep(s.KAFKA_CONNECT_WAIT_MS, this.stopping.signal).then(() => false),
+    ]);
+    if (!connected)
+      this.logger.warn(
+        { brokers: s.KAFKA_BROKERS },
+        'Kafka does not answer: serving the waiting room with admission paused; connecting in the background',
+      );
+    if (background) this.dispatcher.start();
     const deps = this.appDeps();
     this.app = await buildApp(deps);
     this.adminApp = await buildAdminApp(deps);
@@ -233,6 +251,46 @@ export class Gate {
   }
 
   /**
+   * Kafka's part of starting, tried again until it succeeds or the gate stops: the
+   * topics, the producer, the monitor (which lets the dispatcher send) and the results
+   * consumer. Each step is kept once done.
+   */
+  private async connectKafka(background: boolean): Promise<void> {
+    const s = this.options.settings;
+    const steps: [string, () => Promise<void>][] = [
+      ['admin', () => this.admin.connect()],
+      [
+        'topics',
+        () =>
+          ensureTopics(
+            this.admin,
+            [s.TOPIC_ISSUE_REQUESTS, s.TOPIC_ISSUE_RESULTS, s.TOPIC_DEAD_LETTERS],
+            s.TOPIC_PARTITIONS,
+          ),
+      ],
+      ['producer', () => this.producer.connect()],
+      ['monitor', async () => this.kafkaMonitor.start()],
+      ...(background
+        ? [['results', () => this.results.start()] as [string, () => Promise<void>]]
+        : []),
+    ];
+    for (const [step, run] of steps) {
+      for (let attempt = 1; !this.stopping.signal.aborted; attempt++) {
+        try {
+          await run();
+          break;
+        } catch (error) {
+          this.logger[attempt === 1 ? 'warn' : 'debug'](
+            { err: error, step, attempt },
+            'Kafka not ready; trying again',
+          );
+          await sleep(KAFKA_RETRY_MS, this.stopping.signal);
+        }
+      }
+    }
+  }
+
+  /**
    * Graceful stop: not ready and no new admissions (the other replicas admit); then,
    * for SHUTDOWN_DRAIN_MS, still answering everyone but closing each connection after
    * its answer, while the endpoints stop sending new ones here; then no new requests,
@@ -245,57 +303,43 @@ export class Gate {
     this.shuttingDown = true;
     const drainMs = this.options.settings.SHUTDOWN_DRAIN_MS;
     this.logger.info({ drainMs }, 'gate stopping');
+    this.stopping.abort();
     await this.dispatcher.stop().catch(() => undefined);
     if (drainMs > 0 && this.app) {
       this.draining = true;
       await new Promise((r) => setTimeout(r, drainMs));
     }
     await this.app?.close().catch(() => undefined);
-    await Promise.allSettled([this.results.stop(), this.configSource.stop()]);
+    await this.kafkaConnecting?.catch(() => undefined);
+    await Promise.allSettled([
+      this.results.stop(),
+      this.configSource.stop(),
+      this.kafkaMonitor.stop(),
+    ]);
     await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect()]);
     await this.adminApp?.close().catch(() => undefined);
     await this.redis.quit().catch(() => this.redis.disconnect());
     this.logger.info('gate stopped');
   }
 
-  /** Alive unless the results consumer gave up (kafkajs does not restart it): restart the process. */
+  /**
+   * Alive while the process can work at all: nothing outside it (Redis, Kafka) fails
+   * it, since a restart would not bring them back; the results consumer restarts itself.
+   */
   private live(): boolean {
-    return !this.results.failed;
+    return true;
   }
 
+  /** Ready to answer shoppers: Redis, a config, not shutting down. Kafka is shown, not required. */
   async readiness(): Promise<ReadinessReport> {
     const checks: Record<string, CheckResult> = {};
     checks.shutdown = this.shuttingDown ? { ok: false, message: 'shutting down' } : { ok: true };
     checks.config = this.events.loaded
       ? { ok: true, message: `${this.events.size} events from ${this.events.lastSource}` }
       : { ok: false, message: `no valid config from ${this.configSource.description} yet` };
-    const [redis, kafka] = await Promise.all([this.checkRedis(), this.checkKafka()]);
-    checks.redis = redis;
-    checks.kafka = kafka;
-    return { ready: Object.values(checks).every((c) => c.ok), checks };
-  }
-
-  private async checkRedis(): Promise<CheckResult> {
-    try {
-      await withTimeout(this.redis.ping(), 1_000, 'Redis');
-      return { ok: true };
-    } catch (error) {
-      return { ok: false, message: (error as Error).message };
-    }
-  }
-
-  /** Kafka answers a metadata request (cached for a second: probes come often). */
-  private async checkKafka(): Promise<CheckResult> {
-    const now = Date.now();
-    if (this.kafkaCheck && now - this.kafkaCheck.at < 1_000) return this.kafkaCheck.result;
-    let result: CheckResult;
-    try {
-      await withTimeout(this.admin.describeCluster(), 2_000, 'Kafka');
-      result = { ok: true };
-    } catch (error) {
-      result = { ok: false, message: (error as Error).message };
-    }
-    this.kafkaCheck = { at: now, result };
-    return result;
+    checks.redis = await timedCheck('Redis', () => this.redis.ping(), 1_000);
+    checks.kafka = this.kafkaMonitor.check();
+    if (this.options.background ?? true) checks.results = this.results.check();
+    return readinessOf(checks);
   }
 }

@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { DefaultTopics, env, loadEnvConfig } from '@rediclaim/core';
+import {
+  DEFAULT_CONFIG_SHARDS,
+  DefaultTopics,
+  MAX_CONFIG_SHARDS,
+  env,
+  loadEnvConfig,
+} from '@rediclaim/core';
 
 /**
  * The gate's settings, one environment variable each (see README.md). Every mistake
@@ -35,8 +41,21 @@ export const gateSettingsSchema = z
     TOPIC_PARTITIONS: env.int(1, 10_000).default(12),
     KAFKA_SEND_TIMEOUT_MS: env.int(100, 120_000).default(10_000),
     KAFKA_SESSION_TIMEOUT_MS: env.int(6_000, 300_000).default(30_000),
+    KAFKA_PROBE_INTERVAL_MS: env.int(100, 60_000).default(1_000),
+    KAFKA_CONNECT_WAIT_MS: env.int(0, 300_000).default(15_000),
 
+    /** `<namespace>/<base>`: the operator's shards `<base>-0` … `<base>-<N-1>`. */
     EVENTS_CONFIGMAP: configMapRef.optional(),
+    /** Must equal the operator's EVENTS_CONFIG_SHARDS: both derive the same names. */
+    EVENTS_CONFIG_SHARDS: z.coerce
+      .number()
+      .int('must be a whole number of ConfigMaps')
+      .min(1, 'must be at least 1 (one ConfigMap)')
+      .max(
+        MAX_CONFIG_SHARDS,
+        `must be at most ${MAX_CONFIG_SHARDS}: the gate watches each shard, one connection apiece`,
+      )
+      .default(DEFAULT_CONFIG_SHARDS),
     EVENTS_FILE: z.string().min(1).optional(),
 
     IDENTITY_MODE: z.enum(['query', 'header', 'jwt']).default('query'),

@@ -10,7 +10,12 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
 import * as yaml from 'js-yaml';
-import { CouponEventApi } from '@rediclaim/core';
+import {
+  CouponEventApi,
+  DEFAULT_CONFIG_SHARDS,
+  configShardName,
+  configShardOf,
+} from '@rediclaim/core';
 import {
   createTestTopics,
   ensureCouponEventCrd,
@@ -147,10 +152,11 @@ describe('a real helm install into a namespace', () => {
       [{ ...ce, verb: 'patch', namespace: tenant, name: 'sale' }, true],
       [{ ...ce, verb: 'patch', subresource: 'status', namespace: tenant, name: 'sale' }, true],
       [{ ...events, verb: 'create', namespace: tenant }, true],
-      // The platform namespace: the gate's ConfigMap, the issuer's scale, the Lease.
+      // The platform namespace: the gate's ConfigMap shards, the issuer's scale, the Lease.
       [{ ...cm, verb: 'create' }, true],
-      [{ ...cm, verb: 'get', name: 'rediclaim-events' }, true],
-      [{ ...cm, verb: 'update', name: 'rediclaim-events' }, true],
+      [{ ...cm, verb: 'get', name: 'rediclaim-events-0' }, true],
+      [{ ...cm, verb: 'update', name: 'rediclaim-events-0' }, true],
+      [{ ...cm, verb: 'update', name: 'rediclaim-events-31' }, true],
       [{ ...scale, verb: 'get', namespace: platform, name: 'rediclaim-issuer' }, true],
       [{ ...scale, verb: 'patch', namespace: platform, name: 'rediclaim-issuer' }, true],
       [{ ...lease, verb: 'create', namespace: platform }, true],
@@ -159,6 +165,7 @@ describe('a real helm install into a namespace', () => {
       [{ ...ce, verb: 'create', namespace: tenant }, false],
       [{ ...ce, verb: 'delete', namespace: tenant, name: 'sale' }, false],
       [{ ...cm, verb: 'get', name: 'rediclaim-kafka' }, false],
+      [{ ...cm, verb: 'update', name: 'rediclaim-events-32' }, false],
       [{ ...cm, verb: 'create', namespace: tenant }, false],
       [{ ...scale, verb: 'patch', namespace: platform, name: 'rediclaim-gate' }, false],
       [{ ...scale, verb: 'patch', namespace: tenant, name: 'rediclaim-issuer' }, false],
@@ -213,30 +220,18 @@ describe('a real helm install into a namespace', () => {
     ]);
   });
 
-  it("lets the gate's ServiceAccount read the events ConfigMap and nothing else", async () => {
+  it("lets the gate's ServiceAccount read the events ConfigMap shards and nothing else", async () => {
+    const cm = { resource: 'configmaps', namespace: platform };
     await check('rediclaim-gate', [
-      [
-        { verb: 'get', resource: 'configmaps', namespace: platform, name: 'rediclaim-events' },
-        true,
-      ],
-      // list and watch with fieldSelector=metadata.name=rediclaim-events carry the name.
-      [
-        { verb: 'list', resource: 'configmaps', namespace: platform, name: 'rediclaim-events' },
-        true,
-      ],
-      [
-        { verb: 'watch', resource: 'configmaps', namespace: platform, name: 'rediclaim-events' },
-        true,
-      ],
-      [{ verb: 'list', resource: 'configmaps', namespace: platform }, false],
-      [
-        { verb: 'get', resource: 'configmaps', namespace: platform, name: 'rediclaim-kafka' },
-        false,
-      ],
-      [
-        { verb: 'update', resource: 'configmaps', namespace: platform, name: 'rediclaim-events' },
-        false,
-      ],
+      [{ ...cm, verb: 'get', name: 'rediclaim-events-0' }, true],
+      // list and watch with fieldSelector=metadata.name=rediclaim-events-<n> carry the name.
+      [{ ...cm, verb: 'list', name: 'rediclaim-events-0' }, true],
+      [{ ...cm, verb: 'watch', name: 'rediclaim-events-0' }, true],
+      [{ ...cm, verb: 'watch', name: 'rediclaim-events-31' }, true],
+      [{ ...cm, verb: 'watch', name: 'rediclaim-events-32' }, false],
+      [{ ...cm, verb: 'list' }, false],
+      [{ ...cm, verb: 'get', name: 'rediclaim-kafka' }, false],
+      [{ ...cm, verb: 'update', name: 'rediclaim-events-0' }, false],
       [{ verb: 'get', resource: 'secrets', namespace: platform, name: 'rediclaim-secrets' }, false],
       [{ verb: 'list', group: 'rediclaim.io', resource: 'couponevents', namespace: tenant }, false],
     ]);
@@ -245,7 +240,7 @@ describe('a real helm install into a namespace', () => {
   it("gives the issuer's ServiceAccount no access to the API at all", async () => {
     await check('rediclaim-issuer', [
       [
-        { verb: 'get', resource: 'configmaps', namespace: platform, name: 'rediclaim-events' },
+        { verb: 'get', resource: 'configmaps', namespace: platform, name: 'rediclaim-events-0' },
         false,
       ],
       [{ verb: 'list', resource: 'secrets', namespace: platform }, false],
@@ -265,7 +260,7 @@ describe('a real helm install into a namespace', () => {
     const events = 'apiVersion: rediclaim.io/v1alpha1\nkind: EventsConfig\nevents: []\n';
     await operator.makeApiClient(k8s.CoreV1Api).createNamespacedConfigMap({
       namespace: platform,
-      body: { metadata: { name: 'rediclaim-events' }, data: { 'events.yaml': events } },
+      body: { metadata: { name: 'rediclaim-events-0' }, data: { 'events.yaml': events } },
     });
     await operator
       .makeApiClient(k8s.AppsV1Api)
@@ -284,7 +279,7 @@ describe('a real helm install into a namespace', () => {
     expect(result.stderr).toBe('');
 
     const cm = await core.readNamespacedConfigMap({
-      name: 'rediclaim-events',
+      name: 'rediclaim-events-0',
       namespace: platform,
     });
     expect(cm.data?.['events.yaml']).toBe(events);
@@ -403,10 +398,10 @@ describe('a real helm install into a namespace', () => {
         });
         return lease.spec?.holderIdentity === `${id}-operator` ? lease : undefined;
       });
-      // ...renders the event into the ConfigMap...
+      // ...renders the event into the ConfigMap shard its id hashes to...
       await until('the event in the ConfigMap', async () => {
         const cm = await core.readNamespacedConfigMap({
-          name: 'rediclaim-events',
+          name: configShardName('rediclaim-events', configShardOf(id, DEFAULT_CONFIG_SHARDS)),
           namespace: platform,
         });
         return cm.data?.['events.yaml']?.includes(id) ? cm : undefined;

@@ -81,9 +81,9 @@ describe('helm template', () => {
     expect(env.EVENTS_CONFIGMAP).toBe('shop/spring-sale-rediclaim-events');
   });
 
-  it('leaves the events ConfigMap to the operator, so no upgrade or GitOps sync can wipe it', async () => {
-    // The operator creates rediclaim-events and owns its data; the gate reads an absent
-    // ConfigMap as "no events yet". A chart-rendered copy would be reset by every upgrade.
+  it('leaves the events ConfigMaps to the operator, so no upgrade or GitOps sync can wipe them', async () => {
+    // The operator creates rediclaim-events-<n> and owns their data; the gate reads an
+    // absent shard as "no events yet". A chart-rendered copy would be reset by every upgrade.
     const objects = await render();
     expect(objects.filter((o) => o.kind === 'ConfigMap').map((o) => o.metadata.name)).toEqual([
       'rediclaim-kafka',
@@ -101,6 +101,7 @@ describe('helm template', () => {
       KAFKA_BROKERS: 'rediclaim-kafka.shop.svc:9092',
       KAFKA_GROUP_ID: 'rediclaim-gate',
       EVENTS_CONFIGMAP: 'shop/rediclaim-events',
+      EVENTS_CONFIG_SHARDS: '32',
       TICKET_SECRET: 'secret:rediclaim-secrets/ticket-secret',
     });
     // $(REDIS_PASSWORD) is expanded by the kubelet only from variables defined before it.
@@ -124,6 +125,8 @@ describe('helm template', () => {
       POD_NAME: 'field:metadata.name',
       WATCH_NAMESPACES: '',
       EVENTS_CONFIGMAP_NAME: 'rediclaim-events',
+      EVENTS_CONFIG_SHARDS: '32',
+      MAX_EVENTS_PER_NAMESPACE: '100',
       ISSUER_DEPLOYMENT_NAME: 'rediclaim-issuer',
       ISSUER_MIN_REPLICAS: '1',
       ISSUER_MAX_REPLICAS: '8',
@@ -348,6 +351,40 @@ describe('helm template', () => {
     );
   });
 
+  it('gives the operator and every gate one shard count, and the names of exactly those shards', async () => {
+    const objects = await render({
+      gate: { configShards: 3 },
+      operator: { maxEventsPerNamespace: 0 },
+    });
+    const gate = envOf(find(objects, 'Deployment', 'rediclaim-gate'));
+    const operator = envOf(find(objects, 'Deployment', 'rediclaim-operator'));
+    expect(gate.EVENTS_CONFIG_SHARDS).toBe('3');
+    expect(operator.EVENTS_CONFIG_SHARDS).toBe('3');
+    expect(operator.MAX_EVENTS_PER_NAMESPACE).toBe('0');
+    const names = ['rediclaim-events-0', 'rediclaim-events-1', 'rediclaim-events-2'];
+    type Rule = { resources: string[]; resourceNames?: string[]; verbs: string[] };
+    const configMapRules = (role: string) =>
+      (find(objects, 'Role', role).rules as Rule[]).filter(
+        (r) => r.resources.includes('configmaps') && r.resourceNames,
+      );
+    expect(configMapRules('rediclaim-gate')).toEqual([
+      {
+        apiGroups: [''],
+        resources: ['configmaps'],
+        resourceNames: names,
+        verbs: ['get', 'list', 'watch'],
+      },
+    ]);
+    expect(configMapRules('rediclaim-operator')).toEqual([
+      {
+        apiGroups: [''],
+        resources: ['configmaps'],
+        resourceNames: names,
+        verbs: ['get', 'update'],
+      },
+    ]);
+  });
+
   it('grants the operator Roles in the watched namespaces only when they are listed', async () => {
     const objects = await render(everythingOn);
     expect(
@@ -474,6 +511,16 @@ describe('values.schema.json and the chart refuse mistakes, naming the value', (
       'an invalid namespace to watch',
       { operator: { watchNamespaces: ['Shop_A'] } },
       /at '\/operator\/watchNamespaces\/0': 'Shop_A' does not match/,
+    ],
+    [
+      'no events ConfigMap at all',
+      { gate: { configShards: 0 } },
+      /at '\/gate\/configShards': minimum: got 0, want 1/,
+    ],
+    [
+      'a negative quota of events',
+      { operator: { maxEventsPerNamespace: -1 } },
+      /at '\/operator\/maxEventsPerNamespace': minimum: got -1, want 0/,
     ],
     [
       'no issuer at all',

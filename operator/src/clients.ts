@@ -5,7 +5,7 @@ import { GateClient } from './gate-client.js';
 import type { Metrics } from './metrics.js';
 import { CouponEventWriter } from './reconcilers/couponevent/couponevent-api.js';
 import { KafkaTopics } from './reconcilers/kafka/topics.js';
-import { EventsConfigMap } from './reconcilers/platform/config-map.js';
+import { EventsConfigShards } from './reconcilers/platform/config-shards.js';
 import { IssuerScaler } from './reconcilers/platform/issuer-scale.js';
 import type { OperatorClients } from './reconcilers/reconcile-context.js';
 import { EventRecorder } from './runtime/event-recorder.js';
@@ -34,10 +34,11 @@ export function createClients(options: ClientsOptions): OperatorClients {
     cache,
     metrics,
     writer: new CouponEventWriter(kc.makeApiClient(k8s.CustomObjectsApi), FIELD_MANAGER),
-    configMap: new EventsConfigMap(
+    configShards: new EventsConfigShards(
       kc.makeApiClient(k8s.CoreV1Api),
       settings.PLATFORM_NAMESPACE,
       settings.EVENTS_CONFIGMAP_NAME,
+      settings.EVENTS_CONFIG_SHARDS,
     ),
     scaler: new IssuerScaler(
       kc.makeApiClient(k8s.AppsV1Api),

@@ -59,12 +59,28 @@ export function createMetrics() {
     }),
     configWrites: new Counter({
       name: 'rediclaim_operator_config_writes_total',
-      help: 'Writes of the events ConfigMap (only when its content changes).',
+      help: 'Writes of an events ConfigMap shard (only when its content changes).',
       registers: [registry],
     }),
     configuredEvents: new Gauge({
       name: 'rediclaim_operator_configured_events',
-      help: 'Events rendered into the events ConfigMap.',
+      help: 'Events rendered into the events ConfigMaps (all shards).',
+      registers: [registry],
+    }),
+    configWrittenBytes: new Counter({
+      name: 'rediclaim_operator_config_written_bytes_total',
+      help: 'Bytes of events ConfigMap shards written (what the API server and every gate parse).',
+      registers: [registry],
+    }),
+    configShardBytes: new Gauge({
+      name: 'rediclaim_operator_config_shard_bytes',
+      help: 'Size of each events ConfigMap shard as rendered (the API server refuses ~1 MiB).',
+      labelNames: ['shard'] as const,
+      registers: [registry],
+    }),
+    configShardFullEvents: new Gauge({
+      name: 'rediclaim_operator_config_shard_full_events',
+      help: 'Accepted events left out of the config because their shard is full.',
       registers: [registry],
     }),
     issuerDesiredReplicas: new Gauge({

@@ -1,7 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { DefaultTopics, env, loadEnvConfig } from '@rediclaim/core';
+import {
+  CONFIG_SHARD_MAX_BYTES,
+  DEFAULT_CONFIG_SHARDS,
+  DefaultTopics,
+  MAX_CONFIG_SHARDS,
+  env,
+  loadEnvConfig,
+} from '@rediclaim/core';
 
 /** Where a pod finds its own namespace: the default platform namespace in a cluster. */
 const SERVICE_ACCOUNT_NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
@@ -37,7 +44,30 @@ export const settingsSchema = z
       )
       .pipe(z.array(namespaceName)),
     PLATFORM_NAMESPACE: namespaceName,
+    /** The base name of the gate's ConfigMaps: shards are `<name>-0` … `<name>-<N-1>`. */
     EVENTS_CONFIGMAP_NAME: objectName.default('rediclaim-events'),
+    /** Must equal the gate's EVENTS_CONFIG_SHARDS: both derive the same names and placement. */
+    EVENTS_CONFIG_SHARDS: z.coerce
+      .number()
+      .int('must be a whole number of ConfigMaps')
+      .min(1, 'must be at least 1 (one ConfigMap)')
+      .max(
+        MAX_CONFIG_SHARDS,
+        `must be at most ${MAX_CONFIG_SHARDS}: every gate watches each shard, one connection apiece`,
+      )
+      .default(DEFAULT_CONFIG_SHARDS),
+    /**
+     * What one shard may hold, KiB: the API server refuses objects past 1 MiB (less where
+     * etcd's --max-request-bytes is lower); metadata and JSON quoting need the rest.
+     */
+    EVENTS_CONFIG_SHARD_MAX_KIB: env.int(1, 1000).default(CONFIG_SHARD_MAX_BYTES / 1024),
+    /** CouponEvents one namespace may have served at once; 0: no limit. */
+    MAX_EVENTS_PER_NAMESPACE: z.coerce
+      .number()
+      .int('must be a whole number of CouponEvents')
+      .min(0, 'must be 0 (no limit) or more')
+      .max(100_000, 'must be at most 100000 (or 0 for no limit)')
+      .default(100),
     ISSUER_DEPLOYMENT_NAME: objectName.default('rediclaim-issuer'),
     ISSUER_MIN_REPLICAS: env.int(0, 1000).default(1),
     ISSUER_MAX_REPLICAS: env.int(1, 1000).default(8),
@@ -57,10 +87,18 @@ export const settingsSchema = z
     RESYNC_SECONDS: env.number(1, 86_400).default(300),
     PLATFORM_RESYNC_SECONDS: env.number(0.5, 86_400).default(30),
     STATS_POLL_SECONDS: env.number(0.2, 3600).default(3),
-    RECONCILE_CONCURRENCY: env.int(1, 64).default(4),
+    /** Reconciles wait on the API server far more than they compute: many run at once. */
+    RECONCILE_CONCURRENCY: env.int(1, 256).default(64),
     LOG_LEVEL: env.logLevel(),
   })
   .superRefine((s, ctx) => {
+    const longest = `${s.EVENTS_CONFIGMAP_NAME}-${s.EVENTS_CONFIG_SHARDS - 1}`;
+    if (longest.length > 253)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['EVENTS_CONFIGMAP_NAME'],
+        message: `is too long for its shards: ${longest.length} characters in "${longest}", at most 253`,
+      });
     if (s.ISSUER_MIN_REPLICAS > s.ISSUER_MAX_REPLICAS)
       ctx.addIssue({
         code: 'custom',

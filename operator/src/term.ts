@@ -17,13 +17,13 @@ import { WorkQueue } from './runtime/work-queue.js';
 
 /** A failed reconcile is retried after this backoff (per key, growing with its failures). */
 const RECONCILE_BACKOFF = { baseMs: 100, capMs: 60_000 };
-/** Between attempts to read the ConfigMap when a term starts. */
+/** Between attempts to read the ConfigMap shards when a term starts. */
 const SEED_BACKOFF = { baseMs: 250, capMs: 10_000 };
 
 const newQueue = () => new WorkQueue((attempt) => backoffDelay(attempt, RECONCILE_BACKOFF));
 
 /**
- * One leadership term: fresh queues, a fresh hand-off seeded from the ConfigMap, and a
+ * One leadership term: fresh queues, a fresh hand-off seeded from the ConfigMaps, and a
  * controller per reconciler (CouponEvents, the platform, Kafka). Ends when leadership is
  * lost or the operator stops; nothing carries over.
  */
@@ -68,7 +68,7 @@ export class Term {
   async run(): Promise<void> {
     const { cache, logger } = this.ctx;
     await cache.waitForSync();
-    // The ConfigMap is the record of what was served: read it before judging anything.
+    // The ConfigMaps are the record of what was served: read them before judging anything.
     for (let attempt = 1; !this.stopped.signal.aborted; attempt++) {
       try {
         await seedFromConfigMap(this.ctx);
@@ -77,7 +77,7 @@ export class Term {
         const delay = backoffDelay(attempt, SEED_BACKOFF);
         logger.warn(
           { err: describeKubeError(error), retryInMs: delay },
-          'reading the events ConfigMap failed',
+          'reading the events ConfigMaps failed',
         );
         await sleep(delay, this.stopped.signal);
       }
@@ -98,7 +98,7 @@ export class Term {
     return this.ownWrites.isEcho(object);
   }
 
-  /** Everything again: the platform (reading the ConfigMap back), Kafka, each event. */
+  /** Everything again: the platform (reading the ConfigMaps back), Kafka, each event. */
   resync(): void {
     this.cadence.resync();
     this.kafka?.queue.add(KafkaReconciler.key);

@@ -181,43 +181,52 @@ describe('the operator (real API server, chart RBAC)', () => {
     expect(closed?.status?.nextTransitionAt).toBeUndefined();
   });
 
-  it('refuses a spec only the operator can judge invalid, with a condition and an Event, and goes on', async () => {
-    // The API server's date-time format takes lower-case "t" and "z"; the platform's does not.
-    await fx.apply(tenant, 'typo', {
-      ...openSpec(),
-      schedule: { opensAt: '2026-01-01t00:00:00z' },
+  it('refuses a change only the operator can judge, with conditions and an Event, keeps the last accepted spec, and goes on', async () => {
+    // The schema cannot see that the sale has opened: a pre-queue now would let its
+    // random tickets jump the shoppers already waiting in order.
+    await fx.apply(tenant, 'moved', openSpec());
+    await fx.waitForStatus(tenant, 'moved', configured, 'configured');
+    const later = Date.now() + 2 * 3_600_000;
+    await fx.patchSpec(tenant, 'moved', {
+      schedule: {
+        preQueueOpensAt: new Date(later - 600_000).toISOString(),
+        opensAt: new Date(later).toISOString(),
+        closesAt: new Date(later + 3_600_000).toISOString(),
+      },
     });
-    const failed = await fx.waitForStatus(
+    const refused = await fx.waitForStatus(
       tenant,
-      'typo',
-      (e) => e.status?.phase === Phase.Failed,
-      'Failed',
+      'moved',
+      (e) => condition(e, ConditionType.Accepted)?.observedGeneration === 2,
+      'refused',
     );
-    expect(condition(failed, ConditionType.Accepted)).toMatchObject({
+    expect(condition(refused, ConditionType.Accepted)).toMatchObject({
       status: 'False',
-      reason: 'InvalidSpec',
-      message: expect.stringMatching(/spec\.schedule\.opensAt: must be an RFC 3339 date-time/),
+      reason: 'PreQueueAfterOpening',
+      message: expect.stringMatching(/The last accepted spec \(generation 1\) stays in effect/),
     });
-    expect(condition(failed, ConditionType.Configured)).toMatchObject({
+    expect(condition(refused, ConditionType.Ready)).toMatchObject({
       status: 'False',
-      reason: 'NotAccepted',
+      reason: 'PreQueueAfterOpening',
     });
+    expect(condition(refused, ConditionType.Stalled)).toMatchObject({ status: 'True' });
+    expect(refused.status?.phase).toBe(Phase.Open);
     await waitFor('a Warning Event', async () =>
-      (await fx.kubeEvents(tenant, 'typo')).some(
-        (e) => e.type === 'Warning' && e.reason === 'InvalidSpec',
+      (await fx.kubeEvents(tenant, 'moved')).some(
+        (e) => e.type === 'Warning' && e.reason === 'PreQueueAfterOpening',
       ),
     );
-    expect(await fx.configEvent(tenant, 'typo')).toBeUndefined();
-    // Fixing it is just another apply.
-    await fx.patchSpec(tenant, 'typo', {
-      schedule: { opensAt: new Date(Date.now() - 1000).toISOString() },
-    });
-    await fx.waitForStatus(
+    expect((await fx.configEvent(tenant, 'moved'))?.generation).toBe(1);
+    // Fixing it is just another apply: postponing without a pre-queue keeps every place.
+    await fx.patchSpec(tenant, 'moved', { schedule: { preQueueOpensAt: null } });
+    const fixed = await fx.waitForStatus(
       tenant,
-      'typo',
-      (e) => e.status?.phase === Phase.Open && configured(e),
+      'moved',
+      (e) => e.status?.phase === Phase.Scheduled && configured(e),
       'fixed',
     );
+    expect(condition(fixed, ConditionType.Ready)).toMatchObject({ status: 'True' });
+    expect(condition(fixed, ConditionType.Stalled)).toBeUndefined();
   });
 
   it('gives an event id to the older CouponEvent and fails the younger, across namespaces', async () => {

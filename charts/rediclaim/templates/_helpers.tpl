@@ -1,6 +1,6 @@
 {{/*
 Names. The Deployments, Services and ServiceAccounts are `<fullname>-gate|issuer|operator`
-and the ConfigMap `<fullname>-events`. The fullname follows Helm's convention: the release
+and the ConfigMaps of the events config `<fullname>-events-<shard>`. The fullname follows Helm's convention: the release
 name when it contains "rediclaim" (so `helm install rediclaim` gives the names the
 services default to), else `<release>-rediclaim`, so two releases can share a namespace.
 Every name the services need is passed to them explicitly, so any fullname works.
@@ -23,6 +23,16 @@ Every name the services need is passed to them explicitly, so any fullname works
 {{- define "rediclaim.issuer.name" -}}{{ include "rediclaim.fullname" . }}-issuer{{- end -}}
 {{- define "rediclaim.operator.name" -}}{{ include "rediclaim.fullname" . }}-operator{{- end -}}
 {{- define "rediclaim.eventsConfigMap" -}}{{ include "rediclaim.fullname" . }}-events{{- end -}}
+{{- /* The events config's shards, <fullname>-events-0 … -<N-1>, as a flow list for
+resourceNames. */ -}}
+{{- define "rediclaim.eventsConfigMapShards" -}}
+{{- $base := include "rediclaim.eventsConfigMap" . -}}
+{{- $names := list -}}
+{{- range $i := until (int .Values.gate.configShards) -}}
+{{- $names = append $names (printf "%s-%d" $base $i) -}}
+{{- end -}}
+[{{ join ", " $names }}]
+{{- end -}}
 {{- define "rediclaim.redis.name" -}}{{ include "rediclaim.fullname" . }}-redis{{- end -}}
 {{- define "rediclaim.kafka.name" -}}{{ include "rediclaim.fullname" . }}-kafka{{- end -}}
 {{- define "rediclaim.mysql.name" -}}{{ include "rediclaim.fullname" . }}-mysql{{- end -}}

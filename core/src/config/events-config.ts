@@ -43,11 +43,14 @@ export const EVENTS_CONFIG_KIND = 'EventsConfig';
 /** The ConfigMap key the operator writes and the gate reads. */
 export const EVENTS_CONFIG_KEY = 'events.yaml';
 
+/** Events one config document may hold. */
+export const MAX_EVENTS_PER_CONFIG = 10_000;
+
 export const eventsConfigSchema = z
   .object({
     apiVersion: z.literal(CouponEventApi.apiVersion).default(CouponEventApi.apiVersion),
     kind: z.literal(EVENTS_CONFIG_KIND).default(EVENTS_CONFIG_KIND),
-    events: z.array(eventConfigSchema).max(10_000).default([]),
+    events: z.array(eventConfigSchema).max(MAX_EVENTS_PER_CONFIG).default([]),
   })
   .superRefine((config, ctx) => {
     // Shoppers address events by id alone, so an id may belong to one tenant only.
@@ -95,15 +98,33 @@ export function parseEventsConfig(text: string, source: string): EventsConfig {
   return result.value;
 }
 
+const dumpOptions = { noRefs: true, lineWidth: -1, sortKeys: false };
+const header = yaml.dump(
+  { apiVersion: CouponEventApi.apiVersion, kind: EVENTS_CONFIG_KIND },
+  dumpOptions,
+);
+
+/**
+ * One event's item of the `events:` list, exactly as renderEventsConfig writes it. The
+ * operator renders each event once and assembles shards from the pieces: dumping
+ * thousands of events on every edit would cost more than the edit.
+ */
+export function renderEventEntry(event: EventConfig): string {
+  return yaml.dump([event], dumpOptions).replace(/^(?=.)/gm, '  ');
+}
+
+/** renderEventsConfig's document from rendered entries (renderEventEntry), sorted by id. */
+export function assembleEventsConfig(entries: readonly { id: string; entry: string }[]): string {
+  if (entries.length === 0) return `${header}events: []\n`;
+  const sorted = [...entries].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return `${header}events:\n${sorted.map((e) => e.entry).join('')}`;
+}
+
 /** The YAML the operator writes into the gate ConfigMap: stable order, so unchanged input means no write. */
 export function renderEventsConfig(events: readonly EventConfig[]): string {
-  const sorted = [...events].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const config: EventsConfig = {
-    apiVersion: CouponEventApi.apiVersion,
-    kind: EVENTS_CONFIG_KIND,
-    events: sorted,
-  };
-  return yaml.dump(config, { noRefs: true, lineWidth: -1, sortKeys: false });
+  return assembleEventsConfig(
+    events.map((event) => ({ id: event.id, entry: renderEventEntry(event) })),
+  );
 }
 
 /** The public id of a CouponEvent: spec.eventId, or its name. */

@@ -10,8 +10,8 @@ export interface ConfigChange {
 }
 
 /**
- * The events this gate serves, swapped whole on every valid config (from the
- * ConfigMap or a file). Lookups by event id are what every request does first.
+ * The events this gate serves, swapped whole on every valid config (the merged
+ * ConfigMap shards, or a file). Lookups by event id are what every request does first.
  */
 export class EventsStore extends EventEmitter<{ change: [ConfigChange] }> {
   private byId = new Map<string, LiveEvent>();
@@ -47,8 +47,13 @@ export class EventsStore extends EventEmitter<{ change: [ConfigChange] }> {
     const next = new Map<string, LiveEvent>();
     const change: ConfigChange = { source, added: [], changed: [], removed: [] };
     for (const event of config.events) {
-      const fresh = new LiveEvent(event);
       const old = this.byId.get(event.id);
+      // The very config object as before (a shard that did not change): nothing to compare.
+      if (old && old.config === event) {
+        next.set(event.id, old);
+        continue;
+      }
+      const fresh = new LiveEvent(event);
       if (!old) change.added.push(event.id);
       else if (!old.sameAs(fresh)) change.changed.push(event.id);
       // Keep the old object (and its phase cache) when nothing changed.

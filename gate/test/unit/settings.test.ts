@@ -47,6 +47,20 @@ describe('settings', () => {
       KAFKA_GROUP_ID: 'rediclaim-gate',
       TOPIC_ISSUE_REQUESTS: 'rediclaim.issue-requests',
       TOPIC_PARTITIONS: 12,
+      EVENTS_CONFIG_SHARDS: 32,
     });
+  });
+
+  it('takes the shard count of the events ConfigMaps, and refuses one that makes no sense', () => {
+    expect(loadGateSettings({ ...base, EVENTS_CONFIG_SHARDS: '4' }).EVENTS_CONFIG_SHARDS).toBe(4);
+    expect(() => loadGateSettings({ ...base, EVENTS_CONFIG_SHARDS: '0' })).toThrow(
+      'EVENTS_CONFIG_SHARDS: must be at least 1 (one ConfigMap)',
+    );
+    expect(() => loadGateSettings({ ...base, EVENTS_CONFIG_SHARDS: '1000' })).toThrow(
+      /EVENTS_CONFIG_SHARDS: must be at most 256/,
+    );
+    expect(() => loadGateSettings({ ...base, EVENTS_CONFIG_SHARDS: '2.5' })).toThrow(
+      'EVENTS_CONFIG_SHARDS: must be a whole number of ConfigMaps',
+    );
   });
 });

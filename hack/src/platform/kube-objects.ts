@@ -1,5 +1,4 @@
 import * as k8s from '@kubernetes/client-node';
-import { EVENTS_CONFIG_KEY } from '@rediclaim/core';
 
 /** 404 from the API server, in the shapes client-node 1.x throws it. */
 export function isNotFound(error: unknown): boolean {
@@ -20,26 +19,6 @@ export async function ensureNamespace(kc: k8s.KubeConfig, name: string): Promise
       if (!isConflict(e)) throw e;
     });
   }
-}
-
-/**
- * The empty events ConfigMap, so gates started before the operator find an empty
- * config rather than a missing object. The operator owns its content from then on.
- */
-export async function ensureEventsConfigMap(
-  kc: k8s.KubeConfig,
-  namespace: string,
-  name: string,
-): Promise<void> {
-  const core = kc.makeApiClient(k8s.CoreV1Api);
-  await core
-    .createNamespacedConfigMap({
-      namespace,
-      body: { metadata: { name }, data: { [EVENTS_CONFIG_KEY]: '' } },
-    })
-    .catch((e: unknown) => {
-      if (!isConflict(e)) throw e;
-    });
 }
 
 /**

@@ -4,7 +4,7 @@ import type { StackEnv } from '../testing/env.js';
 import { ensureCouponEventCrd } from '../testing/crd.js';
 import { freePorts } from '../testing/private-stack.js';
 import { startService, type ServiceProcess } from '../testing/services.js';
-import { ensureDeployment, ensureEventsConfigMap, ensureNamespace } from './kube-objects.js';
+import { ensureDeployment, ensureNamespace } from './kube-objects.js';
 import { ReplicaFollower } from './replica-follower.js';
 
 export interface LocalPlatformOptions {
@@ -80,7 +80,6 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
 
   await ensureCouponEventCrd(kc);
   await ensureNamespace(kc, namespace);
-  await ensureEventsConfigMap(kc, namespace, EVENTS_CONFIGMAP);
   await ensureDeployment(kc, namespace, ISSUER_DEPLOYMENT, options.issuerMinReplicas ?? 1);
   await ensureDeployment(kc, namespace, GATE_DEPLOYMENT, gateCount);
 

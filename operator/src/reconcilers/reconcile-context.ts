@@ -7,7 +7,7 @@ import type { Informer } from '../runtime/informer.js';
 import type { OwnWrites } from '../runtime/own-writes.js';
 import type { Settings } from '../settings.js';
 import type { CouponEventWriter } from './couponevent/couponevent-api.js';
-import type { EventsConfigMap } from './platform/config-map.js';
+import type { EventsConfigShards } from './platform/config-shards.js';
 import type { IssuerScaler } from './platform/issuer-scale.js';
 import type { ServedEvents } from './served-events.js';
 
@@ -17,7 +17,7 @@ export interface OperatorClients {
   logger: Logger;
   cache: Informer<CouponEvent>;
   writer: CouponEventWriter;
-  configMap: EventsConfigMap;
+  configShards: EventsConfigShards;
   scaler: IssuerScaler;
   gate: GateClient;
   recorder: EventRecorder;

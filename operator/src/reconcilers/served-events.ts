@@ -6,10 +6,10 @@ import type { IssuerCondition } from './platform/issuer-scale.js';
 /**
  * The hand-off between the CouponEvent reconciler and the platform reconciler, for one
  * leadership term. The CouponEvent side says what each event has served and asks for a
- * render; the platform side renders what is served and reports what the ConfigMap holds
+ * render; the platform side renders what is served and reports what the ConfigMaps hold
  * and how scaling the issuer went, which every event's status shows. Rebuilt from the
- * ConfigMap when a term starts, so the operator keeps nothing of its own between terms:
- * the ConfigMap is the record of what was last accepted.
+ * ConfigMaps when a term starts, so the operator keeps nothing of its own between terms:
+ * the ConfigMaps are the record of what was last accepted.
  */
 export class ServedEvents {
   /**
@@ -22,6 +22,8 @@ export class ServedEvents {
   /** key → the generation the ConfigMap holds now; undefined until first read. */
   private written: Map<string, number> | undefined;
   private writeError: string | undefined;
+  /** key → why the event is left out of its full shard. */
+  private full = new Map<string, string>();
   private issuerCondition: IssuerCondition = {
     status: 'Unknown',
     reason: 'NotYetScaled',
@@ -92,6 +94,11 @@ export class ServedEvents {
     return this.writeError;
   }
 
+  /** Why the event's shard has no room for it, when it has none. */
+  shardFull(key: string): string | undefined {
+    return this.full.get(key);
+  }
+
   get issuer(): IssuerCondition {
     return this.issuerCondition;
   }
@@ -128,16 +135,26 @@ export class ServedEvents {
   }
 
   /**
-   * The ConfigMap holds `written` now. Returns the events whose entry changed, or all
-   * of them after a failure: their Configured condition has news.
+   * The ConfigMaps hold `written` now; `error` says why some shards could not be
+   * written (their events keep what they held). Returns the events whose entry
+   * changed, or all of them when the error changed: their Configured condition has news.
    */
-  rendered(written: Map<string, number>): string[] {
-    const hadError = this.writeError !== undefined;
-    this.writeError = undefined;
+  rendered(written: Map<string, number>, error?: string): string[] {
+    const errorChanged = this.writeError !== error;
+    this.writeError = error;
     const before = this.written ?? new Map<string, number>();
     this.written = written;
     return [...new Set([...before.keys(), ...written.keys()])].filter(
-      (key) => hadError || before.get(key) !== written.get(key),
+      (key) => errorChanged || before.get(key) !== written.get(key),
+    );
+  }
+
+  /** The events full shards leave out now, with why; returns those whose answer changed. */
+  shardsFull(full: Map<string, string>): string[] {
+    const before = this.full;
+    this.full = full;
+    return [...new Set([...before.keys(), ...full.keys()])].filter(
+      (key) => before.get(key) !== full.get(key),
     );
   }
 

@@ -1,5 +1,6 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { Index } from './index.js';
 import { listAll } from './kube/list.js';
 import { watchOnce, type WatchEvent } from './kube/watch.js';
 import { sleep, type Backoff } from './retry.js';
@@ -35,6 +36,13 @@ export interface InformerOptions<T> {
   /** Start watching from here before any list (a resumed informer); 410 Gone forces a list. */
   resumeFrom?: string;
   onRestart?(reason: InformerRestartReason): void;
+  /**
+   * Applied to every object before it is cached (client-go's SetTransform): drop what
+   * no handler reads, such as managedFields, which 10,000 cached objects pay for.
+   */
+  transform?: (object: T) => T;
+  /** Named indexes to look objects up by (byIndex): name → the values of an object. */
+  indexes?: Record<string, (object: T) => readonly string[]>;
 }
 
 /** `namespace/name`: the work queue key of a namespaced object. */
@@ -60,6 +68,7 @@ interface Scope {
  */
 export class Informer<T extends KubeObject> {
   private readonly store = new Map<string, T>();
+  private readonly indexes = new Map<string, Index<T>>();
   private readonly scopes: Scope[];
   private readonly abort = new AbortController();
   private readonly loops: Promise<void>[] = [];
@@ -71,6 +80,8 @@ export class Informer<T extends KubeObject> {
     this.scopes = (options.namespaces.length ? [...options.namespaces] : [undefined]).map(
       (namespace) => ({ namespace, synced: false }),
     );
+    for (const [name, values] of Object.entries(options.indexes ?? {}))
+      this.indexes.set(name, new Index(values));
   }
 
   start(): void {
@@ -94,6 +105,13 @@ export class Informer<T extends KubeObject> {
 
   list(): T[] {
     return [...this.store.values()];
+  }
+
+  /** The objects index `name` files under `value`. */
+  byIndex(name: string, value: string): T[] {
+    const index = this.indexes.get(name);
+    if (!index) throw new Error(`the informer has no index "${name}"`);
+    return index.get(value);
   }
 
   /** Every namespace's first list has arrived. */
@@ -186,20 +204,27 @@ export class Informer<T extends KubeObject> {
     const listed = new Set(items.map(keyOf));
     for (const [key, object] of this.store) {
       if (this.inScope(scope, object) && !listed.has(key)) {
-        this.store.delete(key);
+        this.remove(key);
         this.options.handlers.onDelete?.(object);
       }
     }
     for (const item of items) this.upsert(item);
   }
 
-  private upsert(object: T): void {
+  private upsert(received: T): void {
+    const object = this.options.transform ? this.options.transform(received) : received;
     const key = keyOf(object);
     const previous = this.store.get(key);
     if (previous && previous.metadata.resourceVersion === object.metadata.resourceVersion) return;
     this.store.set(key, object);
+    for (const index of this.indexes.values()) index.set(key, object);
     if (previous) this.options.handlers.onUpdate?.(previous, object);
     else this.options.handlers.onAdd?.(object);
+  }
+
+  private remove(key: string): boolean {
+    for (const index of this.indexes.values()) index.delete(key);
+    return this.store.delete(key);
   }
 
   private apply(event: WatchEvent<T>): void {
@@ -209,8 +234,7 @@ export class Informer<T extends KubeObject> {
         this.upsert(event.object);
         break;
       case 'DELETED': {
-        const key = keyOf(event.object);
-        if (this.store.delete(key)) this.options.handlers.onDelete?.(event.object);
+        if (this.remove(keyOf(event.object))) this.options.handlers.onDelete?.(event.object);
         break;
       }
       default:

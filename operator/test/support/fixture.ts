@@ -1,4 +1,4 @@
-// What the operator's integration tests share: a platform namespace (ConfigMap, issuer
+// What the operator's integration tests share: a platform namespace (ConfigMaps, issuer
 // Deployment, Lease) and tenant namespaces of their own on a real API server, the
 // chart's operator RBAC applied there and a ServiceAccount token for the operator (so
 // every test runs it with exactly the chart's permissions), unique Kafka topics, and
@@ -11,7 +11,9 @@ import { promisify } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
 import {
   CouponEventApi,
+  DEFAULT_CONFIG_SHARDS,
   EVENTS_CONFIG_KEY,
+  configShardName,
   parseEventsConfig,
   type CouponEvent,
   type CouponEventSpecInput,
@@ -347,19 +349,31 @@ export class Fixture {
     }
   }
 
-  /** The events in the gate ConfigMap (none when it does not exist yet). */
-  async configEvents(): Promise<EventConfig[]> {
+  /** The events in one shard of the gate config (none when it does not exist yet). */
+  async shardEvents(shard: number): Promise<EventConfig[]> {
+    const cm = await this.shardConfigMap(shard);
+    const text = cm?.data?.[EVENTS_CONFIG_KEY];
+    return text ? parseEventsConfig(text, `shard ${shard}`).events : [];
+  }
+
+  async shardConfigMap(shard: number): Promise<k8s.V1ConfigMap | undefined> {
     try {
-      const cm = await this.core.readNamespacedConfigMap({
+      return await this.core.readNamespacedConfigMap({
         namespace: this.platform,
-        name: 'rediclaim-events',
+        name: configShardName('rediclaim-events', shard),
       });
-      const text = cm.data?.[EVENTS_CONFIG_KEY];
-      return text ? parseEventsConfig(text, 'test').events : [];
     } catch (error) {
-      if ((error as { code?: number }).code === 404) return [];
+      if ((error as { code?: number }).code === 404) return undefined;
       throw error;
     }
+  }
+
+  /** The events in every shard of the gate config, as the gate merges them. */
+  async configEvents(shards = DEFAULT_CONFIG_SHARDS): Promise<EventConfig[]> {
+    const all = await Promise.all(
+      Array.from({ length: shards }, (_, shard) => this.shardEvents(shard)),
+    );
+    return all.flat();
   }
 
   async configEvent(tenant: string, id: string): Promise<EventConfig | undefined> {

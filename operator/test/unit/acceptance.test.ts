@@ -108,4 +108,47 @@ describe('what only the operator can judge', () => {
       message: expect.stringMatching(/stock is 100 but 101 coupons were already issued/),
     });
   });
+
+  describe('a schedule moved after the sale opened', () => {
+    const now = Date.parse('2026-11-27T00:30:00Z');
+    const opened = event('shop', 'sale', spec(), '2026-01-01T00:00:00Z');
+    const served = judge(opened, { all: [opened], isServing: nobodyServes });
+    if (!served.accepted) throw new Error('the served spec must be accepted');
+    const moved = (schedule: CouponEventSpecInput['schedule']) =>
+      event('shop', 'sale', spec({ schedule }), '2026-01-01T00:00:00Z');
+
+    it('is refused when it opens again later with a pre-queue: its tickets would jump the queue', () => {
+      const e = moved({
+        preQueueOpensAt: '2026-11-27T00:45:00Z',
+        opensAt: '2026-11-27T01:00:00Z',
+        closesAt: '2026-11-27T02:00:00Z',
+      });
+      expect(
+        judge(e, { all: [e], isServing: nobodyServes, served: served.config, now }),
+      ).toMatchObject({
+        accepted: false,
+        reason: 'PreQueueAfterOpening',
+        message: expect.stringMatching(/Remove preQueueOpensAt to postpone/),
+      });
+    });
+
+    it('is accepted when postponed without a pre-queue: everyone keeps their place', () => {
+      const e = moved({ opensAt: '2026-11-27T01:00:00Z', closesAt: '2026-11-27T02:00:00Z' });
+      expect(
+        judge(e, { all: [e], isServing: nobodyServes, served: served.config, now }).accepted,
+      ).toBe(true);
+    });
+
+    it('is accepted with a pre-queue before the sale first opened', () => {
+      const e = moved({
+        preQueueOpensAt: '2026-11-27T00:45:00Z',
+        opensAt: '2026-11-27T01:00:00Z',
+        closesAt: '2026-11-27T02:00:00Z',
+      });
+      const early = Date.parse('2026-11-26T23:00:00Z');
+      expect(
+        judge(e, { all: [e], isServing: nobodyServes, served: served.config, now: early }).accepted,
+      ).toBe(true);
+    });
+  });
 });

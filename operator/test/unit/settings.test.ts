@@ -17,7 +17,32 @@ describe('operator settings', () => {
       LEASE_RENEW_DEADLINE_SECONDS: 10,
       LEASE_RETRY_PERIOD_SECONDS: 2,
       TOPIC_ISSUE_REQUESTS: 'rediclaim.issue-requests',
+      EVENTS_CONFIG_SHARDS: 32,
+      EVENTS_CONFIG_SHARD_MAX_KIB: 900,
+      MAX_EVENTS_PER_NAMESPACE: 100,
     });
+  });
+
+  it('refuses a shard count or a quota that makes no sense, saying why', () => {
+    expect(() => loadSettings({ ...required, EVENTS_CONFIG_SHARDS: '0' })).toThrow(
+      'EVENTS_CONFIG_SHARDS: must be at least 1 (one ConfigMap)',
+    );
+    expect(() => loadSettings({ ...required, EVENTS_CONFIG_SHARDS: 'many' })).toThrow(
+      /EVENTS_CONFIG_SHARDS: /,
+    );
+    expect(() => loadSettings({ ...required, MAX_EVENTS_PER_NAMESPACE: '-1' })).toThrow(
+      'MAX_EVENTS_PER_NAMESPACE: must be 0 (no limit) or more',
+    );
+    expect(
+      loadSettings({ ...required, MAX_EVENTS_PER_NAMESPACE: '0' }).MAX_EVENTS_PER_NAMESPACE,
+    ).toBe(0);
+    expect(() =>
+      loadSettings({
+        ...required,
+        EVENTS_CONFIGMAP_NAME: 'e'.repeat(252),
+        EVENTS_CONFIG_SHARDS: '16',
+      }),
+    ).toThrow(/EVENTS_CONFIGMAP_NAME: is too long for its shards: 255 characters/);
   });
 
   it('reads a list of namespaces to watch', () => {

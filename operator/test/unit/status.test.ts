@@ -14,6 +14,7 @@ describe('the status the operator writes', () => {
       nextTransitionAt: '2026-11-27T03:00:00Z',
     });
     expect(status.conditions?.map((c) => [c.type, c.status])).toEqual([
+      ['Ready', 'True'],
       ['Accepted', 'True'],
       ['Configured', 'True'],
       ['SoldOut', 'False'],
@@ -39,9 +40,29 @@ describe('the status the operator writes', () => {
     );
     expect(status.phase).toBe('Failed');
     expect(status.conditions?.map((c) => [c.type, c.status, c.reason])).toEqual([
+      ['Ready', 'False', 'InvalidSpec'],
+      ['Stalled', 'True', 'InvalidSpec'],
       ['Accepted', 'False', 'InvalidSpec'],
       ['Configured', 'False', 'NotAccepted'],
     ]);
+  });
+
+  it('is Ready=False and Reconciling while the accepted generation is not configured yet', () => {
+    const status = desiredStatus(base({ configuredGeneration: 1 }));
+    expect(status.conditions?.slice(0, 2).map((c) => [c.type, c.status, c.reason])).toEqual([
+      ['Ready', 'False', status.conditions?.find((c) => c.type === 'Configured')?.reason],
+      ['Reconciling', 'True', status.conditions?.find((c) => c.type === 'Configured')?.reason],
+    ]);
+    expect(status.conditions?.find((c) => c.type === 'Stalled')).toBeUndefined();
+  });
+
+  it('drops Stalled once a refused spec is fixed, keeping only Ready=True', () => {
+    const refused = desiredStatus(
+      base({ verdict: { accepted: false, reason: 'InvalidSpec', message: 'bad' } }),
+    );
+    const fixed = desiredStatus(base({ previous: refused }));
+    expect(fixed.conditions?.map((c) => c.type)).not.toContain('Stalled');
+    expect(fixed.conditions?.[0]).toMatchObject({ type: 'Ready', status: 'True' });
   });
 
   it('keeps the last counts and says so when the gate does not answer', () => {

@@ -21,7 +21,8 @@ export class CouponEventCleanup {
 
   /** For an event being deleted that still has our finalizer. */
   async finalize(key: string, event: CouponEvent): Promise<ReconcileResult> {
-    const { served, configMap } = this.ctx;
+    const { served, configShards } = this.ctx;
+    const configMap = configShards.of(eventIdOf(event));
     served.drop(key);
     if (served.mayHold(key)) {
       const error = served.renderError;

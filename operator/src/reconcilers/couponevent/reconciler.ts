@@ -1,4 +1,4 @@
-import { eventIdOf, type CouponEvent, type EventConfig } from '@rediclaim/core';
+import { Phase, eventIdOf, type CouponEvent, type EventConfig } from '@rediclaim/core';
 import { describeGateError, type GateStats } from '../../gate-client.js';
 import { keyOf } from '../../runtime/informer.js';
 import type { ReconcileResult, Reconciler } from '../../runtime/reconciler.js';
@@ -6,6 +6,7 @@ import type { ReconcileContext } from '../reconcile-context.js';
 import { judge, parseCouponEvent, RejectReason } from './acceptance.js';
 import { CouponEventCleanup } from './cleanup.js';
 import { FINALIZER, hasFinalizer } from './couponevent-api.js';
+import { judgeScope } from './indexes.js';
 import { requeueAfterMs } from './requeue.js';
 import { desiredStatus } from './status.js';
 import { StatusWriter } from './status-writer.js';
@@ -44,20 +45,29 @@ export class CouponEventReconciler implements Reconciler {
     const now = new Date();
     const parsed = parseCouponEvent(event);
     const eventId = parsed.ok ? parsed.config.id : eventIdOf(event);
-    // Observe: the gate's counts (for the status, and the issued count stock is checked against).
-    const counts = parsed.ok ? await this.observeCounts(key, event, eventId) : this.lastCounts(key);
+    // Observe: the gate's counts (for the status, and the issued count stock is checked
+    // against). The gate counts only what it serves: an event not served yet (new,
+    // refused) has none to ask for, which spares a call per event when thousands arrive.
+    const counts =
+      parsed.ok && served.servedFor(event, key)
+        ? await this.observeCounts(key, event, eventId)
+        : this.lastCounts(key);
 
     // Compare: the checks only the operator can make, and what to serve.
+    const servedNow = served.servedFor(event, key);
     const verdict = judge(event, {
-      all: cache.list(),
+      all: judgeScope(cache, event, eventIdOf(event)),
       isServing: (other) => served.isServing(other, keyOf(other)),
       issued: counts.stats?.known ? counts.stats.issued : undefined,
+      maxEventsPerNamespace: settings.MAX_EVENTS_PER_NAMESPACE,
+      served: servedNow,
+      now: now.getTime(),
     });
     const effective: EventConfig | undefined = verdict.accepted
       ? verdict.config
       : verdict.reason === RejectReason.EventIdConflict
         ? undefined
-        : served.servedFor(event, key);
+        : servedNow;
     served.serve(key, effective);
 
     const status = desiredStatus({
@@ -67,19 +77,28 @@ export class CouponEventReconciler implements Reconciler {
       effective,
       configuredGeneration: served.writtenGeneration(key),
       configError: served.renderError,
-      configMapRef: this.ctx.configMap.ref,
+      configShardFull: served.shardFull(key),
+      configMapRef: this.ctx.configShards.of(effective?.id ?? eventId).ref,
       stats: counts.stats,
       statsError: counts.error,
       issuer: served.issuer,
       previous: event.status,
       now,
     });
-    // The issuer's size follows the phases of the open events.
-    if (status.phase !== event.status?.phase) served.requestRender();
+    // The issuer's size follows the open events: a phase change into or out of Open
+    // asks for a render (others would only cost a render that changes nothing).
+    const before = event.status?.phase;
+    if (status.phase !== before && (status.phase === Phase.Open || before === Phase.Open))
+      served.requestRender();
 
     // A generation about to be rendered gets its status once it is (the platform
     // reconcile wakes this event after writing), not a "Pending" write first.
-    if (effective && served.writtenGeneration(key) !== effective.generation && !served.renderError)
+    if (
+      effective &&
+      served.writtenGeneration(key) !== effective.generation &&
+      !served.renderError &&
+      !served.shardFull(key)
+    )
       return { requeueAfterMs: 5_000 };
 
     await this.status.write(event, status);

@@ -1,6 +1,6 @@
 import { ConditionType, Phase, type CouponEventStatus } from '@rediclaim/core';
 import { findCondition } from './conditions.js';
-import { OperatorConditionType } from './status.js';
+import { CONFIG_SHARD_FULL, OperatorConditionType } from './status.js';
 
 export interface PlannedEvent {
   type: 'Normal' | 'Warning';
@@ -41,7 +41,10 @@ export function transitionEvents(
       // An event's first status says its phase here: one Event, not two, per new event.
       note: first ? `${configured.message} Phase is ${next.phase}.` : configured.message,
     });
-  else if (configured?.reason === 'ConfigMapWriteFailed')
+  else if (
+    configured?.reason === 'ConfigMapWriteFailed' ||
+    configured?.reason === CONFIG_SHARD_FULL
+  )
     events.push({
       type: 'Warning',
       reason: configured.reason,

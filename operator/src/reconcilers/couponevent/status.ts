@@ -31,6 +31,8 @@ export interface StatusInputs {
   configuredGeneration: number | undefined;
   /** Why the ConfigMap could not be written, when it could not. */
   configError: string | undefined;
+  /** Why the event's ConfigMap shard has no room for it, when it has none. */
+  configShardFull?: string | undefined;
   configMapRef: string;
   /** The gate's counts: fresh from this reconcile, or the last ones we had. */
   stats: GateStats | undefined;
@@ -39,6 +41,67 @@ export interface StatusInputs {
   issuer: IssuerCondition;
   previous: CouponEventStatus | undefined;
   now: Date;
+}
+
+/** Configured=False: the event's ConfigMap shard has no room for it. */
+export const CONFIG_SHARD_FULL = 'ConfigShardFull';
+
+/** The reason of Ready=True. */
+export const READY_REASON = 'Configured';
+
+/**
+ * kstatus' summary of the conditions the operator judged, which Flux and Argo CD health
+ * checks read. Ready=True once this generation is accepted, rendered into the gate
+ * ConfigMap, and the issuer is scaled for it; otherwise False with the reason of the
+ * first condition in the way. A refused spec is also Stalled (nothing changes until the
+ * spec does); what the operator retries by itself is also Reconciling. Those two appear
+ * only while True, as kstatus' abnormal-true conditions. Live counts (CountsAvailable)
+ * are observations, not configuration: they do not make an event unready.
+ */
+export function readiness(generation: number, judged: readonly ConditionSpec[]): ConditionSpec[] {
+  const find = (type: string) => judged.find((c) => c.type === type);
+  const accepted = find(ConditionType.Accepted);
+  if (accepted && accepted.status !== 'True')
+    return [
+      {
+        type: ConditionType.Ready,
+        status: 'False',
+        reason: accepted.reason,
+        message: accepted.message,
+      },
+      {
+        type: ConditionType.Stalled,
+        status: 'True',
+        reason: accepted.reason,
+        message: `Generation ${generation} is refused (see Accepted); nothing changes until the spec does.`,
+      },
+    ];
+  const blocking = [find(ConditionType.Configured), find(OperatorConditionType.IssuerScaled)].find(
+    (c) => c !== undefined && c.status !== 'True',
+  );
+  if (blocking)
+    return [
+      {
+        type: ConditionType.Ready,
+        status: 'False',
+        reason: blocking.reason,
+        message: blocking.message,
+      },
+      {
+        type: ConditionType.Reconciling,
+        status: 'True',
+        reason: blocking.reason,
+        message: `Generation ${generation} is accepted; the operator keeps working on ${blocking.type} (retried with backoff).`,
+      },
+    ];
+  return [
+    {
+      type: ConditionType.Ready,
+      status: 'True',
+      reason: READY_REASON,
+      message: `Generation ${generation} is in effect: accepted, in the gate config, and the issuer is scaled for it.`,
+    },
+  ];
 }
 
 /** The status the event should have: pure, so reconciling twice writes once. */
@@ -72,6 +135,13 @@ export function desiredStatus(input: StatusInputs): CouponEventStatus {
       status: 'False',
       reason: 'NotAccepted',
       message: 'Nothing is rendered into the gate config until the spec is accepted.',
+    });
+  else if (input.configShardFull && input.configuredGeneration !== effective.generation)
+    conditions.push({
+      type: ConditionType.Configured,
+      status: 'False',
+      reason: CONFIG_SHARD_FULL,
+      message: input.configShardFull,
     });
   else if (input.configError && input.configuredGeneration !== effective.generation)
     conditions.push({
@@ -140,7 +210,12 @@ export function desiredStatus(input: StatusInputs): CouponEventStatus {
     observedGeneration: input.generation,
     phase,
     eventId: input.eventId,
-    conditions: mergeConditions(input.previous?.conditions, conditions, input.generation, now),
+    conditions: mergeConditions(
+      input.previous?.conditions,
+      [...readiness(input.generation, conditions), ...conditions],
+      input.generation,
+      now,
+    ),
   };
   if (effective) status.stock = effective.coupon.stock;
   const counts = stats
