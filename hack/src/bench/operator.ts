@@ -24,6 +24,8 @@ import {
   type CouponEvent,
   type CouponEventSpecInput,
 } from '@rediclaim/core';
+import { ensureDeployment } from '../platform/kube-objects.js';
+import { ISSUER_DEPLOYMENT } from '../platform/local-platform.js';
 import { ensureCouponEventCrd } from '../testing/crd.js';
 import { repoRoot, stackEnv } from '../testing/env.js';
 import { startGateAdminFake } from '../testing/gate-admin-fake.js';
@@ -70,28 +72,13 @@ async function namespaces(
   prefix: string,
 ): Promise<Omit<Setup, 'kc' | 'kubeconfigFile'>> {
   const core = kc.makeApiClient(k8s.CoreV1Api);
-  const apps = kc.makeApiClient(k8s.AppsV1Api);
   const platform = uniqueName(prefix);
   const tenant = `${platform}-shop`;
   for (const name of [platform, tenant])
     await core.createNamespace({
       body: { metadata: { name, labels: { 'rediclaim.io/bench': 'true' } } },
     });
-  const labels = { app: 'rediclaim-issuer' };
-  await apps.createNamespacedDeployment({
-    namespace: platform,
-    body: {
-      metadata: { name: 'rediclaim-issuer', labels },
-      spec: {
-        replicas: 1,
-        selector: { matchLabels: labels },
-        template: {
-          metadata: { labels },
-          spec: { containers: [{ name: 'issuer', image: 'issuer' }] },
-        },
-      },
-    },
-  });
+  await ensureDeployment(kc, platform, ISSUER_DEPLOYMENT, 1);
   return { platform, tenant };
 }
 

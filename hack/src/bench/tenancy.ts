@@ -22,6 +22,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
 import { CouponEventApi, DEFAULT_CONFIG_SHARDS, type CouponEventSpecInput } from '@rediclaim/core';
+import { ensureDeployment } from '../platform/kube-objects.js';
+import { ISSUER_DEPLOYMENT } from '../platform/local-platform.js';
 import { ensureCouponEventCrd } from '../testing/crd.js';
 import { repoRoot, stackEnv } from '../testing/env.js';
 import { startGateAdminFake } from '../testing/gate-admin-fake.js';
@@ -89,21 +91,8 @@ const ref = (namespace: string) => ({
 
 async function createPlatform(kc: k8s.KubeConfig, platform: string): Promise<void> {
   await kc.makeApiClient(k8s.CoreV1Api).createNamespace({ body: { metadata: { name: platform } } });
-  const labels = { app: 'rediclaim-issuer' };
-  await kc.makeApiClient(k8s.AppsV1Api).createNamespacedDeployment({
-    namespace: platform,
-    body: {
-      metadata: { name: 'rediclaim-issuer', labels },
-      spec: {
-        replicas: 1,
-        selector: { matchLabels: labels },
-        template: {
-          metadata: { labels },
-          spec: { containers: [{ name: 'issuer', image: 'issuer' }] },
-        },
-      },
-    },
-  });
+  // The Deployment the operator scales (no kubelet here: nothing runs it).
+  await ensureDeployment(kc, platform, ISSUER_DEPLOYMENT, 1);
 }
 
 async function startOperator(

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { CouponEvent, CouponEventSpecInput } from '@rediclaim/core';
 import { judge } from '../../src/reconcilers/couponevent/acceptance.js';
+import { couponEventOf } from '../support/couponevents.js';
 
 const spec = (over: Partial<CouponEventSpecInput> = {}): CouponEventSpecInput => ({
   schedule: { opensAt: '2026-11-27T00:00:00Z', closesAt: '2026-11-27T02:00:00Z' },
@@ -9,28 +10,7 @@ const spec = (over: Partial<CouponEventSpecInput> = {}): CouponEventSpecInput =>
   ...over,
 });
 
-let uid = 0;
-function event(
-  namespace: string,
-  name: string,
-  s: CouponEventSpecInput | Record<string, unknown>,
-  createdAt: string,
-  extra: Partial<CouponEvent['metadata']> = {},
-): CouponEvent {
-  return {
-    apiVersion: 'rediclaim.io/v1alpha1',
-    kind: 'CouponEvent',
-    metadata: {
-      namespace,
-      name,
-      uid: `uid-${++uid}`,
-      generation: 1,
-      creationTimestamp: createdAt,
-      ...extra,
-    },
-    spec: s as CouponEventSpecInput,
-  };
-}
+const event = couponEventOf;
 
 const nobodyServes = () => false;
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { CouponEvent, CouponEventSpecInput } from '@rediclaim/core';
 import { judge } from '../../src/reconcilers/couponevent/acceptance.js';
+import { couponEventOf } from '../support/couponevents.js';
 
 const spec = (eventId?: string): CouponEventSpecInput => ({
   ...(eventId ? { eventId } : {}),
@@ -9,28 +10,13 @@ const spec = (eventId?: string): CouponEventSpecInput => ({
   coupon: { stock: 100, validity: { validForHours: 1 }, discount: { type: 'percent', percent: 5 } },
 });
 
-let uid = 0;
-function event(
+const event = (
   namespace: string,
   name: string,
   createdAt: string,
   s: CouponEventSpecInput | Record<string, unknown> = spec(),
   extra: Partial<CouponEvent['metadata']> = {},
-): CouponEvent {
-  return {
-    apiVersion: 'rediclaim.io/v1alpha1',
-    kind: 'CouponEvent',
-    metadata: {
-      namespace,
-      name,
-      uid: `uid-${++uid}`,
-      generation: 1,
-      creationTimestamp: createdAt,
-      ...extra,
-    },
-    spec: s as CouponEventSpecInput,
-  };
-}
+): CouponEvent => couponEventOf(namespace, name, s, createdAt, extra);
 
 const at = (minute: number) => `2026-01-01T00:${String(minute).padStart(2, '0')}:00Z`;
 const nobodyServes = () => false;
