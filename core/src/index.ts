@@ -98,21 +98,59 @@ export {
 } from './messages/outcome.js';
 export {
   issuePolicySchema,
+  issueRequestBatchHeaderSchema,
+  issueRequestItemSchema,
   issueRequestSchema,
+  requestOfItem,
   type IssuePolicy,
   type IssueRequest,
+  type IssueRequestBatchHeader,
+  type IssueRequestItem,
 } from './messages/issue-request.js';
 export {
+  issueResultBatchHeaderSchema,
+  issueResultItemSchema,
   issueResultSchema,
   issuedCouponSchema,
+  resultBatchHeaderOf,
+  resultItemOf,
+  resultOfItem,
   type IssueResult,
+  type IssueResultBatchHeader,
+  type IssueResultItem,
   type IssuedCoupon,
 } from './messages/issue-result.js';
+export {
+  DEFAULT_BATCH_LIMITS,
+  decodeBatchRecord,
+  encodeBatchRecords,
+  singleItemRecord,
+  type BatchItem,
+  type BatchLimits,
+  type DecodedBatch,
+} from './messages/batch-record.js';
+export {
+  decodeIssueRequestBatch,
+  decodeIssueRequests,
+  decodeIssueResults,
+  encodeIssueRequestV1,
+  encodeIssueRequests,
+  encodeIssueResultV1,
+  encodeIssueResults,
+  requestIdMismatch,
+  type DeadItem,
+  type DecodedRecord,
+  type OutgoingRecord,
+} from './messages/issue-records.js';
 export { deadLetterSchema, type DeadLetter } from './messages/dead-letter.js';
 export {
+  checkVersion,
   deadLetterOf,
   decodeMessage,
   encodeMessage,
+  parseRecord,
+  validated,
+  versionOf,
   type MessageSource,
 } from './messages/codec.js';
 export {

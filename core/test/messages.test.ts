@@ -12,6 +12,7 @@ import {
   RediclaimError,
   type IssueRequest,
 } from '@rediclaim/core';
+import { codeOf } from './support/error-code.js';
 
 const request: IssueRequest = {
   type: 'IssueRequest',
@@ -30,15 +31,6 @@ const request: IssueRequest = {
     discount: { type: 'percent', percent: 10 },
     code: { prefix: '', length: 12 },
   },
-};
-
-const codeOf = (fn: () => unknown) => {
-  try {
-    fn();
-  } catch (error) {
-    return (error as RediclaimError).code;
-  }
-  return 'no error';
 };
 
 describe('Kafka messages', () => {

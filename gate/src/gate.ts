@@ -155,6 +155,7 @@ export class Gate {
         deadLetterTopic: s.TOPIC_DEAD_LETTERS,
         sessionTimeoutMs: s.KAFKA_SESSION_TIMEOUT_MS,
         defaultRetentionSeconds: s.RESULTS_DEFAULT_RETENTION_SECONDS,
+        recordChunk: s.RESULTS_RECORD_CHUNK,
       },
     );
     // Series of events that left the config would report their last values forever.

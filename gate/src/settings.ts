@@ -88,6 +88,8 @@ export const gateSettingsSchema = z
     DISPATCH_BURST_SECONDS: env.number(0.001, 10).default(0.25),
     REQUEUE_INTERVAL_MS: env.int(50, 60_000).default(1_000),
     RESULTS_DEFAULT_RETENTION_SECONDS: env.int(60, 2_592_000).default(86_400),
+    /** Most results one Lua call records: Redis serves nobody else while it runs. */
+    RESULTS_RECORD_CHUNK: env.int(1, 1_000).default(200),
     SHUTDOWN_TIMEOUT_MS: env.int(100, 600_000).default(20_000),
     SHUTDOWN_DRAIN_MS: env.int(0, 300_000).default(0),
     /** Test hook only: wait this long between admitting shoppers and sending their requests. */

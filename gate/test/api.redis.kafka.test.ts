@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Redis } from 'ioredis';
 import { eventKeys } from '@rediclaim/core';
 import { testKafka, testRedis, uniqueName, waitFor } from '@rediclaim/hack/testing';
-import type { StatusView } from '@rediclaim/gate';
 import { SuiteEvents } from './support/suite-events.js';
 import {
   gateEnv,
@@ -12,6 +11,7 @@ import {
   type Topics,
 } from './support/harness.js';
 import { IssuerSim } from './support/issuer-sim.js';
+import { shopperApi } from './support/shoppers.js';
 import type { Client, Response } from './support/client.js';
 
 /**
@@ -52,22 +52,7 @@ const seedJoin = (ev: string, user: string) =>
   app.inject({ method: 'POST', url: `/gate/events/${ev}/enqueue?userId=${q(user)}` });
 const seedRank = (ev: string, user: string) =>
   app.inject({ method: 'GET', url: `/gate/events/${ev}/rank?userId=${q(user)}` });
-const join = (ev: string, user: string) =>
-  app.inject({ method: 'POST', url: `/v1/events/${ev}/queue?userId=${q(user)}` });
-const me = async (ev: string, user: string): Promise<StatusView & { ticket?: string }> => {
-  const res = await app.inject({ url: `/v1/events/${ev}/queue/me?userId=${q(user)}` });
-  expect(res.statusCode).toBe(200);
-  return res.json();
-};
-const untilStatus = (ev: string, user: string, status: string, timeoutMs = 15_000) =>
-  waitFor(
-    `${user} to be ${status}`,
-    async () => {
-      const view = await me(ev, user);
-      return view.status === status ? view : undefined;
-    },
-    timeoutMs,
-  );
+const { join, me, untilStatus } = shopperApi(() => app.inject);
 
 function expectError(res: Response, status: number, code: string): Record<string, unknown> {
   expect({ status: res.statusCode, code: res.json().code }).toEqual({ status, code });

@@ -10,7 +10,7 @@ import {
   type IssueResult,
 } from '@rediclaim/core';
 import { testKafka, testRedis, uniqueName, waitFor } from '@rediclaim/hack/testing';
-import { GateScripts, type StatusView } from '@rediclaim/gate';
+import { GateScripts } from '@rediclaim/gate';
 import { SuiteEvents } from './support/suite-events.js';
 import {
   gateEnv,
@@ -20,6 +20,7 @@ import {
   type Topics,
 } from './support/harness.js';
 import { IssuerSim } from './support/issuer-sim.js';
+import { shopperApi } from './support/shoppers.js';
 
 /**
  * A shopper whose issue request may have reached the issuer is never told SOLD_OUT: what
@@ -41,13 +42,7 @@ let scripts: GateScripts;
 let producer: Producer;
 const events = new SuiteEvents(TENANT);
 
-const me = async (ev: string, user: string): Promise<StatusView> => {
-  const res = await g.http({ url: `/v1/events/${ev}/queue/me?userId=${user}` });
-  expect(res.statusCode).toBe(200);
-  return res.json();
-};
-const join = (ev: string, user: string) =>
-  g.http({ method: 'POST', url: `/v1/events/${ev}/queue?userId=${user}` });
+const { join, me } = shopperApi(() => g.http);
 const stats = async (ev: string) =>
   (await g.admin({ url: `/internal/v1/events/${TENANT}/${ev}/stats` })).json();
 

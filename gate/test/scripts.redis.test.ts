@@ -1,8 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { Redis } from 'ioredis';
 import { eventKeys, type EventKeys } from '@rediclaim/core';
 import { testRedis, uniqueName } from '@rediclaim/hack/testing';
-import { GateScripts, type AdmitReply, type StaleReply } from '@rediclaim/gate';
+import {
+  GateScripts,
+  type AdmitReply,
+  type RecordResultArgs,
+  type StaleReply,
+} from '@rediclaim/gate';
 
 /**
  * The Lua scripts against the real Redis of the test stack, through the gate's script
@@ -77,28 +82,40 @@ function keysOf(k: EventKeys) {
       return scripts.requeueFailed(k, shoppers);
     },
     stats: () => scripts.stats(k),
-    record: (
-      userId: string,
-      ticket: string,
-      outcome: string,
-      o: { stock?: number; remaining?: number; code?: string; uid?: string } = {},
-    ) =>
-      scripts.recordResult(k, {
-        userId,
-        uid: o.uid ?? '',
-        ticket: Number(ticket),
-        outcome,
-        resultJson: JSON.stringify({
-          ticket: Number(ticket),
-          status: outcome,
-          ...(o.code ? { coupon: { code: o.code } } : {}),
-          decidedAt: new Date().toISOString(),
-        }),
-        stock: o.stock ?? 100,
-        remaining: o.remaining ?? 50,
-        retentionSeconds: 600,
-      }),
+    record: (userId: string, ticket: string, outcome: string, o: ResultOptions = {}) =>
+      scripts.recordResult(k, resultArgs(userId, ticket, outcome, o)),
     retire: (uid = '*') => scripts.retire(k, { uid, retentionSeconds: 600 }),
+  };
+}
+
+interface ResultOptions {
+  stock?: number;
+  remaining?: number;
+  code?: string;
+  uid?: string;
+}
+
+/** A result as the results consumer hands it to the script layer. */
+function resultArgs(
+  userId: string,
+  ticket: string,
+  outcome: string,
+  o: ResultOptions = {},
+): RecordResultArgs {
+  return {
+    userId,
+    uid: o.uid ?? '',
+    ticket: Number(ticket),
+    outcome,
+    resultJson: JSON.stringify({
+      ticket: Number(ticket),
+      status: outcome,
+      ...(o.code ? { coupon: { code: o.code } } : {}),
+      decidedAt: new Date().toISOString(),
+    }),
+    stock: o.stock ?? 100,
+    remaining: o.remaining ?? 50,
+    retentionSeconds: 600,
   };
 }
 
@@ -325,7 +342,7 @@ describe('requeue scripts and re-sends', () => {
   });
 });
 
-describe('recordResult script', () => {
+describe('recordResults script', () => {
   it('records a result once: a redelivery changes nothing', async () => {
     const { k, s } = freshEvent();
     await s.enqueue('u');
@@ -368,6 +385,93 @@ describe('recordResult script', () => {
     expect(await s.enqueue('newcomer', { stock: 2 })).toEqual({ kind: 'SOLD_OUT' });
     expect((await s.status('waiting', 5)).kind).toBe('QUEUED');
     expect((await s.enqueue('newcomer', { stock: 5 })).kind).toBe('QUEUED');
+  });
+});
+
+describe('recordResults script, many results a call', () => {
+  it('answers each result of one call on its own, in order, as one call each would', async () => {
+    const { k, s } = freshEvent();
+    for (const u of ['a', 'b', 'c']) await s.enqueue(u, { stock: 3 });
+    await s.admit({ stock: 3 });
+    await new Promise((r) => setTimeout(r, 10));
+    const [a, b, c] = pairsOf(await s.admit({ stock: 3 })) as [string, string][];
+    const batch = [
+      { keys: k, args: resultArgs(a![0], a![1], 'ISSUED', { stock: 3, remaining: 2, code: 'A' }) },
+      { keys: k, args: resultArgs(b![0], b![1], 'ISSUED', { stock: 3, remaining: 1, code: 'B' }) },
+      // The same result twice in one batch: the second is a duplicate already.
+      { keys: k, args: resultArgs(b![0], b![1], 'ISSUED', { stock: 3, remaining: 1, code: 'B' }) },
+      { keys: k, args: resultArgs(c![0], c![1], 'SOLD_OUT', { stock: 3, remaining: 0 }) },
+    ];
+    expect(await scripts.recordResults(batch, 200)).toEqual([
+      'recorded',
+      'recorded',
+      'duplicate',
+      'recorded',
+    ]);
+    expect(await redis.hlen(k.inflight)).toBe(0);
+    expect(await redis.zcard(k.deadlines)).toBe(0);
+    expect(await redis.hmget(k.stats, 'outcome:ISSUED', 'outcome:SOLD_OUT', 'issued')).toEqual([
+      '2',
+      '1',
+      '3',
+    ]);
+    expect(await s.status('d', 3)).toEqual({ kind: 'SOLD_OUT' });
+    // The whole batch delivered again changes nothing.
+    const before = await redis.hgetall(k.results);
+    expect(await scripts.recordResults(batch, 200)).toEqual(Array(4).fill('duplicate'));
+    expect(await redis.hgetall(k.results)).toEqual(before);
+    expect(await redis.hget(k.stats, 'outcome:ISSUED')).toBe('2');
+  });
+
+  it("keeps apart, in one call, a retired sale's late answers and a deleted event's", async () => {
+    const { k, s } = freshEvent();
+    await s.enqueue('holder', { uid: 'old' });
+    await s.retire('old');
+    const replies = await scripts.recordResults(
+      [
+        { keys: k, args: resultArgs('holder', String(BASE + 1), 'ISSUED', { uid: 'old' }) },
+        // No sale named (an older issuer): the deleted event's, closed.
+        { keys: k, args: resultArgs('stranger', String(BASE + 2), 'SOLD_OUT') },
+      ],
+      200,
+    );
+    expect(replies).toEqual(['former', 'deleted']);
+    expect(await redis.hlen(k.results)).toBe(0);
+    expect(await s.status('holder', '', '')).toMatchObject({ kind: 'FORMER', uid: 'old' });
+  });
+
+  it('makes one call per event and chunk, all in one round trip, and answers in the order given', async () => {
+    const events = [freshEvent(), freshEvent()];
+    const calls = Array.from({ length: 7 }, (_, i) => ({
+      keys: events[i % 2]!.k,
+      args: resultArgs(`u${i}`, String(BASE + i + 1), i === 3 ? 'REJECTED' : 'SOLD_OUT'),
+    }));
+    const pipeline = redis.pipeline.bind(redis);
+    const sizes: number[] = [];
+    let pipelines = 0;
+    const spy = jest.spyOn(redis, 'pipeline').mockImplementation((...args) => {
+      pipelines += 1;
+      const p = pipeline(...args);
+      const call = p.rcRecordResults.bind(p);
+      p.rcRecordResults = (...argv) => {
+        // 8 KEYS and the retention, then 7 per result.
+        sizes.push((argv.length - 9) / 7);
+        return call(...argv);
+      };
+      return p;
+    });
+    try {
+      expect(await scripts.recordResults(calls, 2)).toEqual(Array(7).fill('recorded'));
+    } finally {
+      spy.mockRestore();
+    }
+    // Event 0 has u0 u2 u4 u6, event 1 u1 u3 u5: chunks of at most 2 per event.
+    expect(sizes).toEqual([2, 2, 2, 1]);
+    expect(pipelines).toBe(1);
+    expect(JSON.parse((await redis.hget(events[1]!.k.results, 'u3'))!)).toMatchObject({
+      status: 'REJECTED',
+    });
+    expect(await redis.hlen(events[0]!.k.results)).toBe(4);
   });
 });
 

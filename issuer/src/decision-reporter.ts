@@ -31,6 +31,8 @@ export class DecisionReporter implements LaneHooks<EventDecision> {
     const m = this.metrics;
     m.transactionRequests.observe(requests);
     m.transactionSeconds.observe(seconds);
+    for (const [step, ms] of Object.entries(d.timings))
+      m.transactionStepSeconds.inc({ step }, ms / 1000);
     for (const [outcome, count] of Object.entries(d.outcomes)) {
       m.decisions.inc({ ...labels, outcome }, count);
     }

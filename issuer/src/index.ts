@@ -75,8 +75,8 @@ export {
 // Kafka: decoding requests, placing results, committing offsets in order.
 export {
   decodeIssueRequest,
-  decodeRequest,
-  type Decoded,
+  decodeRecord,
+  type DecodedRecord,
   type RawMessage,
 } from './kafka/decode.js';
 export { keyPartitioner, murmur2 } from './kafka/partitioner.js';

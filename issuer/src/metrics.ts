@@ -49,8 +49,15 @@ export class IssuerMetrics {
 
   readonly batchMessages = new Histogram({
     name: `${PREFIX}batch_messages`,
-    help: 'Messages per Kafka batch (one partition, one fetch).',
+    help: 'Records per Kafka batch (one partition, one fetch).',
     buckets: [1, 10, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000],
+    registers: [this.registry],
+  });
+
+  readonly batchRequests = new Histogram({
+    name: `${PREFIX}batch_requests`,
+    help: 'Requests per Kafka batch, read from its records (a v2 record holds many).',
+    buckets: [1, 10, 100, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000],
     registers: [this.registry],
   });
 
@@ -58,6 +65,13 @@ export class IssuerMetrics {
     name: `${PREFIX}transaction_requests`,
     help: 'Requests decided per database transaction (batches of several partitions share one).',
     buckets: [1, 10, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000],
+    registers: [this.registry],
+  });
+
+  readonly transactionStepSeconds = new Counter({
+    name: `${PREFIX}transaction_step_seconds_total`,
+    help: 'Time deciding transactions spent in each step (lock, read, plan, write, commit): where the event row lock is held.',
+    labelNames: ['step'] as const,
     registers: [this.registry],
   });
 

@@ -36,7 +36,7 @@ export const settingsSchema = z
     ISSUER_FETCH_MAX_BYTES_PER_PARTITION: env.int(1_024, 64 * 1024 * 1024).default(1024 * 1024),
     ISSUER_FETCH_MIN_BYTES: env.int(1, 16 * 1024 * 1024).default(1),
     ISSUER_FETCH_MAX_WAIT_MS: env.int(0, 30_000).default(100),
-    /** Messages fetched but not yet committed, at most: bounds memory while the database is slow. */
+    /** Requests fetched but not yet committed, at most (a v2 record counts its items): bounds memory while the database is slow. */
     ISSUER_MAX_IN_FLIGHT_MESSAGES: env.int(1, 10_000_000).default(30_000),
     /** Requests decided in one transaction at most (more wait for the next one). */
     ISSUER_MAX_TRANSACTION_REQUESTS: env.int(1, 1_000_000).default(20_000),

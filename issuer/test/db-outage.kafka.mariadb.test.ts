@@ -87,7 +87,7 @@ describe('an issuer whose database goes down mid-sale and comes back', () => {
         await produce(s, firstHalf.slice(100));
         await eventually(
           async () =>
-            (await metric('rediclaim_issuer_batch_messages_sum')) >= firstHalf.length &&
+            (await metric('rediclaim_issuer_batch_requests_sum')) >= firstHalf.length &&
             (await lock.waiting()) >= 1,
           30_000,
           'the first half in hand, its transaction waiting on the row lock',
@@ -143,7 +143,7 @@ describe('an issuer whose database goes down mid-sale and comes back', () => {
       const checks = await failedChecks();
       expect(checks).toBeLessThanOrEqual(6 + (Date.now() - downAt) / 500);
       // Fetching stopped at the outage: not one message of the second half was taken.
-      expect(await metric('rediclaim_issuer_batch_messages_sum')).toBeLessThanOrEqual(
+      expect(await metric('rediclaim_issuer_batch_requests_sum')).toBeLessThanOrEqual(
         firstHalf.length,
       );
       expect(answered()).toBe(100);

@@ -150,6 +150,35 @@ describe('deciding an event in one transaction (MariaDB)', () => {
     expect(await coupons(eventId)).toHaveLength(3);
   });
 
+  it('decides a redelivery hidden among fresh requests the same as before, without a gap in the serials', async () => {
+    // Fresh batches are planned without reading the users' history; a user who already
+    // holds a coupon makes the insert meet the unique key, and the batch is decided
+    // again with the history read: nothing of the first attempt may remain.
+    const eventId = uniqueName('hidden');
+    const p = policy({ stock: 100, perUserLimit: 2 });
+    const first = crowd(tenant, eventId, 10, p);
+    const before = await decide(first);
+    const fresh = crowd(tenant, eventId, 10, p, 50).map((r, i) => ({
+      ...r,
+      userId: `new${i}`,
+      requestId: `${tenant}/${eventId}/new${i}/${50 + i}`,
+    }));
+    const secondTicket = request(tenant, eventId, 'u3', 99, p);
+    const after = await decide([...fresh.slice(0, 5), first[7]!, secondTicket, ...fresh.slice(5)]);
+    // The same decision and coupon; `remaining` describes the sale when answered.
+    expect(after.results.get(first[7]!.requestId)).toEqual({
+      ...before.results.get(first[7]!.requestId),
+      remaining: 79,
+    });
+    expect(after.results.get(secondTicket.requestId)!.outcome).toBe('ISSUED');
+    expect(after.redelivered).toBe(1);
+    expect(after.outcomes).toEqual({ ISSUED: 11 });
+    const rows = await coupons(eventId);
+    expect(rows.map((c) => c.serial)).toEqual(Array.from({ length: 21 }, (_, i) => i + 1));
+    expect(rows.filter((c) => c.userId === 'u3').map((c) => c.seq)).toEqual([1, 2]);
+    expect(after.issued).toBe(21);
+  });
+
   it('adds a raised stock to what remains, and keeps earlier SOLD_OUT answers', async () => {
     const eventId = uniqueName('raise');
     const g1 = policy({ stock: 3, generation: 1 });

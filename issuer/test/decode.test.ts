@@ -1,19 +1,30 @@
 import { describe, expect, it } from '@jest/globals';
-import { ErrorCode, encodeMessage } from '@rediclaim/core';
-import { decodeIssueRequest, decodeRequest, type Decoded } from '@rediclaim/issuer';
+import { ErrorCode, encodeIssueRequests, encodeMessage, type IssueRequest } from '@rediclaim/core';
+import { decodeIssueRequest, decodeRecord, type DecodedRecord } from '@rediclaim/issuer';
 import { policy, request } from './support/requests.js';
 
 const now = new Date('2026-11-27T00:00:00Z');
-const decode = (value: Buffer | null, key: string | null = 'shop/e/u1'): Decoded =>
-  decodeRequest(
-    { key: key === null ? null : Buffer.from(key), value, offset: '42' },
-    'req',
-    3,
-    now,
+const decode = (value: Buffer | null, key: string | null = 'shop/e/u1'): DecodedRecord =>
+  decodeRecord({ key: key === null ? null : Buffer.from(key), value, offset: '42' }, 'req', 3, now);
+const deadLetter = (decoded: DecodedRecord) => {
+  if (decoded.requests.length > 0 || decoded.deadLetters.length !== 1)
+    throw new Error('expected one dead letter');
+  return decoded.deadLetters[0]!;
+};
+const batchOf = (requests: IssueRequest[]): Buffer => {
+  const first = requests[0]!;
+  const records = encodeIssueRequests(
+    {
+      type: 'IssueRequestBatch',
+      version: 2,
+      tenant: first.tenant,
+      eventId: first.eventId,
+      admittedAt: first.admittedAt,
+      policy: first.policy,
+    },
+    requests.map(({ requestId, userId, ticket }) => ({ requestId, userId, ticket })),
   );
-const deadLetter = (decoded: Decoded) => {
-  if (decoded.ok) throw new Error('expected a dead letter');
-  return decoded.deadLetter;
+  return records[0]!.value;
 };
 
 describe('decoding issue requests', () => {
@@ -23,7 +34,8 @@ describe('decoding issue requests', () => {
     const raw = JSON.parse(encodeMessage(good).toString()) as Record<string, unknown>;
     delete (raw.policy as Record<string, unknown>).perUserLimit;
     const decoded = decode(Buffer.from(JSON.stringify(raw)));
-    expect(decoded.ok && decoded.request).toMatchObject({
+    expect(decoded.version).toBe(1);
+    expect(decoded.requests[0]).toMatchObject({
       requestId: 'shop/e/u1/7',
       policy: { perUserLimit: 1, stock: 10 },
     });
@@ -92,5 +104,52 @@ describe('decoding issue requests', () => {
   it('refuses a requestId that is not tenant/eventId/userId/ticket', () => {
     const letter = deadLetter(decode(encodeMessage({ ...good, requestId: 'something-else' })));
     expect(letter.reason.message).toMatch(/requestId: must be "shop\/e\/u1\/7"/);
+  });
+
+  it('reads a v2 batch record: every shopper a request, the policy shared', () => {
+    const p = policy({ stock: 50 });
+    const decoded = decode(
+      batchOf([request('shop', 'e', 'u1', 1, p), request('shop', 'e', 'u2', 2, p)]),
+    );
+    expect(decoded.version).toBe(2);
+    expect(decoded.deadLetters).toEqual([]);
+    expect(decoded.requests.map((r) => r.requestId)).toEqual(['shop/e/u1/1', 'shop/e/u2/2']);
+    expect(decoded.requests[0]!.policy).toBe(decoded.requests[1]!.policy);
+  });
+
+  it('dead-letters a bad item of a batch alone, with its index, and reads the rest', () => {
+    const p = policy();
+    const raw = JSON.parse(
+      batchOf([1, 2, 3, 4].map((i) => request('shop', 'e', `u${i}`, i, p))).toString(),
+    ) as { items: Record<string, unknown>[] };
+    raw.items[1]!.ticket = 'seven';
+    raw.items[3]!.requestId = 'shop/e/someone-else/4';
+    const decoded = decode(Buffer.from(JSON.stringify(raw)), 'shop/e/u1');
+    expect(decoded.requests.map((r) => r.userId)).toEqual(['u1', 'u3']);
+    expect(decoded.deadLetters.map((d) => d.source)).toEqual([
+      { topic: 'req', partition: 3, offset: '42', key: 'shop/e/u1', index: 1 },
+      { topic: 'req', partition: 3, offset: '42', key: 'shop/e/u1', index: 3 },
+    ]);
+    const [badShape, badId] = decoded.deadLetters;
+    expect(badShape!.reason.message).toMatch(/item 1 is invalid: items\[1\]\.ticket/);
+    expect(badId!.reason.message).toMatch(/requestId: must be "shop\/e\/u4\/4"/);
+    // Each payload is the header with the dead item alone: a batch that can be sent again.
+    const kept = JSON.parse(badShape!.payload) as { type: string; items: unknown[] };
+    expect(kept.type).toBe('IssueRequestBatch');
+    expect(kept.items).toEqual([raw.items[1]]);
+  });
+
+  it('dead-letters a whole batch whose header is bad, or whose version is newer', () => {
+    const p = policy();
+    const raw = JSON.parse(batchOf([request('shop', 'e', 'u1', 1, p)]).toString()) as Record<
+      string,
+      unknown
+    >;
+    const letter = deadLetter(decode(Buffer.from(JSON.stringify({ ...raw, eventId: '' }))));
+    expect(letter.reason.message).toMatch(/eventId/);
+    expect(letter.source.index).toBeUndefined();
+    expect(
+      deadLetter(decode(Buffer.from(JSON.stringify({ ...raw, version: 3 })))).reason.code,
+    ).toBe(ErrorCode.UnsupportedMessageVersion);
   });
 });

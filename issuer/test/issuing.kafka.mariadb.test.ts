@@ -1,15 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ErrorCode, encodeMessage } from '@rediclaim/core';
+import { ErrorCode, encodeIssueRequests, encodeMessage } from '@rediclaim/core';
 import { buildApp, type Issuer } from '@rediclaim/issuer';
 import { expectInvariants } from './support/invariants.js';
 import { startIssuer } from './support/issuers.js';
 import { ledgerOf } from './support/ledger.js';
 import { capturingLogger } from './support/logs.js';
 import { crowd, policy, request } from './support/requests.js';
-import { byRequest, deadLetterReader, resultReader } from './support/results.js';
+import {
+  byRequest,
+  deadLetterReader,
+  resultReader,
+  resultRecordReader,
+} from './support/results.js';
 import { closeScenario, produce, scenario, type Scenario } from './support/scenario.js';
 import type { TopicReader } from './support/topic-reader.js';
-import type { DeadLetter, IssueResult } from '@rediclaim/core';
+import type { DeadLetter, DecodedRecord, IssueResult } from '@rediclaim/core';
 
 // An issuer in this process against the test stack's Kafka and MariaDB, with topics
 // and a database of its own.
@@ -98,6 +103,92 @@ describe('the issuer between Kafka and MariaDB', () => {
     );
   });
 
+  it('dead-letters a bad item of a batch record alone, with its offset and index, and answers the rest', async () => {
+    const eventId = `${s.eventId}-item`;
+    const p = policy({ stock: 10 });
+    const shoppers = [1, 2, 3, 4].map((t) => request(s.tenant, eventId, `i${t}`, t, p));
+    const record = JSON.parse(
+      encodeIssueRequests(
+        {
+          type: 'IssueRequestBatch',
+          version: 2,
+          tenant: s.tenant,
+          eventId,
+          admittedAt: shoppers[0]!.admittedAt,
+          policy: p,
+        },
+        shoppers.map(({ requestId, userId, ticket }) => ({ requestId, userId, ticket })),
+      )[0]!.value.toString(),
+    ) as { items: Record<string, unknown>[] };
+    record.items[2]!.userId = '';
+    await produce(s, [{ key: 'bad/item', value: JSON.stringify(record) }]);
+
+    const letters = await deadLetters.until(
+      (d) => d.some((l) => l.source.key === 'bad/item'),
+      30_000,
+      'the bad item dead-lettered',
+    );
+    const letter = letters.find((l) => l.source.key === 'bad/item')!;
+    expect(letter.source).toMatchObject({ topic: s.topics.issueRequests, index: 2 });
+    expect(letter.source.offset).toMatch(/^\d+$/);
+    expect(letter.reason.message).toMatch(
+      /item 2 is invalid: items\[2\]\.userId: must not be empty/,
+    );
+    expect((JSON.parse(letter.payload) as { items: unknown[] }).items).toEqual([record.items[2]]);
+    const good = [shoppers[0]!, shoppers[1]!, shoppers[3]!];
+    await results.until(
+      (r) =>
+        good.every((g) => r.some((x) => x.requestId === g.requestId && x.outcome === 'ISSUED')),
+      30_000,
+      'the rest of the batch answered',
+    );
+    expect(letters.filter((l) => l.source.key === 'bad/item')).toHaveLength(1);
+    expect((await ledgerOf(s, eventId)).issued).toBe(3);
+  });
+
+  it('answers v1 records with v1 results and v2 batches with batches, so gates of both versions read their answers', async () => {
+    const eventId = `${s.eventId}-mixed`;
+    const p = policy({ stock: 100 });
+    const records = await resultRecordReader(s);
+    try {
+      const everyone = crowd(s.tenant, eventId, 60, p);
+      const old = everyone.slice(0, 20);
+      const current = everyone.slice(20);
+      // An upgrade in the middle: v1 and v2 interleaved, and a v1 request sent again
+      // in a v2 batch by an upgraded gate (same requestId).
+      await produce(s, old.slice(0, 10), { version: 1 });
+      await produce(s, current.slice(0, 20), { batchSize: 10 });
+      await produce(s, old.slice(10), { version: 1 });
+      await produce(s, [...current.slice(20), old[0]!], { batchSize: 7 });
+      const answered = (r: DecodedRecord<IssueResult>[]) =>
+        new Set(r.flatMap((x) => x.values.map((v) => v.requestId)));
+      await records.until(
+        (r) => everyone.every((x) => answered(r).has(x.requestId)),
+        60_000,
+        'all 60 answered',
+      );
+      const versionsOf = new Map<string, Set<number>>();
+      for (const record of records.items) {
+        for (const v of record.values) {
+          if (v.eventId !== eventId) continue;
+          const set = versionsOf.get(v.requestId) ?? new Set();
+          set.add(record.version);
+          versionsOf.set(v.requestId, set);
+        }
+      }
+      for (const r of old.slice(1)) expect([...versionsOf.get(r.requestId)!]).toEqual([1]);
+      for (const r of current) expect([...versionsOf.get(r.requestId)!]).toEqual([2]);
+      // Its v1 copy is answered in v1 whenever it was decided; its v2 copy in v2.
+      expect(versionsOf.get(old[0]!.requestId)!.has(1)).toBe(true);
+      const mine = records.items.filter((r) => r.values.some((v) => v.eventId === eventId));
+      expect(mine.filter((r) => r.version === 1).every((r) => r.values.length === 1)).toBe(true);
+      expect(mine.some((r) => r.version === 2 && r.values.length > 1)).toBe(true);
+      await expectInvariants(s, everyone, results.items, 100, eventId);
+    } finally {
+      await records.stop();
+    }
+  });
+
   it('adds a raised stock to what remains and refuses one below what was issued, with a clear error', async () => {
     const eventId = `${s.eventId}-stock`;
     const g1 = policy({ stock: 5, generation: 1 });
@@ -165,7 +256,7 @@ describe('the issuer between Kafka and MariaDB', () => {
       expect(metrics).toContain(`rediclaim_issuer_sold_out_total{${event}} 50`);
       expect(metrics).toContain(`rediclaim_issuer_event_remaining{${event}} 0`);
       expect(metrics).toMatch(/rediclaim_issuer_duplicates_total [1-9]\d*/);
-      expect(metrics).toContain('rediclaim_issuer_dead_letters_total{reason="INVALID_MESSAGE"} 3');
+      expect(metrics).toContain('rediclaim_issuer_dead_letters_total{reason="INVALID_MESSAGE"} 4');
       expect(metrics).toContain(
         `rediclaim_issuer_stock_refusals_total{tenant="shop",event="${s.eventId}-stock"} 1`,
       );

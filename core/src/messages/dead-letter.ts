@@ -10,6 +10,12 @@ export const deadLetterSchema = z.object({
     partition: z.int().min(0),
     offset: z.string(),
     key: z.string().nullable(),
+    /**
+     * Set when one item of a batch record was dead and the rest were processed: its
+     * index in the record's `items` (the payload is then that item alone in a copy of
+     * the record's header, so it can be produced again once fixed).
+     */
+    index: z.int().min(0).optional(),
   }),
   /** The original bytes, as UTF-8 text when they are valid UTF-8, else base64. */
   payload: z.string(),

@@ -33,3 +33,50 @@ export const issueRequestSchema = z.object({
   policy: issuePolicySchema,
 });
 export type IssueRequest = z.output<typeof issueRequestSchema>;
+
+/**
+ * gate → issuer: one admission batch of one sale, version 2: what the shoppers share is
+ * said once (event, sale, admission instant, policy), then one item per shopper. The
+ * header is validated once, each item on its own.
+ */
+export const issueRequestBatchHeaderSchema = z.object({
+  type: z.literal('IssueRequestBatch'),
+  version: z.literal(2),
+  tenant: tenantSchema,
+  eventId: eventIdSchema,
+  uid: z.string().min(1).max(64).optional(),
+  admittedAt: z.iso.datetime({ offset: true }),
+  policy: issuePolicySchema,
+});
+export type IssueRequestBatchHeader = z.output<typeof issueRequestBatchHeaderSchema>;
+
+/** One shopper of an IssueRequestBatch; requestId is requestIdOf(tenant, eventId, userId, ticket). */
+export const issueRequestItemSchema = z.object({
+  requestId: z.string().min(1).max(400),
+  userId: userIdSchema,
+  ticket: ticketSchema,
+});
+export type IssueRequestItem = z.output<typeof issueRequestItemSchema>;
+
+/**
+ * One item of a batch as the request it stands for. Services hold requests one per
+ * shopper whatever record they came in (the v1 shape); the policy object is shared.
+ */
+export function requestOfItem(
+  header: IssueRequestBatchHeader,
+  item: IssueRequestItem,
+): IssueRequest {
+  const request: IssueRequest = {
+    type: 'IssueRequest',
+    version: 1,
+    requestId: item.requestId,
+    tenant: header.tenant,
+    eventId: header.eventId,
+    userId: item.userId,
+    ticket: item.ticket,
+    admittedAt: header.admittedAt,
+    policy: header.policy,
+  };
+  if (header.uid !== undefined) request.uid = header.uid;
+  return request;
+}

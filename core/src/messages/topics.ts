@@ -1,8 +1,8 @@
 /** Default Kafka topic names; services take a prefix or overrides from their config. */
 export const DefaultTopics = {
-  /** gate → issuer: one message per admitted shopper. */
+  /** gate → issuer: one record per admission batch (v2; v1 records held one shopper). */
   issueRequests: 'rediclaim.issue-requests',
-  /** issuer → gate: one final outcome per request. */
+  /** issuer → gate: one final outcome per request, one record per decided batch (v2). */
   issueResults: 'rediclaim.issue-results',
   /** Messages nobody could process, with the reason, for people to inspect. */
   deadLetters: 'rediclaim.dead-letters',

@@ -1,8 +1,9 @@
 -- Stores the issuer's outcome of one request in a results hash, idempotently: an older or
 -- repeated answer changes nothing, and a shopper's coupon (and its code) is never
--- replaced by the outcome of a later try. Needs result_header.
+-- replaced by the outcome of a later try. Needs result_header. The caller refreshes the
+-- hash's expiry (once per call, however many it stored).
 -- Returns 1 stored, 0 duplicate or older than what is stored.
-local function storeResult(resultsKey, userId, ticket, outcome, resultJson, retention)
+local function storeResult(resultsKey, userId, ticket, outcome, resultJson)
   local ticketNumber = tonumber(ticket)
   local stored = redis.call('HGET', resultsKey, userId)
   local count, storedTicket, storedStatus = 0, -1, ''
@@ -17,6 +18,5 @@ local function storeResult(resultsKey, userId, ticket, outcome, resultJson, rete
     redis.call('HSET', resultsKey, userId,
       (string.gsub(stored, '^({"issuedCount":%d+,"ticket":)%d+', '%1' .. ticket, 1)))
   end
-  redis.call('EXPIRE', resultsKey, retention)
   return 1
 end

@@ -1,12 +1,23 @@
 import type { Producer } from 'kafkajs';
-import { encodeMessage, messageKeyOf, requestIdOf, type IssueRequest } from '@rediclaim/core';
+import {
+  encodeIssueRequests,
+  requestIdOf,
+  type IssueRequestBatchHeader,
+  type IssueRequestItem,
+} from '@rediclaim/core';
 import type { LiveEvent } from '../config/live-event.js';
 import type { AdmittedShopper } from '../redis/gate-scripts.js';
 
 /**
- * The producer side of admission: one IssueRequest per admitted shopper, keyed by the
- * shopper (so requests spread over partitions, hence over issuers), acknowledged by
- * every in-sync replica (acks -1) before the dispatcher counts them as sent.
+ * The producer side of admission: one admission batch as IssueRequestBatch records (v2):
+ * what its shoppers share (event, sale, admission instant, policy) said once, then one
+ * item per shopper. Kafka's and kafkajs' cost is per record, not per byte, so one record
+ * per batch instead of one per shopper is what keeps a send cheap. core's encoder splits
+ * a batch over several records only past its limits, each keyed by its first shopper, so
+ * an event's batches still spread over the partitions, hence over issuers. Every record
+ * is acknowledged by every in-sync replica (acks -1) before the dispatcher counts the
+ * batch as sent, all of them or the whole batch is sent again (same requestIds). Only
+ * issuers that read v2 can take these: upgrade the issuers before the gates.
  */
 export class IssueRequestSender {
   constructor(
@@ -21,22 +32,25 @@ export class IssueRequestSender {
     admittedAtMs: number,
     shoppers: readonly AdmittedShopper[],
   ): Promise<void> {
-    const admittedAt = new Date(admittedAtMs).toISOString();
-    const messages = shoppers.map(({ userId, ticket }) => {
-      const request: IssueRequest = {
-        type: 'IssueRequest',
-        version: 1,
-        requestId: requestIdOf(event.tenant, event.id, userId, ticket),
-        tenant: event.tenant,
-        eventId: event.id,
-        userId,
-        ticket,
-        ...(event.uid ? { uid: event.uid } : {}),
-        admittedAt,
-        policy: event.policy,
-      };
-      return { key: messageKeyOf(event.tenant, event.id, userId), value: encodeMessage(request) };
+    const header: IssueRequestBatchHeader = {
+      type: 'IssueRequestBatch',
+      version: 2,
+      tenant: event.tenant,
+      eventId: event.id,
+      ...(event.uid ? { uid: event.uid } : {}),
+      admittedAt: new Date(admittedAtMs).toISOString(),
+      policy: event.policy,
+    };
+    const items = shoppers.map(({ userId, ticket }): IssueRequestItem => ({
+      requestId: requestIdOf(event.tenant, event.id, userId, ticket),
+      userId,
+      ticket,
+    }));
+    await this.producer.send({
+      topic: this.topic,
+      acks: -1,
+      timeout: this.timeoutMs,
+      messages: encodeIssueRequests(header, items),
     });
-    await this.producer.send({ topic: this.topic, acks: -1, timeout: this.timeoutMs, messages });
   }
 }

@@ -2,13 +2,13 @@ import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import {
   deadLetterOf,
-  decodeMessage,
+  decodeIssueResults,
   encodeMessage,
   eventKeys,
-  issueResultSchema,
   type DeadLetter,
   type EventKeys,
   type IssueResult,
+  type MessageSource,
 } from '@rediclaim/core';
 import type { EventsStore } from '../config/events-store.js';
 import type { CheckResult } from '../http/health.js';
@@ -22,14 +22,20 @@ export interface ResultsConsumerOptions {
   sessionTimeoutMs: number;
   /** Retention of results for events not in the config. */
   defaultRetentionSeconds: number;
+  /** Most results one recordResults script call records (RESULTS_RECORD_CHUNK). */
+  recordChunk: number;
 }
 
 /**
  * Consumes the issuer's results (group rediclaim-gate: each result is handled by one
- * replica) and records them in Redis, one recordResult per message of a batch, pipelined.
- * Recording is idempotent, so a redelivered batch (rebalance, crash before the commit)
- * changes nothing. A malformed message goes to the dead-letter topic with its reason and
- * never stops the consumer.
+ * replica) and records them in Redis. A record holds one result (v1, from issuers before
+ * batches, or answering a v1 request) or a batch of one sale's results (v2); every
+ * result of a Kafka batch is recorded with one recordResults script call per event and
+ * chunk, all pipelined. Recording is idempotent per result, so a redelivered batch
+ * (rebalance, crash before the commit) changes nothing. A record that cannot be read
+ * goes to the dead-letter topic with its reason, and so does a bad item of a batch on
+ * its own (its index in the letter's source) while the others are recorded: neither
+ * ever stops the consumer.
  *
  * Kafka going away never ends it: kafkajs restarts a consumer that crashed on a
  * retriable error, and this class starts a new one after any other crash. Out of its
@@ -141,88 +147,91 @@ export class ResultsConsumer {
   }
 
   private async handleBatch({ batch, resolveOffset, heartbeat }: EachBatchPayload): Promise<void> {
-    const { scripts, events, metrics, logger } = this.deps;
-    const calls: { keys: EventKeys; args: RecordResultArgs }[] = [];
-    const recorded: IssueResult[] = [];
+    const results: IssueResult[] = [];
     const dead: DeadLetter[] = [];
+    const now = new Date();
     for (const message of batch.messages) {
-      let result: IssueResult;
+      const source: MessageSource = {
+        topic: batch.topic,
+        partition: batch.partition,
+        offset: message.offset,
+        key: message.key,
+      };
       try {
-        result = decodeMessage(
-          issueResultSchema,
+        const decoded = decodeIssueResults(
           message.value,
-          `IssueResult ${batch.topic}/${batch.partition}@${message.offset}`,
+          `issue result ${batch.topic}/${batch.partition}@${message.offset}`,
         );
+        for (const result of decoded.values) results.push(result);
+        for (const item of decoded.dead)
+          dead.push(
+            deadLetterOf(item.error, { ...source, index: item.index }, item.payload, 'gate', now),
+          );
       } catch (error) {
-        dead.push(
-          deadLetterOf(
-            error,
-            {
-              topic: batch.topic,
-              partition: batch.partition,
-              offset: message.offset,
-              key: message.key,
-            },
-            message.value,
-            'gate',
-            new Date(),
-          ),
-        );
-        continue;
+        dead.push(deadLetterOf(error, source, message.value, 'gate', now));
       }
-      const event = events.get(result.eventId);
-      const known = event !== undefined && event.tenant === result.tenant;
-      const k = known ? event.keys : eventKeys(result.tenant, result.eventId);
-      // Header fields first: the scripts read them without decoding (result_header.lua).
-      const stored = JSON.stringify({
-        ticket: result.ticket,
-        status: result.outcome,
-        coupon: result.coupon,
-        reason: result.reason,
-        decidedAt: result.decidedAt,
-      });
-      calls.push({
-        keys: k,
-        args: {
-          userId: result.userId,
-          ticket: result.ticket,
-          outcome: result.outcome,
-          resultJson: stored,
-          stock: result.stock,
-          remaining: result.remaining,
-          retentionSeconds: known ? event.retentionSeconds : this.options.defaultRetentionSeconds,
-          // The request's own sale when it named one: the answer to a request of a sale
-          // since deleted or replaced is kept with that sale, for its holder.
-          uid: result.uid ?? (known ? event.uid : ''),
-        },
-      });
-      recorded.push(result);
     }
-    if (dead.length > 0) {
-      await this.deps.producer.send({
-        topic: this.options.deadLetterTopic,
-        acks: -1,
-        messages: dead.map((d) => ({ key: d.source.key, value: encodeMessage(d) })),
-      });
-      metrics.resultsIgnored.inc({ reason: 'invalid' }, dead.length);
-      for (const d of dead)
-        logger.warn({ reason: d.reason, source: d.source }, 'invalid result sent to dead letters');
-    }
-    if (recorded.length > 0) {
-      // A Redis failure fails the batch: kafkajs redelivers it, recording is idempotent.
-      const replies = await scripts.recordResults(calls);
-      const now = Date.now();
-      replies.forEach((reply, i) => {
-        const result = recorded[i]!;
-        if (reply === 'recorded' || reply === 'former') {
-          metrics.results.inc({ outcome: result.outcome });
-          metrics.resultLag.observe(Math.max(0, now - Date.parse(result.decidedAt)) / 1000);
-        } else {
-          metrics.resultsIgnored.inc({ reason: reply });
-        }
-      });
-    }
+    if (dead.length > 0) await this.sendDeadLetters(dead);
+    // A Redis failure fails the batch: kafkajs redelivers it, recording is idempotent.
+    if (results.length > 0) await this.record(results);
     for (const message of batch.messages) resolveOffset(message.offset);
     await heartbeat();
+  }
+
+  private async sendDeadLetters(dead: readonly DeadLetter[]): Promise<void> {
+    const { producer, metrics, logger } = this.deps;
+    await producer.send({
+      topic: this.options.deadLetterTopic,
+      acks: -1,
+      messages: dead.map((d) => ({ key: d.source.key, value: encodeMessage(d) })),
+    });
+    metrics.resultsIgnored.inc({ reason: 'invalid' }, dead.length);
+    for (const d of dead)
+      logger.warn({ reason: d.reason, source: d.source }, 'invalid result sent to dead letters');
+  }
+
+  private async record(results: readonly IssueResult[]): Promise<void> {
+    const { scripts, metrics } = this.deps;
+    const calls = results.map((result) => this.callOf(result));
+    const replies = await scripts.recordResults(calls, this.options.recordChunk);
+    const now = Date.now();
+    replies.forEach((reply, i) => {
+      const result = results[i]!;
+      if (reply === 'recorded' || reply === 'former') {
+        metrics.results.inc({ outcome: result.outcome });
+        metrics.resultLag.observe(Math.max(0, now - Date.parse(result.decidedAt)) / 1000);
+      } else {
+        metrics.resultsIgnored.inc({ reason: reply });
+      }
+    });
+  }
+
+  /** Where and how one result is recorded: its event's keys (known or not) and the args. */
+  private callOf(result: IssueResult): { keys: EventKeys; args: RecordResultArgs } {
+    const event = this.deps.events.get(result.eventId);
+    const known = event !== undefined && event.tenant === result.tenant;
+    // Header fields first: the scripts read them without decoding (result_header.lua).
+    const stored = JSON.stringify({
+      ticket: result.ticket,
+      status: result.outcome,
+      coupon: result.coupon,
+      reason: result.reason,
+      decidedAt: result.decidedAt,
+    });
+    return {
+      keys: known ? event.keys : eventKeys(result.tenant, result.eventId),
+      args: {
+        userId: result.userId,
+        ticket: result.ticket,
+        outcome: result.outcome,
+        resultJson: stored,
+        stock: result.stock,
+        remaining: result.remaining,
+        retentionSeconds: known ? event.retentionSeconds : this.options.defaultRetentionSeconds,
+        // The request's own sale when it named one: the answer to a request of a sale
+        // since deleted or replaced is kept with that sale, for its holder.
+        uid: result.uid ?? (known ? event.uid : ''),
+      },
+    };
   }
 }

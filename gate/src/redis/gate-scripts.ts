@@ -28,7 +28,7 @@ export const scriptKeys = {
   admit: ['queue', 'inflight', 'deadlines', 'stats', 'limiter', 'tombstone', 'retry'],
   requeueStale: ['inflight', 'deadlines', 'stats', 'retry'],
   requeueFailed: ['inflight', 'deadlines', 'stats', 'retry'],
-  recordResult: [
+  recordResults: [
     'queue',
     'inflight',
     'deadlines',
@@ -64,7 +64,7 @@ declare module 'ioredis' {
     rcAdmit(...args: Arg[]): Result<unknown[], Context>;
     rcRequeueStale(...args: Arg[]): Result<unknown[], Context>;
     rcRequeueFailed(...args: Arg[]): Result<number, Context>;
-    rcRecordResult(...args: Arg[]): Result<number, Context>;
+    rcRecordResults(...args: Arg[]): Result<number[], Context>;
     rcStats(...args: Arg[]): Result<unknown[], Context>;
     rcRetire(...args: Arg[]): Result<number, Context>;
   }
@@ -196,16 +196,35 @@ export class GateScripts {
   }
 
   async recordResult(k: EventKeys, a: RecordResultArgs): Promise<RecordResultReply> {
-    return parseRecordResult(await this.redis.rcRecordResult(...recordResultCall(k, a)));
+    const [reply] = await this.recordResults([{ keys: k, args: a }], 1);
+    return reply!;
   }
 
-  /** Many results in one round trip (pipelined); a Redis error fails them all. */
+  /**
+   * Many results in one round trip: one script call per event (and retention) and chunk
+   * of at most `chunk` results, every call in one pipeline. Replies come in the order of
+   * `calls`; a Redis error fails them all.
+   */
   async recordResults(
-    calls: { keys: EventKeys; args: RecordResultArgs }[],
+    calls: readonly { keys: EventKeys; args: RecordResultArgs }[],
+    chunk: number,
   ): Promise<RecordResultReply[]> {
+    if (!(chunk >= 1))
+      throw new RangeError(`recordResults: chunk must be at least 1, got ${chunk}`);
     const pipeline = this.redis.pipeline();
-    for (const c of calls) pipeline.rcRecordResult(...recordResultCall(c.keys, c.args));
-    return execAll(pipeline, parseRecordResult);
+    const parts = chunksByEvent(calls, chunk);
+    for (const part of parts) {
+      const first = calls[part[0]!]!;
+      pipeline.rcRecordResults(
+        ...keysOf('recordResults', first.keys),
+        first.args.retentionSeconds,
+        ...part.flatMap((i) => recordResultArgs(calls[i]!.args)),
+      );
+    }
+    const replies = await execAll(pipeline, (reply: number[]) => reply.map(parseRecordResult));
+    const out = new Array<RecordResultReply>(calls.length);
+    parts.forEach((part, p) => part.forEach((i, j) => (out[i] = replies[p]![j]!)));
+    return out;
   }
 
   async stats(k: EventKeys): Promise<StatsReply> {
@@ -233,18 +252,31 @@ function enqueueCall(k: EventKeys, a: EnqueueArgs): Arg[] {
   ];
 }
 
-function recordResultCall(k: EventKeys, a: RecordResultArgs): Arg[] {
-  return [
-    ...keysOf('recordResult', k),
-    a.userId,
-    String(a.ticket),
-    a.outcome,
-    a.resultJson,
-    a.stock,
-    a.remaining,
-    a.retentionSeconds,
-    a.uid,
-  ];
+/** One result's share of a recordResults call's ARGV (its header documents the order). */
+function recordResultArgs(a: RecordResultArgs): Arg[] {
+  return [a.userId, String(a.ticket), a.outcome, a.resultJson, a.stock, a.remaining, a.uid];
+}
+
+/**
+ * The indexes of `calls` grouped by event and retention (what one script call shares),
+ * each group in order and cut into chunks of at most `chunk`.
+ */
+function chunksByEvent(
+  calls: readonly { keys: EventKeys; args: RecordResultArgs }[],
+  chunk: number,
+): number[][] {
+  const groups = new Map<string, number[]>();
+  calls.forEach(({ keys, args }, i) => {
+    const id = `${keys.results}\n${args.retentionSeconds}`;
+    const group = groups.get(id);
+    if (group) group.push(i);
+    else groups.set(id, [i]);
+  });
+  const parts: number[][] = [];
+  for (const group of groups.values())
+    for (let start = 0; start < group.length; start += chunk)
+      parts.push(group.slice(start, start + chunk));
+  return parts;
 }
 
 async function execAll<T>(

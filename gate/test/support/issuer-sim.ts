@@ -3,12 +3,12 @@ import { Partitioners } from 'kafkajs';
 import {
   IssueOutcome,
   decideIssuance,
-  decodeMessage,
-  encodeMessage,
-  issueRequestSchema,
-  messageKeyOf,
+  decodeIssueRequests,
+  encodeIssueResultV1,
+  encodeIssueResults,
   type IssueRequest,
   type IssueResult,
+  type OutgoingRecord,
   type PriorDecision,
 } from '@rediclaim/core';
 import { testKafka, uniqueName } from '@rediclaim/hack/testing';
@@ -27,13 +27,17 @@ interface Ledger {
 }
 
 /**
- * A stand-in for the issuer over real Kafka: consumes the gate's IssueRequests from the
- * test's requests topic, decides them with core's decideIssuance (the issuer's own
- * rule: stock, per-user limit, redelivery keeps its decision) and produces IssueResults
- * to the results topic. Every request it saw is kept for assertions.
+ * A stand-in for the issuer over real Kafka: consumes the gate's requests from the test's
+ * requests topic, decides them with core's decideIssuance (the issuer's own rule: stock,
+ * per-user limit, redelivery keeps its decision; a record's requests decided together)
+ * and produces their results to the results topic in the request's version, as the
+ * issuer does: a v2 batch is answered with v2 batches, a v1 request with a v1 result.
+ * Every request it saw is kept for assertions.
  */
 export class IssuerSim {
   readonly requests: IssueRequest[] = [];
+  /** Each request record as it came: its version and how many requests it held. */
+  readonly records: { version: 1 | 2; eventId: string; size: number }[] = [];
   private readonly behaviours = new Map<string, Behaviour>();
   private readonly ledgers = new Map<string, Ledger>();
   private consumer: Consumer | undefined;
@@ -65,14 +69,17 @@ export class IssuerSim {
     await this.consumer.subscribe({ topic: this.topics.requests, fromBeginning: true });
     await this.consumer.run({
       eachBatch: async ({ batch }) => {
-        const results: IssueResult[] = [];
+        const records: OutgoingRecord[] = [];
         for (const message of batch.messages) {
-          const request = decodeMessage(issueRequestSchema, message.value, 'IssueRequest');
-          this.requests.push(request);
-          const result = this.decide(request);
-          if (result) results.push(result);
+          const { version, values, dead } = decodeIssueRequests(message.value);
+          if (dead.length > 0)
+            throw new Error(`the gate sent bad items: ${dead[0]!.error.message}`);
+          this.requests.push(...values);
+          if (values[0])
+            this.records.push({ version, eventId: values[0].eventId, size: values.length });
+          records.push(...recordsOf(this.decide(values), version));
         }
-        if (results.length) await this.publish(results);
+        if (records.length) await this.send(records);
       },
     });
   }
@@ -82,90 +89,88 @@ export class IssuerSim {
     await this.producer?.disconnect();
   }
 
-  /** Produces results as the issuer would (tests also call it directly). */
-  async publish(results: IssueResult[]): Promise<void> {
-    await this.producer!.send({
-      topic: this.topics.results,
-      acks: -1,
-      messages: results.map((r) => ({
-        key: messageKeyOf(r.tenant, r.eventId, r.userId),
-        value: encodeMessage(r),
-      })),
-    });
+  /** Produces results as the issuer would, v2 unless told (tests also call it directly). */
+  async publish(results: IssueResult[], version: 1 | 2 = 2): Promise<void> {
+    await this.send(recordsOf(results, version));
   }
 
-  /** The result of one request under a behaviour, with the issuer's ledger applied. */
-  private decide(request: IssueRequest): IssueResult | undefined {
-    const behaviour = this.behaviours.get(request.eventId) ?? this.fallback;
-    if (behaviour.kind === 'silent') return undefined;
-    const base = {
-      type: 'IssueResult' as const,
-      version: 1 as const,
-      requestId: request.requestId,
-      tenant: request.tenant,
-      eventId: request.eventId,
-      userId: request.userId,
-      ticket: request.ticket,
-      stock: request.policy.stock,
-      decidedAt: new Date().toISOString(),
-    };
-    const ledger = this.ledgerOf(request.eventId);
+  private async send(records: OutgoingRecord[]): Promise<void> {
+    await this.producer!.send({ topic: this.topics.results, acks: -1, messages: records });
+  }
+
+  /** The results of one record's requests (one event's) under its behaviour and ledger. */
+  private decide(requests: readonly IssueRequest[]): IssueResult[] {
+    const first = requests[0];
+    if (!first) return [];
+    const behaviour = this.behaviours.get(first.eventId) ?? this.fallback;
+    if (behaviour.kind === 'silent') return [];
+    const ledger = this.ledgerOf(first.eventId);
+    const left = (request: IssueRequest) => Math.max(0, request.policy.stock - ledger.issued);
     if (behaviour.kind === 'custom') {
-      const custom = behaviour.decide(request);
-      if (!custom) return undefined;
-      return {
-        ...base,
-        outcome: IssueOutcome.SoldOut,
-        remaining: Math.max(0, request.policy.stock - ledger.issued),
-        ...custom,
-      } as IssueResult;
+      return requests.flatMap((request) => {
+        const custom = behaviour.decide(request);
+        if (!custom) return [];
+        return [
+          {
+            ...resultBase(request),
+            outcome: IssueOutcome.SoldOut,
+            remaining: left(request),
+            ...custom,
+          } as IssueResult,
+        ];
+      });
     }
     if (behaviour.kind === 'reject') {
-      return {
-        ...base,
+      return requests.map((request) => ({
+        ...resultBase(request),
         outcome: IssueOutcome.Rejected,
         reason: behaviour.reason,
-        remaining: Math.max(0, request.policy.stock - ledger.issued),
-      };
+        remaining: left(request),
+      }));
     }
+    const byId = new Map(requests.map((r) => [r.requestId, r]));
     const batch = decideIssuance(
       {
-        stock: request.policy.stock,
+        stock: first.policy.stock,
         issued: ledger.issued,
-        perUserLimit: request.policy.perUserLimit,
+        perUserLimit: first.policy.perUserLimit,
         issuedByUser: ledger.byUser,
         priorDecisions: ledger.decided,
         windowOpen: true,
       },
-      [{ requestId: request.requestId, userId: request.userId, ticket: request.ticket }],
+      requests,
     );
-    const decision = batch.decisions[0]!;
-    if (decision.fresh) {
-      ledger.decided.set(request.requestId, decision);
+    for (const decision of batch.decisions) {
+      if (!decision.fresh) continue;
+      ledger.decided.set(decision.request.requestId, decision);
       if (decision.outcome === IssueOutcome.Issued) {
         ledger.issued += 1;
-        ledger.byUser.set(request.userId, (ledger.byUser.get(request.userId) ?? 0) + 1);
+        const userId = decision.request.userId;
+        ledger.byUser.set(userId, (ledger.byUser.get(userId) ?? 0) + 1);
       }
     }
     const now = new Date();
-    return {
-      ...base,
-      outcome: decision.outcome,
-      remaining: Math.max(0, request.policy.stock - ledger.issued),
-      ...(decision.reason ? { reason: decision.reason } : {}),
-      ...(decision.outcome === IssueOutcome.Issued
-        ? {
-            coupon: {
-              code: `C${String(decision.serial).padStart(11, '0')}`,
-              serial: decision.serial!,
-              discount: request.policy.discount,
-              validFrom: now.toISOString(),
-              validUntil: new Date(now.getTime() + 86_400_000).toISOString(),
-              issuedAt: now.toISOString(),
-            },
-          }
-        : {}),
-    };
+    return batch.decisions.map((decision) => {
+      const request = byId.get(decision.request.requestId)!;
+      return {
+        ...resultBase(request),
+        outcome: decision.outcome,
+        remaining: batch.remaining,
+        ...(decision.reason ? { reason: decision.reason } : {}),
+        ...(decision.outcome === IssueOutcome.Issued
+          ? {
+              coupon: {
+                code: `C${String(decision.serial).padStart(11, '0')}`,
+                serial: decision.serial!,
+                discount: request.policy.discount,
+                validFrom: now.toISOString(),
+                validUntil: new Date(now.getTime() + 86_400_000).toISOString(),
+                issuedAt: now.toISOString(),
+              },
+            }
+          : {}),
+      };
+    });
   }
 
   private ledgerOf(eventId: string): Ledger {
@@ -176,4 +181,25 @@ export class IssuerSim {
     }
     return ledger;
   }
+}
+
+/** What every result of a request says whatever the outcome. */
+function resultBase(request: IssueRequest) {
+  return {
+    type: 'IssueResult' as const,
+    version: 1 as const,
+    requestId: request.requestId,
+    tenant: request.tenant,
+    eventId: request.eventId,
+    userId: request.userId,
+    ticket: request.ticket,
+    ...(request.uid ? { uid: request.uid } : {}),
+    stock: request.policy.stock,
+    decidedAt: new Date().toISOString(),
+  };
+}
+
+/** Results as the records of a version: v2 batches, or one v1 record each. */
+function recordsOf(results: readonly IssueResult[], version: 1 | 2): OutgoingRecord[] {
+  return version === 2 ? encodeIssueResults(results) : results.map(encodeIssueResultV1);
 }

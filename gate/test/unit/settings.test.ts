@@ -63,4 +63,15 @@ describe('settings', () => {
       'EVENTS_CONFIG_SHARDS: must be a whole number of ConfigMaps',
     );
   });
+
+  it('bounds how many results one Lua call records', () => {
+    expect(loadGateSettings(base).RESULTS_RECORD_CHUNK).toBe(200);
+    expect(loadGateSettings({ ...base, RESULTS_RECORD_CHUNK: '50' }).RESULTS_RECORD_CHUNK).toBe(50);
+    expect(() => loadGateSettings({ ...base, RESULTS_RECORD_CHUNK: '0' })).toThrow(
+      'RESULTS_RECORD_CHUNK: must be at least 1',
+    );
+    expect(() => loadGateSettings({ ...base, RESULTS_RECORD_CHUNK: '5000' })).toThrow(
+      'RESULTS_RECORD_CHUNK: must be at most 1000',
+    );
+  });
 });

@@ -23,7 +23,7 @@ export interface EventRow {
 }
 
 /** Statements stay well under max_allowed_packet (16 MiB on MariaDB, 64 MiB on MySQL 8). */
-const ROWS_PER_STATEMENT = 2_000;
+const ROWS_PER_STATEMENT = 10_000;
 const KEYS_PER_LOOKUP = 2_000;
 
 /** One sale: the event's tenant and id, and its CouponEvent uid ('' when not named). */
@@ -156,9 +156,11 @@ export async function loadUserHistory(
   const coupons: StoredCoupon[] = [];
   const decisions: StoredDecision[] = [];
   const event = integer(eventRowId);
-  for (const users of chunks(userIds, KEYS_PER_LOOKUP)) {
+  // Every lookup at once: mysql2 sends them back to back on the one connection, so the
+  // row lock is not held across a round trip per chunk.
+  const lookups = chunks(userIds, KEYS_PER_LOOKUP).map((users) => {
     const list = users.map((u) => escape(u)).join(',');
-    const rows = await sql<Record<string, unknown>[]>(
+    return sql<Record<string, unknown>[]>(
       `SELECT 'C' AS kind, user_id, ticket, serial, code, discount, valid_from, valid_until,
               issued_at AS at, NULL AS outcome, NULL AS reason
          FROM issued_coupons WHERE event_id = ${event} AND user_id IN (${list})
@@ -166,7 +168,11 @@ export async function loadUserHistory(
        SELECT 'D', user_id, ticket, NULL, NULL, NULL, NULL, NULL, decided_at, outcome, reason
          FROM issue_decisions WHERE event_id = ${event} AND user_id IN (${list})`,
     );
-    for (const row of rows) {
+  });
+  const settled = await Promise.allSettled(lookups);
+  for (const result of settled) {
+    if (result.status === 'rejected') throw result.reason;
+    for (const row of result.value) {
       if (row.kind === 'C') {
         coupons.push({
           userId: String(row.user_id),
@@ -190,6 +196,14 @@ export async function loadUserHistory(
     }
   }
   return { coupons, decisions };
+}
+
+/** Whether the sale holds any decision that issued nothing (SOLD_OUT, REJECTED, ...). */
+export async function hasDecisions(sql: Sql, eventRowId: number): Promise<boolean> {
+  const rows = await sql<unknown[]>(
+    `SELECT 1 FROM issue_decisions WHERE event_id = ${integer(eventRowId)} LIMIT 1`,
+  );
+  return rows.length > 0;
 }
 
 export function couponInserts(eventRowId: number, coupons: readonly NewCoupon[]): string[] {

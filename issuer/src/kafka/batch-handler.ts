@@ -1,21 +1,24 @@
 import type { Batch, EachBatchPayload } from 'kafkajs';
 import type { Logger } from 'pino';
 import {
+  DEFAULT_BATCH_LIMITS,
   backoffDelay,
   sleep,
   type BackoffPolicy,
   type DeadLetter,
   type IssueRequest,
   type IssueResult,
+  type OutgoingRecord,
 } from '@rediclaim/core';
 import type { EventDecision } from '../db/decide-event.js';
 import { groupByEvent } from '../decisions/grouping.js';
 import { AbandonedError, type EventLanes } from '../decisions/lanes.js';
 import { errorCode } from '../error-code.js';
 import type { IssuerMetrics } from '../metrics.js';
-import { decodeRequest } from './decode.js';
+import { decodeRecord } from './decode.js';
 import type { OffsetTracker } from './offset-tracker.js';
 import type { Publisher } from './publisher.js';
+import { resultRecords, type AnswerVersions } from './result-records.js';
 
 export interface BatchHandlerDeps {
   lanes: EventLanes<EventDecision>;
@@ -32,8 +35,10 @@ export interface BatchHandlerDeps {
 
 /** How often a handler waiting for room heartbeats (kafkajs sends at most one per interval). */
 const HEARTBEAT_TICK_MS = 1_000;
-/** Messages decoded between two turns of the event loop. */
-const YIELD_EVERY = 500;
+/** Results encoded between two turns of the event loop (a full result record). */
+const ENCODE_SLICE = DEFAULT_BATCH_LIMITS.maxItems;
+/** Requests decoded between two turns of the event loop. */
+const YIELD_EVERY = 2_000;
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
@@ -74,35 +79,50 @@ export function createBatchHandler(deps: BatchHandlerDeps) {
     const now = new Date();
     const requests: IssueRequest[] = [];
     const deadLetters: DeadLetter[] = [];
+    // Requests that came in v1 records are answered in v1 records: the gate that sent
+    // them may read nothing newer (a rolling upgrade).
+    const answerV1 = new Set<string>();
+    const answerV2 = new Set<string>();
     let decodedSinceYield = 0;
     for (const message of batch.messages) {
-      // Decoding a big batch takes tens of milliseconds: let the database's answers in
-      // meanwhile, so the transaction in flight is not kept waiting (it holds the event).
-      if (++decodedSinceYield === YIELD_EVERY) {
-        decodedSinceYield = 0;
-        await yieldToEventLoop();
+      const decoded = decodeRecord(message, batch.topic, batch.partition, now);
+      for (const request of decoded.requests) {
+        requests.push(request);
+        (decoded.version === 1 ? answerV1 : answerV2).add(request.requestId);
       }
-      const decoded = decodeRequest(message, batch.topic, batch.partition, now);
-      if (decoded.ok) requests.push(decoded.request);
-      else {
-        deadLetters.push(decoded.deadLetter);
-        metrics.deadLetters.inc({ reason: decoded.deadLetter.reason.code });
+      for (const letter of decoded.deadLetters) {
+        deadLetters.push(letter);
+        metrics.deadLetters.inc({ reason: letter.reason.code });
         logger.warn(
-          { partition: batch.partition, offset: decoded.offset, reason: decoded.deadLetter.reason },
+          {
+            partition: batch.partition,
+            offset: letter.source.offset,
+            index: letter.source.index,
+            reason: letter.reason,
+          },
           'dead letter: an issue request could not be decoded',
         );
       }
+      // Decoding many requests takes milliseconds: let the database's answers in
+      // meanwhile, so the transaction in flight is not kept waiting (it holds the event).
+      decodedSinceYield += decoded.requests.length + 1;
+      if (decodedSinceYield >= YIELD_EVERY) {
+        decodedSinceYield = 0;
+        await yieldToEventLoop();
+      }
     }
 
+    metrics.batchRequests.observe(requests.length);
     tracker.track(
       {
         topic: batch.topic,
         partition: batch.partition,
         firstOffset: batch.firstOffset()!,
         lastOffset: batch.lastOffset(),
-        messages: batch.messages.length,
+        // In flight is counted in requests (a v2 record holds many), a record at least.
+        messages: Math.max(batch.messages.length, requests.length + deadLetters.length),
       },
-      process(batch, requests, deadLetters),
+      process(batch, requests, { v1: answerV1, v2: answerV2 }, deadLetters),
     );
     payload.resolveOffset(batch.lastOffset());
   };
@@ -111,6 +131,7 @@ export function createBatchHandler(deps: BatchHandlerDeps) {
   async function process(
     batch: Batch,
     requests: IssueRequest[],
+    answer: AnswerVersions,
     deadLetters: DeadLetter[],
   ): Promise<boolean> {
     const started = Date.now();
@@ -127,11 +148,19 @@ export function createBatchHandler(deps: BatchHandlerDeps) {
         byId.delete(request.requestId);
         results.push(result);
       }
+      // Encoded a record's worth at a time, with a turn of the event loop in between: the
+      // next transaction of the event is already running and holds its row, so its
+      // database answers must not wait behind tens of milliseconds of JSON.
+      const records: OutgoingRecord[] = [];
+      for (let i = 0; i < results.length; i += ENCODE_SLICE) {
+        if (i > 0) await yieldToEventLoop();
+        records.push(...resultRecords(results.slice(i, i + ENCODE_SLICE), answer));
+      }
 
       for (let attempt = 1; ; attempt++) {
         if (deps.abandon.aborted) throw new AbandonedError();
         try {
-          await deps.publisher.publish(results, deadLetters);
+          await deps.publisher.publish(records, deadLetters);
           break;
         } catch (error) {
           metrics.publishFailures.inc();

@@ -3,13 +3,21 @@ import {
   ErrorCode,
   RediclaimError,
   check,
+  checkVersion,
   deadLetterOf,
-  decodeMessage,
+  decodeBatchRecord,
   describeProblems,
   issuePolicySchema,
+  issueRequestBatchHeaderSchema,
+  issueRequestItemSchema,
   issueRequestSchema,
   isRediclaimError,
+  parseRecord,
+  requestIdMismatch,
   requestIdOf,
+  requestOfItem,
+  singleItemRecord,
+  validated,
   type DeadLetter,
   type IssuePolicy,
   type IssueRequest,
@@ -24,9 +32,12 @@ export interface RawMessage {
   offset: string;
 }
 
-export type Decoded =
-  | { ok: true; request: IssueRequest; offset: string }
-  | { ok: false; deadLetter: DeadLetter; offset: string };
+/** One record's requests and dead letters; `version` says how to answer them. */
+export interface DecodedRecord {
+  version: 1 | 2;
+  requests: IssueRequest[];
+  deadLetters: DeadLetter[];
+}
 
 const WHAT = 'issue request';
 const envelopeSchema = issueRequestSchema.extend({ policy: z.unknown() });
@@ -90,19 +101,15 @@ function validPolicy(raw: unknown): IssuePolicy {
   return result.value;
 }
 
-/**
- * Decodes and validates an issue request exactly as core's decodeMessage with
- * issueRequestSchema does (same errors, same dead letters), but checks the policy
- * snapshot through validPolicy.
- */
-export function decodeIssueRequest(bytes: Buffer | null): IssueRequest {
+/** A v1 record's parsed JSON as its request, the policy checked through validPolicy. */
+function requestOfV1(parsed: unknown): IssueRequest {
   let envelope: z.output<typeof envelopeSchema>;
   try {
-    envelope = decodeMessage(envelopeSchema, bytes, WHAT);
+    envelope = validated(envelopeSchema, parsed, WHAT);
   } catch (error) {
     // A broken envelope: let the full schema name every problem, the policy's too.
     if (isRediclaimError(error, ErrorCode.InvalidMessage) && error.details?.problems) {
-      return decodeMessage(issueRequestSchema, bytes, WHAT);
+      return validated(issueRequestSchema, parsed, WHAT);
     }
     throw error;
   }
@@ -113,38 +120,73 @@ export function decodeIssueRequest(bytes: Buffer | null): IssueRequest {
 }
 
 /**
- * Decodes one issue request, or says why it is a dead letter: not UTF-8 JSON, the wrong
- * shape, a version this build does not read, or a requestId that is not the one
- * requestIdOf gives for its tenant, event, user and ticket (the idempotency key must
- * mean one admission, or two admissions could share one decision).
+ * Decodes and validates a v1 issue request exactly as core's decodeMessage with
+ * issueRequestSchema does (same errors, same dead letters), but checks the policy
+ * snapshot through validPolicy: every v1 record carries its own copy.
  */
-export function decodeRequest(
+export function decodeIssueRequest(bytes: Buffer | null): IssueRequest {
+  const parsed = parseRecord(bytes, WHAT);
+  checkVersion(parsed, WHAT, [1]);
+  return requestOfV1(parsed);
+}
+
+/** The requestId check: the idempotency key must mean one admission. */
+function checkRequestId(request: IssueRequest): RediclaimError | undefined {
+  const expected = requestIdOf(request.tenant, request.eventId, request.userId, request.ticket);
+  return request.requestId === expected ? undefined : requestIdMismatch(request, expected);
+}
+
+/**
+ * Decodes one record of the requests topic, either version, into its requests and dead
+ * letters. A record that cannot be read as a whole (not UTF-8 JSON, a bad header, a
+ * version this build does not read) is one dead letter; in a v2 batch, an item of the
+ * wrong shape or with a requestId that is not the one requestIdOf gives is a dead
+ * letter alone (with its index, its payload the header and that item), and the rest
+ * are decided and answered.
+ */
+export function decodeRecord(
   message: RawMessage,
   topic: string,
   partition: number,
   now: Date,
-): Decoded {
+): DecodedRecord {
+  const source = { topic, partition, offset: message.offset, key: message.key };
+  const dead = (error: unknown, payload: Uint8Array | null, index?: number): DeadLetter =>
+    deadLetterOf(
+      error,
+      index === undefined ? source : { ...source, index },
+      payload,
+      SERVICE_NAME,
+      now,
+    );
   try {
-    const request = decodeIssueRequest(message.value);
-    const expected = requestIdOf(request.tenant, request.eventId, request.userId, request.ticket);
-    if (request.requestId !== expected) {
-      throw new RediclaimError(
-        ErrorCode.InvalidMessage,
-        `${WHAT} is invalid: requestId: must be "${expected}" (tenant/eventId/userId/ticket), got "${request.requestId}"`,
-      );
+    const parsed = parseRecord(message.value, WHAT);
+    if ((parsed as { type?: unknown } | null)?.type !== 'IssueRequestBatch') {
+      checkVersion(parsed, WHAT, [1]);
+      const request = requestOfV1(parsed);
+      const mismatch = checkRequestId(request);
+      if (mismatch) throw mismatch;
+      return { version: 1, requests: [request], deadLetters: [] };
     }
-    return { ok: true, request, offset: message.offset };
+    checkVersion(parsed, WHAT, [2]);
+    const batch = decodeBatchRecord(
+      issueRequestBatchHeaderSchema,
+      issueRequestItemSchema,
+      parsed,
+      WHAT,
+    );
+    const raw = (parsed as { items: unknown[] }).items;
+    const requests: IssueRequest[] = [];
+    const deadLetters: DeadLetter[] = [];
+    for (const item of batch.items) {
+      const request = item.ok ? requestOfItem(batch.header, item.value) : undefined;
+      const error = item.ok ? checkRequestId(request!) : item.error;
+      if (error)
+        deadLetters.push(dead(error, singleItemRecord(parsed, raw[item.index]), item.index));
+      else requests.push(request!);
+    }
+    return { version: 2, requests, deadLetters };
   } catch (error) {
-    return {
-      ok: false,
-      deadLetter: deadLetterOf(
-        error,
-        { topic, partition, offset: message.offset, key: message.key },
-        message.value,
-        SERVICE_NAME,
-        now,
-      ),
-      offset: message.offset,
-    };
+    return { version: 1, requests: [], deadLetters: [dead(error, message.value)] };
   }
 }

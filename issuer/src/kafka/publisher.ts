@@ -1,11 +1,5 @@
 import type { Message, Producer } from 'kafkajs';
-import {
-  encodeMessage,
-  messageKeyOf,
-  type DeadLetter,
-  type IssueResult,
-  type Topics,
-} from '@rediclaim/core';
+import { encodeMessage, type DeadLetter, type OutgoingRecord, type Topics } from '@rediclaim/core';
 
 /**
  * Stays well below the broker's default message.max.bytes (1 MiB per record batch):
@@ -20,7 +14,7 @@ const MAX_MESSAGES_PER_SEND = 250;
 /** Sends in flight at once, across every batch being published. */
 const SENDS_IN_FLIGHT = 4;
 
-type Outgoing = { topic: string; items: (IssueResult | DeadLetter)[] };
+type Outgoing = { topic: string; messages: Message[]; bytes: number };
 
 /**
  * Publishes results and dead letters, acknowledged by all in-sync replicas.
@@ -40,13 +34,17 @@ export class Publisher {
     private readonly topics: Topics,
   ) {}
 
+  /** Result records (already encoded, see result-records.ts) and dead letters. */
   async publish(
-    results: readonly IssueResult[],
+    results: readonly OutgoingRecord[],
     deadLetters: readonly DeadLetter[],
   ): Promise<void> {
     const sends: Outgoing[] = [
       ...chunk(this.topics.issueResults, results),
-      ...chunk(this.topics.deadLetters, deadLetters),
+      ...chunk(
+        this.topics.deadLetters,
+        deadLetters.map((d) => ({ key: d.source.key, value: encodeMessage(d) })),
+      ),
     ];
     // Every send finishes before a failure is reported, so a retry never overlaps
     // sends still in flight.
@@ -55,17 +53,9 @@ export class Publisher {
     if (failed) throw (failed as PromiseRejectedResult).reason;
   }
 
-  private async send({ topic, items }: Outgoing): Promise<void> {
+  private async send({ topic, messages }: Outgoing): Promise<void> {
     await this.acquire();
     try {
-      const messages: Message[] = items.map((item) =>
-        item.type === 'IssueResult'
-          ? {
-              key: messageKeyOf(item.tenant, item.eventId, item.userId),
-              value: encodeMessage(item),
-            }
-          : { key: item.source.key, value: encodeMessage(item) },
-      );
       await this.producer.send({ topic, messages, acks: -1 });
     } finally {
       this.release();
@@ -88,25 +78,26 @@ export class Publisher {
   }
 }
 
-/** Splits messages into sends bounded by count and (estimated) bytes. */
-function chunk(topic: string, items: readonly (IssueResult | DeadLetter)[]): Outgoing[] {
+/** Splits records into sends bounded by count and bytes. */
+function chunk(
+  topic: string,
+  records: readonly { key: string | null; value: Buffer }[],
+): Outgoing[] {
   const out: Outgoing[] = [];
-  let current: Outgoing = { topic, items: [] };
-  let bytes = 0;
-  for (const item of items) {
-    // A result is about 500 bytes; a dead letter carries its original payload.
-    const size = item.type === 'DeadLetter' ? item.payload.length + 512 : 600;
+  let current: Outgoing = { topic, messages: [], bytes: 0 };
+  for (const record of records) {
+    const size = record.value.length + (record.key?.length ?? 0) + 64;
     if (
-      current.items.length > 0 &&
-      (bytes + size > MAX_BYTES_PER_SEND || current.items.length >= MAX_MESSAGES_PER_SEND)
+      current.messages.length > 0 &&
+      (current.bytes + size > MAX_BYTES_PER_SEND ||
+        current.messages.length >= MAX_MESSAGES_PER_SEND)
     ) {
       out.push(current);
-      current = { topic, items: [] };
-      bytes = 0;
+      current = { topic, messages: [], bytes: 0 };
     }
-    current.items.push(item);
-    bytes += size;
+    current.messages.push({ key: record.key, value: record.value });
+    current.bytes += size;
   }
-  if (current.items.length > 0) out.push(current);
+  if (current.messages.length > 0) out.push(current);
   return out;
 }

@@ -14,8 +14,9 @@ export async function expectInvariants(
   requests: readonly IssueRequest[],
   results: readonly IssueResult[],
   stock: number,
+  eventId = s.eventId,
 ): Promise<void> {
-  const ledger = await ledgerOf(s);
+  const ledger = await ledgerOf(s, eventId);
   const users = new Set(requests.map((r) => r.userId));
   const expectedIssued = Math.min(stock, users.size);
   expect(ledger.issued).toBe(expectedIssued);
@@ -26,7 +27,7 @@ export async function expectInvariants(
     Array.from({ length: expectedIssued }, (_, i) => i + 1),
   );
 
-  const answers = byRequest(results.filter((r) => r.eventId === s.eventId));
+  const answers = byRequest(results.filter((r) => r.eventId === eventId));
   const asked = new Set(requests.map((r) => r.requestId));
   expect(answers.size).toBe(asked.size);
   for (const id of asked) expect(answers.has(id)).toBe(true);

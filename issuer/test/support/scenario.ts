@@ -1,5 +1,10 @@
 import { Kafka, logLevel, type Producer } from 'kafkajs';
-import { encodeMessage, messageKeyOf, type IssueRequest } from '@rediclaim/core';
+import {
+  encodeIssueRequestV1,
+  encodeIssueRequests,
+  type IssueRequest,
+  type OutgoingRecord,
+} from '@rediclaim/core';
 import {
   createTestDatabase,
   stackEnv,
@@ -58,9 +63,63 @@ export async function scenario(
 
 let producers = new Map<Scenario, Producer>();
 
+export interface ProduceOptions {
+  /**
+   * 2 (the default): runs of requests of one sale, policy and admission go in batch
+   * records of at most `batchSize`, as the gate sends them; 1: one record per request,
+   * as gates before v2 did.
+   */
+  version?: 1 | 2;
+  batchSize?: number;
+}
+
+/** The records requests travel in, in order: v2 batches of consecutive alike requests. */
+function recordsOf(requests: readonly IssueRequest[], options: ProduceOptions): OutgoingRecord[] {
+  if (options.version === 1) return requests.map(encodeIssueRequestV1);
+  const out: OutgoingRecord[] = [];
+  const batchSize = options.batchSize ?? 100;
+  let run: IssueRequest[] = [];
+  const flush = () => {
+    if (run.length === 0) return;
+    const first = run[0]!;
+    out.push(
+      ...encodeIssueRequests(
+        {
+          type: 'IssueRequestBatch',
+          version: 2,
+          tenant: first.tenant,
+          eventId: first.eventId,
+          ...(first.uid ? { uid: first.uid } : {}),
+          admittedAt: first.admittedAt,
+          policy: first.policy,
+        },
+        run.map(({ requestId, userId, ticket }) => ({ requestId, userId, ticket })),
+      ),
+    );
+    run = [];
+  };
+  for (const request of requests) {
+    const first = run[0];
+    if (
+      first &&
+      (run.length >= batchSize ||
+        first.tenant !== request.tenant ||
+        first.eventId !== request.eventId ||
+        first.uid !== request.uid ||
+        first.admittedAt !== request.admittedAt ||
+        JSON.stringify(first.policy) !== JSON.stringify(request.policy))
+    )
+      flush();
+    run.push(request);
+  }
+  flush();
+  return out;
+}
+
 export async function produce(
   s: Scenario,
   messages: (IssueRequest | { key?: string | null; value: Buffer | string | null })[],
+  options: ProduceOptions = {},
 ): Promise<void> {
   let producer = producers.get(s);
   if (!producer) {
@@ -68,17 +127,23 @@ export async function produce(
     await producer.connect();
     producers.set(s, producer);
   }
-  for (let i = 0; i < messages.length; i += 5_000) {
+  // Consecutive requests become records; raw messages go as they are, in place.
+  const records: { key: string | null; value: Buffer | string | null }[] = [];
+  let requests: IssueRequest[] = [];
+  for (const m of messages) {
+    if ('type' in m) {
+      requests.push(m);
+      continue;
+    }
+    records.push(...recordsOf(requests, options), { key: m.key ?? null, value: m.value });
+    requests = [];
+  }
+  records.push(...recordsOf(requests, options));
+  for (let i = 0; i < records.length; i += 5_000) {
     await producer.send({
       topic: s.topics.issueRequests,
       acks: -1,
-      messages: messages
-        .slice(i, i + 5_000)
-        .map((m) =>
-          'type' in m
-            ? { key: messageKeyOf(m.tenant, m.eventId, m.userId), value: encodeMessage(m) }
-            : { key: m.key ?? null, value: m.value },
-        ),
+      messages: records.slice(i, i + 5_000),
     });
   }
 }

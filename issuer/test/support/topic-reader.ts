@@ -11,7 +11,8 @@ export class TopicReader<T> {
   constructor(
     private readonly s: Scenario,
     private readonly topic: string,
-    private readonly parse: (value: Buffer) => T,
+    /** What one record holds: a batch record holds many items. */
+    private readonly parse: (value: Buffer) => T[],
   ) {}
 
   async start(): Promise<this> {
@@ -20,7 +21,7 @@ export class TopicReader<T> {
     await this.consumer.subscribe({ topic: this.topic, fromBeginning: true });
     await this.consumer.run({
       eachBatch: async ({ batch }) => {
-        for (const m of batch.messages) if (m.value) this.items.push(this.parse(m.value));
+        for (const m of batch.messages) if (m.value) this.items.push(...this.parse(m.value));
         for (const wake of this.waiters) wake();
       },
     });
