@@ -1,11 +1,15 @@
 // The issuer benchmark: sustained issuances per second from Kafka to committed rows,
-// the issuer (a real process, batched transactions) next to the seed's way (one
-// transaction per message: check, decrement, insert, commit), same broker, same
-// database server, same run. Prints a table and writes hack/bench/results/issuer.json.
+// the issuer (a real process, batched transactions) reading v2 batch records (one per
+// admission batch of 1,000, as the gate sends them), next to the same issuer reading v1
+// records (one per shopper, as before v2) and to the seed's way (one transaction per
+// message: check, decrement, insert, commit), same broker, same database server, same
+// run. Prints a table with the CPU each process spent per issuance, and writes
+// hack/bench/results/issuer.json.
 //
-//   node hack/dist/bench/issuer.js [--requests 200000] [--baseline-requests 20000]
+//   node hack/dist/bench/issuer.js [--requests 400000] [--v1-requests 100000]
+//                                  [--baseline-requests 20000] [--batch 1000]
 //                                  [--partitions 12] [--replicas 1] [--concurrency 8]
-//                                  [--skip-baseline]
+//                                  [--skip-baseline] [--skip-v1]
 //
 // BENCH_NODE_ARGS (e.g. "--cpu-prof") goes to the consumers' node, BENCH_ISSUER_LOG_LEVEL
 // and ISSUER_* variables to the issuer processes.
@@ -14,33 +18,45 @@
 // sets the pace. The clock runs from the first consume (the issuer has joined its
 // group, /readyz; the per-message consumer's first row) to the last committed row,
 // polling the database; "sustained" counts from the first committed row instead.
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import mysql from 'mysql2/promise';
-import { encodeMessage, messageKeyOf, requestIdOf, type IssuePolicy } from '@rediclaim/core';
+import {
+  encodeIssueRequestV1,
+  encodeIssueRequests,
+  requestIdOf,
+  type IssuePolicy,
+  type OutgoingRecord,
+} from '@rediclaim/core';
 import { repoRoot, stackEnv } from '../testing/env.js';
 import { createTestDatabase, type TestDatabase } from '../testing/mysql.js';
 import { uniqueName } from '../testing/names.js';
 import { machine } from './machine.js';
+import { cpuSeconds as cpuOf, uptime } from './process-stats.js';
 import { peakRssMiB, pidFromFile } from './memory.js';
 import { PER_MESSAGE_SCHEMA } from './issuer-seed-schema.js';
 
 const { values } = parseArgs({
   options: {
-    requests: { type: 'string', default: '200000' },
+    requests: { type: 'string', default: '400000' },
+    'v1-requests': { type: 'string', default: '100000' },
     'baseline-requests': { type: 'string', default: '20000' },
+    batch: { type: 'string', default: '1000' },
     partitions: { type: 'string', default: '12' },
     replicas: { type: 'string', default: '1' },
     concurrency: { type: 'string', default: '8' },
     'skip-baseline': { type: 'boolean', default: false },
+    'skip-v1': { type: 'boolean', default: false },
   },
 });
 const N = Number(values.requests);
 const BASELINE_N = Number(values['baseline-requests']);
+const V1_N = Number(values['v1-requests']);
+const BATCH = Number(values.batch);
 const PARTITIONS = Number(values.partitions);
 const REPLICAS = Number(values.replicas);
 const CONCURRENCY = Number(values.concurrency);
@@ -53,25 +69,7 @@ const kafka = new Kafka({
 });
 const TENANT = 'bench';
 const SECRET = 'bench-secret-of-at-least-16-chars';
-
-function uptime(): string {
-  try {
-    return execFileSync('uptime', { encoding: 'utf8' }).trim();
-  } catch {
-    return readFileSync('/proc/loadavg', 'utf8').trim();
-  }
-}
-
-/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat. */
-function cpuSeconds(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return undefined;
-  }
-}
+const cpuSeconds = (pid: number | undefined) => (pid === undefined ? undefined : cpuOf(pid));
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -107,8 +105,16 @@ async function deleteTopics(topics: string[]): Promise<void> {
   }
 }
 
+/** How requests travel: v2 batch records of BATCH shoppers, or one v1 record each. */
+type RecordFormat = 'v2' | 'v1';
+
 /** Loads `n` admitted requests (distinct users, tickets 1..n) into `topic`. */
-async function preload(topic: string, eventId: string, n: number): Promise<number> {
+async function preload(
+  topic: string,
+  eventId: string,
+  n: number,
+  format: RecordFormat,
+): Promise<number> {
   const policy: IssuePolicy = {
     stock: n,
     perUserLimit: 1,
@@ -121,27 +127,50 @@ async function preload(topic: string, eventId: string, n: number): Promise<numbe
   await producer.connect();
   const started = Date.now();
   const admittedAt = new Date().toISOString();
+  const shopper = (j: number) => ({
+    requestId: requestIdOf(TENANT, eventId, `user-${j}`, j + 1),
+    userId: `user-${j}`,
+    ticket: j + 1,
+  });
   try {
+    // One send holds 5,000 shoppers either way.
     const chunk = 5_000;
     const sends: Promise<unknown>[] = [];
     for (let i = 0; i < n; i += chunk) {
-      const messages = [];
-      for (let j = i; j < Math.min(n, i + chunk); j++) {
-        const userId = `user-${j}`;
-        messages.push({
-          key: messageKeyOf(TENANT, eventId, userId),
-          value: encodeMessage({
-            type: 'IssueRequest',
-            version: 1,
-            requestId: requestIdOf(TENANT, eventId, userId, j + 1),
-            tenant: TENANT,
-            eventId,
-            userId,
-            ticket: j + 1,
-            admittedAt,
-            policy,
-          }),
-        });
+      const messages: OutgoingRecord[] = [];
+      const end = Math.min(n, i + chunk);
+      if (format === 'v1') {
+        for (let j = i; j < end; j++) {
+          messages.push(
+            encodeIssueRequestV1({
+              type: 'IssueRequest',
+              version: 1,
+              tenant: TENANT,
+              eventId,
+              admittedAt,
+              policy,
+              ...shopper(j),
+            }),
+          );
+        }
+      } else {
+        for (let j = i; j < end; j += BATCH) {
+          const items = [];
+          for (let k = j; k < Math.min(end, j + BATCH); k++) items.push(shopper(k));
+          messages.push(
+            ...encodeIssueRequests(
+              {
+                type: 'IssueRequestBatch',
+                version: 2,
+                tenant: TENANT,
+                eventId,
+                admittedAt,
+                policy,
+              },
+              items,
+            ),
+          );
+        }
       }
       sends.push(producer.send({ topic, messages, acks: -1 }));
       if (sends.length >= 4) await Promise.all(sends.splice(0));
@@ -170,6 +199,8 @@ interface Measurement {
     meanSeconds: number;
     eventLoopLagP99Seconds: number;
     eventLoopLagMaxSeconds: number;
+    /** Per step of the locked section (lock, read, plan, write, commit), µs per request decided. */
+    stepMicrosPerRequest: Record<string, number>;
   };
   loadBefore: string;
   loadAfter: string;
@@ -187,7 +218,7 @@ async function measure(
   countSql: string,
   n: number,
   processes: ChildProcess[],
-  resultsTopic?: string,
+  metricsUrls?: string[],
   readyUrl?: string,
 ): Promise<
   Omit<Measurement, 'cpuSeconds' | 'loadBefore' | 'loadAfter' | 'transactions' | 'peakRssMiB'>
@@ -238,20 +269,23 @@ async function measure(
     await conn.end();
   }
   let resultsPublishedSeconds: number | undefined;
-  if (resultsTopic) {
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      for (;;) {
-        const offsets = await admin.fetchTopicOffsets(resultsTopic);
-        const total = offsets.reduce((sum, p) => sum + Number(p.high), 0);
-        if (total >= n) break;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      resultsPublishedSeconds = (Date.now() - consuming!) / 1000;
-    } finally {
-      await admin.disconnect();
+  if (metricsUrls) {
+    // Results travel in batch records: count results, not records (the issuers' metric).
+    for (;;) {
+      const counts = await Promise.all(
+        metricsUrls.map((url) =>
+          fetch(url)
+            .then((r) => r.text())
+            .then((t) =>
+              Number(/^rediclaim_issuer_results_published_total (\S+)$/m.exec(t)?.[1] ?? 0),
+            )
+            .catch(() => 0),
+        ),
+      );
+      if (counts.reduce((a, b) => a + b, 0) >= n) break;
+      await new Promise((r) => setTimeout(r, 50));
     }
+    resultsPublishedSeconds = (Date.now() - consuming!) / 1000;
   }
   const seconds = (last - consuming!) / 1000;
   const sustained = (last - first!.at) / 1000;
@@ -329,20 +363,37 @@ async function issuerMetrics(port: number): Promise<Measurement['transactions']>
         Math.round((value('rediclaim_issuer_transaction_seconds_sum') / count) * 1000) / 1000,
       eventLoopLagP99Seconds: value('rediclaim_issuer_nodejs_eventloop_lag_p99_seconds'),
       eventLoopLagMaxSeconds: value('rediclaim_issuer_nodejs_eventloop_lag_max_seconds'),
+      stepMicrosPerRequest: Object.fromEntries(
+        ['lock', 'read', 'plan', 'write', 'commit'].map((step) => [
+          step,
+          Math.round(
+            (Number(
+              new RegExp(
+                `^rediclaim_issuer_transaction_step_seconds_total\\{step="${step}"\\} (\\S+)$`,
+                'm',
+              ).exec(text)?.[1] ?? NaN,
+            ) /
+              value('rediclaim_issuer_transaction_requests_sum')) *
+              1e7,
+          ) / 10,
+        ]),
+      ),
     };
   } catch {
     return undefined;
   }
 }
 
-async function runIssuer(logDir: string): Promise<Measurement> {
-  const name = uniqueName('bench-issuer');
+async function runIssuer(logDir: string, format: RecordFormat, n: number): Promise<Measurement> {
+  const name = uniqueName(`bench-issuer-${format}`);
   const topics = { requests: `${name}.requests`, results: `${name}.results`, dead: `${name}.dead` };
   const db = await createTestDatabase('bench_issuer');
   await createTopics(Object.values(topics));
   try {
-    const rate = await preload(topics.requests, name, N);
-    console.log(`loaded ${N} requests into ${PARTITIONS} partitions (${Math.round(rate)}/s)`);
+    const rate = await preload(topics.requests, name, n, format);
+    console.log(
+      `loaded ${n} requests (${format} records) into ${PARTITIONS} partitions (${Math.round(rate)}/s)`,
+    );
     const loadBefore = uptime();
     const cpuBefore = serverCpu();
     const ports = await Promise.all(Array.from({ length: REPLICAS }, () => freePort()));
@@ -367,16 +418,16 @@ async function runIssuer(logDir: string): Promise<Measurement> {
             ),
           ),
         },
-        path.join(logDir, `issuer-${i}.log`),
+        path.join(logDir, `issuer-${format}-${i}.log`),
       ),
     );
     try {
       const result = await measure(
         db,
         `SELECT issued AS n FROM coupon_events WHERE tenant = '${TENANT}' AND event_id = '${name}'`,
-        N,
+        n,
         processes,
-        topics.results,
+        ports.map((port) => `http://127.0.0.1:${port}/metrics`),
         // Several replicas: the clock starts when the first one has joined.
         `http://127.0.0.1:${ports[0]}/readyz`,
       );
@@ -425,7 +476,7 @@ async function runPerMessage(logDir: string): Promise<Measurement> {
     } finally {
       await conn.end();
     }
-    const rate = await preload(topic, name, BASELINE_N);
+    const rate = await preload(topic, name, BASELINE_N, 'v1');
     console.log(
       `loaded ${BASELINE_N} requests into ${PARTITIONS} partitions (${Math.round(rate)}/s)`,
     );
@@ -469,34 +520,54 @@ async function runPerMessage(logDir: string): Promise<Measurement> {
   }
 }
 
+/** CPU microseconds per issuance of each process of a run. */
+function microsPerIssuance(m: Measurement): Record<string, number | undefined> {
+  const out: Record<string, number | undefined> = {};
+  for (const [name, seconds] of Object.entries(m.cpuSeconds)) {
+    out[name] = seconds === undefined ? undefined : Math.round((seconds / m.requests) * 1e7) / 10;
+  }
+  return out;
+}
+
+const GOAL = { issuancesPerSecond: 40_000, ratio: 30 };
+
 async function main(): Promise<void> {
   const logDir = path.join(repoRoot, '.rediclaim', 'bench', 'logs');
   mkdirSync(logDir, { recursive: true });
   console.log(`machine: ${JSON.stringify(machine())}`);
   console.log(`before: ${uptime()}`);
-  const issuer = await runIssuer(logDir);
-  console.log(`issuer: ${issuer.perSecond}/s  (${uptime()})`);
+  const issuer = await runIssuer(logDir, 'v2', N);
+  console.log(`issuer, v2 records: ${issuer.perSecond}/s  (${uptime()})`);
+  const v1 = values['skip-v1'] ? undefined : await runIssuer(logDir, 'v1', V1_N);
+  if (v1) console.log(`issuer, v1 records: ${v1.perSecond}/s  (${uptime()})`);
   const perMessage = values['skip-baseline'] ? undefined : await runPerMessage(logDir);
   if (perMessage) console.log(`per-message: ${perMessage.perSecond}/s  (${uptime()})`);
 
-  const ratio = perMessage
-    ? Math.round((issuer.perSecond / perMessage.perSecond) * 10) / 10
-    : undefined;
+  const ratioTo = (m: Measurement | undefined) =>
+    m ? Math.round((issuer.perSecond / m.perSecond) * 10) / 10 : undefined;
+  const ratio = ratioTo(perMessage);
   const row = (label: string, m: Measurement) =>
-    `${label.padEnd(34)} ${String(m.requests).padStart(8)} ${String(m.perSecond).padStart(12)} ${String(m.sustainedPerSecond).padStart(12)} ${m.seconds.toFixed(1).padStart(9)}s`;
+    `${label.padEnd(44)} ${String(m.requests).padStart(8)} ${String(m.perSecond).padStart(12)} ${String(m.sustainedPerSecond).padStart(12)} ${m.seconds.toFixed(1).padStart(9)}s`;
+  const processes = REPLICAS > 1 ? `${REPLICAS} processes` : '1 process';
   console.log('');
   console.log(
-    `${'consumer'.padEnd(34)} ${'requests'.padStart(8)} ${'issued/s'.padStart(12)} ${'sustained/s'.padStart(12)} ${'time'.padStart(10)}`,
+    `${'consumer'.padEnd(44)} ${'requests'.padStart(8)} ${'issued/s'.padStart(12)} ${'sustained/s'.padStart(12)} ${'time'.padStart(10)}`,
   );
-  console.log(row(`issuer (batched, ${REPLICAS} process${REPLICAS > 1 ? 'es' : ''})`, issuer));
+  console.log(row(`issuer, v2 batch records of ${BATCH} (${processes})`, issuer));
+  if (v1) console.log(row(`issuer, v1 record per shopper (${processes})`, v1));
   if (perMessage) console.log(row(`per-message (seed's way, ${CONCURRENCY} conns)`, perMessage));
-  if (ratio !== undefined) console.log(`ratio: ${ratio}x`);
+  if (ratio !== undefined)
+    console.log(`ratio to the per-message way: ${ratio}x (goal ${GOAL.ratio}x)`);
+  if (v1) console.log(`ratio to v1 records: ${ratioTo(v1)}x`);
+  console.log(
+    `goal: ${GOAL.issuancesPerSecond}/s with ${processes}: ${issuer.perSecond >= GOAL.issuancesPerSecond ? 'met' : 'NOT met'}`,
+  );
   console.log(
     'issued/s: every request, first consume to last committed row; sustained/s: first committed row to last',
   );
   if (issuer.resultsPublishedSeconds !== undefined) {
     console.log(
-      `issuer: all ${N} results published ${issuer.resultsPublishedSeconds.toFixed(1)}s after the first row`,
+      `issuer: all ${N} results published ${issuer.resultsPublishedSeconds.toFixed(1)}s after the first consume`,
     );
   }
   if (issuer.transactions) {
@@ -504,9 +575,22 @@ async function main(): Promise<void> {
       `issuer transactions: ${issuer.transactions.count}, ${issuer.transactions.meanRequests} requests and ${issuer.transactions.meanSeconds}s each on average; event loop lag p99 ${issuer.transactions.eventLoopLagP99Seconds}s, max ${issuer.transactions.eventLoopLagMaxSeconds}s`,
     );
   }
-  console.log(`cpu seconds, issuer run: ${JSON.stringify(issuer.cpuSeconds)}`);
+  if (issuer.transactions) {
+    // One event's transactions run one at a time (its row lock): their steps bound the rate.
+    const steps = issuer.transactions.stepMicrosPerRequest;
+    const total = Object.values(steps).reduce((a, b) => a + b, 0);
+    console.log(
+      `locked section, µs per request: ${JSON.stringify(steps)} = ${total.toFixed(1)} µs (at most ${Math.round(1e6 / total)}/s for one event)`,
+    );
+  }
+  // The next bottleneck: where each issuance's CPU goes, process by process (the gate
+  // and Redis take no part here; the pipeline benchmark measures them).
+  console.log(`cpu µs per issuance, v2 run: ${JSON.stringify(microsPerIssuance(issuer))}`);
+  if (v1) console.log(`cpu µs per issuance, v1 run: ${JSON.stringify(microsPerIssuance(v1))}`);
   if (perMessage)
-    console.log(`cpu seconds, per-message run: ${JSON.stringify(perMessage.cpuSeconds)}`);
+    console.log(
+      `cpu µs per issuance, per-message run: ${JSON.stringify(microsPerIssuance(perMessage))}`,
+    );
   console.log(`load: ${uptime()}`);
 
   const out = path.join(repoRoot, 'hack/bench/results/issuer.json');
@@ -519,10 +603,21 @@ async function main(): Promise<void> {
         at: new Date().toISOString(),
         machine: machine(),
         partitions: PARTITIONS,
-        issuer: { replicas: REPLICAS, ...issuer },
-        ...(perMessage ? { perMessage: { concurrency: CONCURRENCY, ...perMessage } } : {}),
+        batch: BATCH,
+        issuer: { replicas: REPLICAS, ...issuer, cpuMicrosPerIssuance: microsPerIssuance(issuer) },
+        ...(v1 ? { issuerV1: { ...v1, cpuMicrosPerIssuance: microsPerIssuance(v1) } } : {}),
+        ...(perMessage
+          ? {
+              perMessage: {
+                concurrency: CONCURRENCY,
+                ...perMessage,
+                cpuMicrosPerIssuance: microsPerIssuance(perMessage),
+              },
+            }
+          : {}),
         ...(ratio !== undefined ? { ratio } : {}),
-        goal: { issuancesPerSecond: 20_000, ratio: 10 },
+        ...(v1 ? { ratioToV1: ratioTo(v1) } : {}),
+        goal: GOAL,
       },
       null,
       2,

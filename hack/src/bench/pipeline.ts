@@ -17,6 +17,7 @@ import { waitForEventAtGate } from '../demo/wait.js';
 import { checkInvariants } from '../demo/invariants.js';
 import { machine } from './machine.js';
 import { peakRssMiB, pidFromFile } from './memory.js';
+import { cpuSeconds } from './process-stats.js';
 
 const { values } = parseArgs({
   options: {
@@ -50,7 +51,26 @@ try {
   });
   await kubectl(env.kubeconfig, ['apply', '-f', '-'], yaml.dump(event));
   await waitForEventAtGate(platform.gateUrls[0]!, eventId, 30_000);
+  // CPU of every process over the sale: where a shopper's and a coupon's cost goes.
+  const pids = (): Record<string, number | undefined> => ({
+    operator: platform.operator.pid,
+    ...Object.fromEntries(platform.gates().map((g, i) => [`gate-${i}`, g.pid])),
+    ...Object.fromEntries(platform.issuerPids().map((pid, i) => [`issuer-${i}`, pid])),
+    redis: pidFromFile(env.redisPidFile),
+    kafka: pidFromFile(env.kafkaPidFile),
+    mariadb: pidFromFile(env.mariadbPidFile),
+    'kube-apiserver': pidFromFile(env.apiserverPidFile),
+    'load generator': process.pid,
+  });
+  const cpuNow = () =>
+    Object.fromEntries(
+      Object.entries(pids()).map(([name, pid]) => [
+        name,
+        pid === undefined ? undefined : cpuSeconds(pid),
+      ]),
+    );
   const opensAt = Date.parse(event.spec.schedule.opensAt);
+  const cpuBefore = cpuNow();
   // The crowd is already at the door: everybody arrives in the first second.
   await new Promise((r) => setTimeout(r, Math.max(0, opensAt - Date.now())));
   const report = await runCrowd({
@@ -62,6 +82,21 @@ try {
     connectionsPerGate: 128,
   });
 
+  const cpuAfter = cpuNow();
+  const cpu: Record<
+    string,
+    { seconds: number; perShopperMicros: number; perCouponMicros: number }
+  > = {};
+  for (const [name, after] of Object.entries(cpuAfter)) {
+    // An issuer the operator started during the sale counts from zero.
+    if (after === undefined) continue;
+    const seconds = Math.round((after - (cpuBefore[name] ?? 0)) * 100) / 100;
+    cpu[name] = {
+      seconds,
+      perShopperMicros: Math.round((seconds / users) * 1e7) / 10,
+      perCouponMicros: Math.round((seconds / stock) * 1e7) / 10,
+    };
+  }
   const conn = await mysql.createConnection(platform.mysqlUrl);
   const [rows] = await conn.query(
     `SELECT UNIX_TIMESTAMP(MAX(c.issued_at)) * 1000 AS last FROM issued_coupons c JOIN coupon_events e ON e.id = c.event_id WHERE e.tenant = ? AND e.event_id = ?`,
@@ -99,6 +134,7 @@ try {
     requests: report.requests,
     issuerReplicas: platform.issuerReplicas(),
     peakMemoryMiB: memory,
+    cpu,
     invariantsOk: invariants.every((i) => i.ok),
     invariants,
     machine: machine(),
@@ -117,6 +153,16 @@ try {
   console.log(
     `  peak memory (MiB)         ${Object.entries(memory)
       .map(([k, v]) => `${k} ${v ?? '?'}`)
+      .join(', ')}`,
+  );
+  console.log(
+    `  cpu µs per shopper        ${Object.entries(cpu)
+      .map(([k, v]) => `${k} ${v.perShopperMicros}`)
+      .join(', ')}`,
+  );
+  console.log(
+    `  cpu µs per coupon         ${Object.entries(cpu)
+      .map(([k, v]) => `${k} ${v.perCouponMicros}`)
       .join(', ')}`,
   );
   console.log(
