@@ -17,6 +17,8 @@ export const ErrorCode = {
   InvalidTicket: 'INVALID_TICKET',
   InvalidMessage: 'INVALID_MESSAGE',
   UnsupportedMessageVersion: 'UNSUPPORTED_MESSAGE_VERSION',
+  /** A record that must be signed is not, or its signature is not one of the keys'. */
+  InvalidSignature: 'INVALID_SIGNATURE',
   InvalidConfig: 'INVALID_CONFIG',
   StockBelowIssued: 'STOCK_BELOW_ISSUED',
   EventIdConflict: 'EVENT_ID_CONFLICT',

@@ -154,6 +154,14 @@ export {
   type MessageSource,
 } from './messages/codec.js';
 export {
+  SIGNATURE_HEADER,
+  signRecord,
+  signingKeysSchema,
+  verifyRecord,
+  type HeaderValue,
+  type SigningKey,
+} from './messages/record-signature.js';
+export {
   kafkaClientConfig,
   kafkaLogLevel,
   type KafkaClientOptions,

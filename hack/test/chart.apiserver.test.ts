@@ -338,6 +338,7 @@ describe('a real helm install into a namespace', () => {
           TOPIC_ISSUE_RESULTS: topics.results,
           TOPIC_DEAD_LETTERS: topics.dead,
           TICKET_SECRET: 't'.repeat(40),
+          REQUEST_SIGNING_KEYS: `k1=${'s'.repeat(40)}`,
           LOG_LEVEL: 'info',
         },
         { readyUrl: `http://127.0.0.1:${gateAdmin}/readyz` },

@@ -103,6 +103,7 @@ describe('helm template', () => {
       EVENTS_CONFIGMAP: 'shop/rediclaim-events',
       EVENTS_CONFIG_SHARDS: '32',
       TICKET_SECRET: 'secret:rediclaim-secrets/ticket-secret',
+      REQUEST_SIGNING_KEYS: 'secret:rediclaim-secrets/request-signing-keys',
     });
     // $(REDIS_PASSWORD) is expanded by the kubelet only from variables defined before it.
     expect(Object.keys(gate).indexOf('REDIS_PASSWORD')).toBeLessThan(
@@ -114,6 +115,7 @@ describe('helm template', () => {
       MYSQL_PASSWORD: 'secret:rediclaim-mysql/mysql-password',
       MYSQL_URL: 'mysql://rediclaim:$(MYSQL_PASSWORD)@rediclaim-mysql.shop.svc:3306/rediclaim',
       COUPON_CODE_SECRET: 'secret:rediclaim-secrets/coupon-code-secret',
+      REQUEST_SIGNING_KEYS: 'secret:rediclaim-secrets/request-signing-keys',
       KAFKA_BROKERS: 'rediclaim-kafka.shop.svc:9092',
       KAFKA_GROUP_ID: 'rediclaim-issuer',
       MIGRATE_ON_START: 'true',
@@ -148,7 +150,10 @@ describe('helm template', () => {
       const out: Record<string, string> = {};
       for (const [k, v] of Object.entries(env)) {
         const value = v.startsWith('secret:')
-          ? 's'.repeat(40)
+          ? // The generated value of each key has its key's form.
+            v.endsWith('/request-signing-keys')
+            ? `k1=${'s'.repeat(40)}`
+            : 's'.repeat(40)
           : v === 'field:metadata.namespace'
             ? 'shop'
             : v.startsWith('field:')
@@ -416,12 +421,15 @@ describe('helm template', () => {
     expect(data['ticket-secret']!.length).toBeGreaterThanOrEqual(32);
     expect(data['coupon-code-secret']).not.toBe(data['ticket-secret']);
     expect(data['gate-admin-token']!.length).toBeGreaterThanOrEqual(32);
+    // A key the gates and issuers both parse: an id, then a generated secret.
+    expect(data['request-signing-keys']).toMatch(/^k1=[A-Za-z0-9]{40}$/);
     const given = find(
       await render({
         secrets: {
           ticketSecret: 't'.repeat(32),
           couponCodeSecret: 'c'.repeat(32),
           gateAdminToken: 'a'.repeat(32),
+          requestSigningKeys: `k2=${'n'.repeat(32)},k1=${'o'.repeat(32)}`,
         },
       }),
       'Secret',
@@ -431,6 +439,7 @@ describe('helm template', () => {
       'ticket-secret': 't'.repeat(32),
       'coupon-code-secret': 'c'.repeat(32),
       'gate-admin-token': 'a'.repeat(32),
+      'request-signing-keys': `k2=${'n'.repeat(32)},k1=${'o'.repeat(32)}`,
     });
   });
 

@@ -78,6 +78,7 @@ export {
   decodeRecord,
   type DecodedRecord,
   type RawMessage,
+  type RequestTrust,
 } from './kafka/decode.js';
 export { keyPartitioner, murmur2 } from './kafka/partitioner.js';
 export { FetchPause } from './kafka/fetch-pause.js';

@@ -221,6 +221,7 @@ export class Issuer {
       lanes: this.lanes,
       publisher: new Publisher(this.producer, topics),
       tracker,
+      trust: { keys: s.REQUEST_SIGNING_KEYS ?? [], signatures: s.REQUEST_SIGNATURES },
       metrics: this.metrics,
       logger: this.logger,
       backoff: this.backoff,

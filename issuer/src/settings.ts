@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { DefaultTopics, env, loadEnvConfig, type Topics } from '@rediclaim/core';
+import { DefaultTopics, env, loadEnvConfig, signingKeysSchema, type Topics } from '@rediclaim/core';
 
 /**
  * The issuer's settings, one environment variable each (core/CONTRACTS.md names the shared
@@ -23,6 +23,14 @@ export const settingsSchema = z
     COUPON_CODE_SECRET: z
       .string()
       .min(16, 'must be at least 16 characters: coupon codes are only as unguessable as it is'),
+    /**
+     * The keys gates sign issue requests with (`id=secret,...`): a request record whose
+     * signature matches none of them is a dead letter, so nobody else who can produce to
+     * the topic can mint coupons.
+     */
+    REQUEST_SIGNING_KEYS: signingKeysSchema.optional(),
+    /** optional: unsigned records are decided too (upgrading from gates that do not sign). */
+    REQUEST_SIGNATURES: z.enum(['required', 'optional']).default('required'),
     KAFKA_BROKERS: env.list(),
     KAFKA_CLIENT_ID: z.string().min(1).default(`rediclaim-issuer-${hostname()}`),
     KAFKA_GROUP_ID: z.string().min(1).default('rediclaim-issuer'),
@@ -49,6 +57,11 @@ export const settingsSchema = z
   .refine((s) => s.ISSUER_RETRY_BASE_MS <= s.ISSUER_RETRY_MAX_MS, {
     message: 'must not exceed ISSUER_RETRY_MAX_MS',
     path: ['ISSUER_RETRY_BASE_MS'],
+  })
+  .refine((s) => s.REQUEST_SIGNATURES === 'optional' || s.REQUEST_SIGNING_KEYS !== undefined, {
+    message:
+      'is required: the keys the gates sign issue requests with (id=secret,...); REQUEST_SIGNATURES=optional also decides unsigned records, while upgrading from gates that do not sign',
+    path: ['REQUEST_SIGNING_KEYS'],
   });
 
 export type IssuerSettings = z.output<typeof settingsSchema>;

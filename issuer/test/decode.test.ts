@@ -1,11 +1,29 @@
 import { describe, expect, it } from '@jest/globals';
-import { ErrorCode, encodeIssueRequests, encodeMessage, type IssueRequest } from '@rediclaim/core';
+import {
+  ErrorCode,
+  SIGNATURE_HEADER,
+  encodeIssueRequests,
+  encodeMessage,
+  signRecord,
+  type IssueRequest,
+} from '@rediclaim/core';
 import { decodeIssueRequest, decodeRecord, type DecodedRecord } from '@rediclaim/issuer';
-import { policy, request } from './support/requests.js';
+import { SIGNING_KEY, policy, request } from './support/requests.js';
 
 const now = new Date('2026-11-27T00:00:00Z');
+const trust = { keys: [SIGNING_KEY], signatures: 'required' as const };
+const headersOf = (value: Buffer | null) => ({
+  [SIGNATURE_HEADER]: signRecord(value ?? Buffer.alloc(0), SIGNING_KEY),
+});
+// Signed by the gates' key: these cases are about what the record says.
 const decode = (value: Buffer | null, key: string | null = 'shop/e/u1'): DecodedRecord =>
-  decodeRecord({ key: key === null ? null : Buffer.from(key), value, offset: '42' }, 'req', 3, now);
+  decodeRecord(
+    { key: key === null ? null : Buffer.from(key), value, offset: '42', headers: headersOf(value) },
+    'req',
+    3,
+    now,
+    trust,
+  );
 const deadLetter = (decoded: DecodedRecord) => {
   if (decoded.requests.length > 0 || decoded.deadLetters.length !== 1)
     throw new Error('expected one dead letter');
@@ -151,5 +169,103 @@ describe('decoding issue requests', () => {
     expect(
       deadLetter(decode(Buffer.from(JSON.stringify({ ...raw, version: 3 })))).reason.code,
     ).toBe(ErrorCode.UnsupportedMessageVersion);
+  });
+
+  describe('signatures', () => {
+    const value = encodeMessage(good);
+    const withHeaders = (headers: Record<string, string | Buffer | string[]> | undefined) =>
+      decodeRecord(
+        { key: null, value, offset: '7', ...(headers ? { headers } : {}) },
+        'req',
+        0,
+        now,
+        trust,
+      );
+    const reason = (decoded: DecodedRecord) => deadLetter(decoded).reason;
+
+    it('decides a record signed with any of its keys, the rotated one too', () => {
+      const next = { id: 'next', secret: 'the-next-request-signing-secret-32ch' };
+      const both = { keys: [next, SIGNING_KEY], signatures: 'required' as const };
+      for (const key of [next, SIGNING_KEY]) {
+        const decoded = decodeRecord(
+          {
+            key: null,
+            value,
+            offset: '1',
+            headers: { [SIGNATURE_HEADER]: signRecord(value, key) },
+          },
+          'req',
+          0,
+          now,
+          both,
+        );
+        expect(decoded.requests).toHaveLength(1);
+      }
+    });
+
+    it('dead-letters an unsigned record, a forged one, an unknown key and a tampered value', () => {
+      expect(reason(withHeaders(undefined))).toEqual({
+        code: ErrorCode.InvalidSignature,
+        message: "the record's signature is missing (header rediclaim-signature)",
+      });
+      const forged = signRecord(value, { id: SIGNING_KEY.id, secret: 'x'.repeat(32) });
+      expect(reason(withHeaders({ [SIGNATURE_HEADER]: forged })).message).toMatch(/does not match/);
+      const stranger = signRecord(value, { id: 'other', secret: 'x'.repeat(32) });
+      expect(reason(withHeaders({ [SIGNATURE_HEADER]: stranger })).message).toMatch(
+        /names key "other"/,
+      );
+      const tampered = Buffer.from(value.toString().replace('"stock":10', '"stock":99999'));
+      const decoded = decodeRecord(
+        { key: null, value: tampered, offset: '8', headers: headersOf(value) },
+        'req',
+        0,
+        now,
+        trust,
+      );
+      expect(reason(decoded).message).toMatch(/does not match/);
+    });
+
+    it('refuses malformed and non-canonical signatures, and a repeated header', () => {
+      const good64 = signRecord(value, SIGNING_KEY);
+      const mac = good64.split(':')[2]!;
+      // The last character of 43 base64url carries 2 unused bits: flip one of them.
+      const last = mac.at(-1)!;
+      const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+      const sibling = alphabet[alphabet.indexOf(last) ^ 1]!;
+      const nonCanonical = `${good64.slice(0, -1)}${sibling}`;
+      expect(reason(withHeaders({ [SIGNATURE_HEADER]: nonCanonical })).message).toMatch(
+        /not a canonical base64url MAC/,
+      );
+      expect(reason(withHeaders({ [SIGNATURE_HEADER]: `${good64}=` })).message).toMatch(
+        /malformed/,
+      );
+      expect(reason(withHeaders({ [SIGNATURE_HEADER]: 'v2:gate:abc' })).message).toMatch(
+        /malformed/,
+      );
+      expect(reason(withHeaders({ [SIGNATURE_HEADER]: [good64, good64] })).message).toMatch(
+        /more than once/,
+      );
+      // A Buffer header (as kafkajs delivers them) is read as UTF-8.
+      expect(withHeaders({ [SIGNATURE_HEADER]: Buffer.from(good64) }).requests).toHaveLength(1);
+    });
+
+    it('lets unsigned records in only when signatures are optional, still checking signed ones', () => {
+      const optional = { keys: [SIGNING_KEY], signatures: 'optional' as const };
+      expect(
+        decodeRecord({ key: null, value, offset: '1' }, 'req', 0, now, optional).requests,
+      ).toHaveLength(1);
+      const forged = signRecord(value, { id: SIGNING_KEY.id, secret: 'y'.repeat(32) });
+      expect(
+        deadLetter(
+          decodeRecord(
+            { key: null, value, offset: '2', headers: { [SIGNATURE_HEADER]: forged } },
+            'req',
+            0,
+            now,
+            optional,
+          ),
+        ).reason.code,
+      ).toBe(ErrorCode.InvalidSignature);
+    });
   });
 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ErrorCode, encodeIssueRequests, encodeMessage } from '@rediclaim/core';
+import { ErrorCode, encodeIssueRequests, encodeMessage, signRecord } from '@rediclaim/core';
 import { buildApp, type Issuer } from '@rediclaim/issuer';
 import { expectInvariants } from './support/invariants.js';
 import { startIssuer } from './support/issuers.js';
@@ -68,6 +68,8 @@ describe('the issuer between Kafka and MariaDB', () => {
     const p = policy({ stock: 10 });
     const good = [1, 2, 3].map((t) => request(s.tenant, eventId, `g${t}`, t, p));
     const badVersion = encodeMessage({ ...request(s.tenant, eventId, 'v', 9, p), version: 2 });
+    const forgedUnsigned = request(s.tenant, eventId, 'mallory', 11, p);
+    const forgedKey = request(s.tenant, eventId, 'trudy', 12, p);
     const wrongShape = encodeMessage({
       ...request(s.tenant, eventId, 'w', 10, p),
       ticket: 'first',
@@ -80,9 +82,16 @@ describe('the issuer between Kafka and MariaDB', () => {
       { key: 'bad/version', value: badVersion },
       { key: 'bad/bytes', value: Buffer.from([0xc3, 0x28, 0xff]) },
       good[2]!,
+      // Well-formed requests nobody's gate sent: minted coupons if they were decided.
+      { key: 'forged/unsigned', value: encodeMessage(forgedUnsigned), signature: null },
+      {
+        key: 'forged/key',
+        value: encodeMessage(forgedKey),
+        signature: signRecord(encodeMessage(forgedKey), { id: 'gate', secret: 'z'.repeat(32) }),
+      },
     ]);
 
-    const letters = await deadLetters.until((d) => d.length >= 4, 30_000, 'four dead letters');
+    const letters = await deadLetters.until((d) => d.length >= 6, 30_000, 'six dead letters');
     const byKey = new Map(letters.map((d) => [d.source.key, d]));
     expect(byKey.get('bad/json')!.reason).toMatchObject({ code: ErrorCode.InvalidMessage });
     expect(byKey.get('bad/shape')!.reason.message).toMatch(
@@ -95,12 +104,22 @@ describe('the issuer between Kafka and MariaDB', () => {
       payload: Buffer.from([0xc3, 0x28, 0xff]).toString('base64'),
       source: { topic: s.topics.issueRequests },
     });
+    for (const key of ['forged/unsigned', 'forged/key'])
+      expect(byKey.get(key)!.reason.code).toBe(ErrorCode.InvalidSignature);
+    expect(byKey.get('forged/key')!.reason.message).toMatch(/does not match the record/);
     await results.until(
       (r) =>
         good.every((g) => r.some((x) => x.requestId === g.requestId && x.outcome === 'ISSUED')),
       30_000,
       'the good requests answered',
     );
+    // Nothing was decided for the forged ones: no coupon, no answer.
+    expect((await ledgerOf(s, eventId)).coupons.map((c) => c.user_id).sort()).toEqual([
+      'g1',
+      'g2',
+      'g3',
+    ]);
+    expect(results.items.some((r) => r.userId === 'mallory' || r.userId === 'trudy')).toBe(false);
   });
 
   it('dead-letters a bad item of a batch record alone, with its offset and index, and answers the rest', async () => {
@@ -183,6 +202,12 @@ describe('the issuer between Kafka and MariaDB', () => {
       const mine = records.items.filter((r) => r.values.some((v) => v.eventId === eventId));
       expect(mine.filter((r) => r.version === 1).every((r) => r.values.length === 1)).toBe(true);
       expect(mine.some((r) => r.version === 2 && r.values.length > 1)).toBe(true);
+      // The suite's own reader reads the same topic at its own pace.
+      await results.until(
+        (r) => everyone.every((x) => r.some((y) => y.requestId === x.requestId)),
+        60_000,
+        'all 60 answered, as the suite reader sees them',
+      );
       await expectInvariants(s, everyone, results.items, 100, eventId);
     } finally {
       await records.stop();

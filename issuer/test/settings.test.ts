@@ -5,6 +5,7 @@ const minimal = {
   MYSQL_URL: 'mysql://app:secret@db:3306/rediclaim',
   COUPON_CODE_SECRET: 'sixteen-chars-ok',
   KAFKA_BROKERS: 'k1:9092, k2:9092',
+  REQUEST_SIGNING_KEYS: 'k1=a-request-signing-secret-of-32-chars!',
 };
 
 describe('issuer settings', () => {
@@ -49,6 +50,19 @@ describe('issuer settings', () => {
     expect(() =>
       loadSettings({ ...minimal, ISSUER_RETRY_BASE_MS: '9000', ISSUER_RETRY_MAX_MS: '1000' }),
     ).toThrow('ISSUER_RETRY_BASE_MS: must not exceed ISSUER_RETRY_MAX_MS');
+  });
+
+  it("needs the gates' signing keys unless unsigned requests are let in on purpose", () => {
+    const { REQUEST_SIGNING_KEYS: _keys, ...unsigned } = minimal;
+    expect(() => loadSettings(unsigned)).toThrow(
+      'REQUEST_SIGNING_KEYS: is required: the keys the gates sign issue requests with',
+    );
+    expect(loadSettings({ ...unsigned, REQUEST_SIGNATURES: 'optional' })).toMatchObject({
+      REQUEST_SIGNATURES: 'optional',
+    });
+    expect(loadSettings(minimal).REQUEST_SIGNING_KEYS).toEqual([
+      { id: 'k1', secret: 'a-request-signing-secret-of-32-chars!' },
+    ]);
   });
 
   it('keeps the database password out of logs', () => {

@@ -174,7 +174,7 @@ Call with (dict "ctx" $ "secret" name "key" key "value" given).
 {{- if and $existing $existing.data (hasKey $existing.data .key) -}}
 {{ index $existing.data .key | b64dec }}
 {{- else -}}
-{{ randAlphaNum 40 }}
+{{ .prefix | default "" }}{{ randAlphaNum 40 }}
 {{- end -}}
 {{- end -}}
 {{- end -}}

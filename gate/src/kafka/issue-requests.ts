@@ -1,7 +1,10 @@
 import type { Producer } from 'kafkajs';
 import {
+  SIGNATURE_HEADER,
   encodeIssueRequests,
   requestIdOf,
+  signRecord,
+  type SigningKey,
   type IssueRequestBatchHeader,
   type IssueRequestItem,
 } from '@rediclaim/core';
@@ -17,13 +20,15 @@ import type { AdmittedShopper } from '../redis/gate-scripts.js';
  * an event's batches still spread over the partitions, hence over issuers. Every record
  * is acknowledged by every in-sync replica (acks -1) before the dispatcher counts the
  * batch as sent, all of them or the whole batch is sent again (same requestIds). Only
- * issuers that read v2 can take these: upgrade the issuers before the gates.
+ * issuers that read v2 can take these: upgrade the issuers before the gates. Each record
+ * is signed (HMAC in a header): the issuers decide nothing a gate did not send.
  */
 export class IssueRequestSender {
   constructor(
     private readonly producer: Producer,
     private readonly topic: string,
     private readonly timeoutMs: number,
+    private readonly signingKey: SigningKey,
   ) {}
 
   /** Sends one admission batch; rejects when Kafka did not acknowledge it. */
@@ -50,7 +55,11 @@ export class IssueRequestSender {
       topic: this.topic,
       acks: -1,
       timeout: this.timeoutMs,
-      messages: encodeIssueRequests(header, items),
+      messages: encodeIssueRequests(header, items).map(({ key, value }) => ({
+        key,
+        value,
+        headers: { [SIGNATURE_HEADER]: signRecord(value, this.signingKey) },
+      })),
     });
   }
 }

@@ -51,6 +51,9 @@ export class EventsFile {
   }
 }
 
+/** The key gates under test sign issue requests with (the simulated issuer checks it). */
+export const TEST_SIGNING_KEYS = 'test=a-test-request-signing-secret-of-32-chars';
+
 /** The environment of a gate on the test stack (for in-process gates and spawned ones). */
 export function gateEnv(
   topics: Topics,
@@ -67,6 +70,7 @@ export function gateEnv(
     KAFKA_GROUP_ID: uniqueName('gate'),
     KAFKA_SESSION_TIMEOUT_MS: '6000',
     TICKET_SECRET: 'a-test-ticket-secret-of-at-least-32-chars',
+    REQUEST_SIGNING_KEYS: TEST_SIGNING_KEYS,
     LOG_LEVEL: process.env.GATE_TEST_LOG_LEVEL ?? 'warn',
     ...extra,
   };

@@ -3,7 +3,10 @@ import { Partitioners } from 'kafkajs';
 import {
   IssueOutcome,
   decideIssuance,
+  SIGNATURE_HEADER,
   decodeIssueRequests,
+  signingKeysSchema,
+  verifyRecord,
   encodeIssueResultV1,
   encodeIssueResults,
   type IssueRequest,
@@ -12,6 +15,9 @@ import {
   type PriorDecision,
 } from '@rediclaim/core';
 import { testKafka, uniqueName } from '@rediclaim/hack/testing';
+import { TEST_SIGNING_KEYS } from './harness.js';
+
+const SIGNING_KEYS = signingKeysSchema.parse(TEST_SIGNING_KEYS);
 
 /** What the simulated issuer does with one event's requests. */
 export type Behaviour =
@@ -74,6 +80,10 @@ export class IssuerSim {
           const { version, values, dead } = decodeIssueRequests(message.value);
           if (dead.length > 0)
             throw new Error(`the gate sent bad items: ${dead[0]!.error.message}`);
+          // Like the real issuer: what a gate sends is signed (v1 records here come from
+          // tests standing in for gates from before signatures).
+          if (version === 2)
+            verifyRecord(message.value, message.headers?.[SIGNATURE_HEADER], SIGNING_KEYS);
           this.requests.push(...values);
           if (values[0])
             this.records.push({ version, eventId: values[0].eventId, size: values.length });

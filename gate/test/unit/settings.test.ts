@@ -8,6 +8,7 @@ const base = {
   REDIS_URL: 'redis://localhost:6379',
   KAFKA_BROKERS: 'localhost:9092',
   EVENTS_FILE: '/x.yaml',
+  REQUEST_SIGNING_KEYS: 'k1=a-request-signing-secret-of-32-chars!',
 };
 
 describe('settings', () => {
@@ -37,6 +38,32 @@ describe('settings', () => {
     });
     expect(run.status).toBe(2);
     expect(run.stderr).toContain('gate settings are invalid: REDIS_URL: is required');
+  });
+
+  it('needs the keys issue requests are signed with, and says what a key looks like', () => {
+    const { REQUEST_SIGNING_KEYS: _keys, ...unsigned } = base;
+    expect(() => loadGateSettings(unsigned)).toThrow('REQUEST_SIGNING_KEYS: is required');
+    expect(() => loadGateSettings({ ...base, REQUEST_SIGNING_KEYS: 'k1=short' })).toThrow(
+      'a signing secret must be at least 32 characters',
+    );
+    expect(() =>
+      loadGateSettings({ ...base, REQUEST_SIGNING_KEYS: `bad id=${'x'.repeat(32)}` }),
+    ).toThrow('a key id is 1 to 32 letters');
+    expect(() =>
+      loadGateSettings({
+        ...base,
+        REQUEST_SIGNING_KEYS: `k1=${'x'.repeat(32)},k1=${'y'.repeat(32)}`,
+      }),
+    ).toThrow('key ids must be distinct');
+    expect(
+      loadGateSettings({
+        ...base,
+        REQUEST_SIGNING_KEYS: `k2=${'n'.repeat(32)}, k1=${'o'.repeat(32)}`,
+      }).REQUEST_SIGNING_KEYS,
+    ).toEqual([
+      { id: 'k2', secret: 'n'.repeat(32) },
+      { id: 'k1', secret: 'o'.repeat(32) },
+    ]);
   });
 
   it('defaults to the seed identity mode, the contract ports and topics', () => {

@@ -292,6 +292,7 @@ async function main(): Promise<void> {
         TOPIC_PARTITIONS: '3',
         KAFKA_GROUP_ID: uniqueName('bench-gate'),
         TICKET_SECRET: 'bench-ticket-secret-of-at-least-32-chars',
+        REQUEST_SIGNING_KEYS: 'bench=bench-request-signing-secret-of-32-chars',
         // The per-client limit stays on (its cost is measured) but one load generator
         // is one client: set it far above the benchmark's rate.
         ENQUEUE_RATE_LIMIT_MAX: '1000000',

@@ -26,9 +26,12 @@ import { parseArgs } from 'node:util';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import mysql from 'mysql2/promise';
 import {
+  SIGNATURE_HEADER,
   encodeIssueRequestV1,
   encodeIssueRequests,
   requestIdOf,
+  signRecord,
+  signingKeysSchema,
   type IssuePolicy,
   type OutgoingRecord,
 } from '@rediclaim/core';
@@ -69,6 +72,9 @@ const kafka = new Kafka({
 });
 const TENANT = 'bench';
 const SECRET = 'bench-secret-of-at-least-16-chars';
+// Signed as the gate signs them: verifying is part of the issuer's cost.
+const SIGNING_KEYS = 'bench=bench-request-signing-secret-of-32-chars';
+const SIGNING_KEY = signingKeysSchema.parse(SIGNING_KEYS)[0]!;
 const cpuSeconds = (pid: number | undefined) => (pid === undefined ? undefined : cpuOf(pid));
 
 async function freePort(): Promise<number> {
@@ -172,7 +178,12 @@ async function preload(
           );
         }
       }
-      sends.push(producer.send({ topic, messages, acks: -1 }));
+      const signed = messages.map(({ key, value }) => ({
+        key,
+        value,
+        headers: { [SIGNATURE_HEADER]: signRecord(value, SIGNING_KEY) },
+      }));
+      sends.push(producer.send({ topic, messages: signed, acks: -1 }));
       if (sends.length >= 4) await Promise.all(sends.splice(0));
     }
     await Promise.all(sends);
@@ -409,6 +420,7 @@ async function runIssuer(logDir: string, format: RecordFormat, n: number): Promi
           TOPIC_DEAD_LETTERS: topics.dead,
           TOPIC_PARTITIONS: String(PARTITIONS),
           COUPON_CODE_SECRET: SECRET,
+          REQUEST_SIGNING_KEYS: SIGNING_KEYS,
           ISSUER_ADMIN_PORT: String(port),
           LOG_LEVEL: process.env.BENCH_ISSUER_LOG_LEVEL ?? 'warn',
           // Tuning experiments: ISSUER_* variables of the bench pass through.

@@ -55,6 +55,8 @@ export interface LocalPlatform {
   mysqlUrl: string;
   /** Bearer token of the gates' internal API. */
   adminToken: string;
+  /** REQUEST_SIGNING_KEYS of the gates and issuers (`id=secret`). */
+  requestSigningKeys: string;
   stop(): Promise<void>;
 }
 
@@ -110,6 +112,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
   const ticketSecret = randomBytes(24).toString('hex');
   // As the chart does: only the operator may call the gate's internal API.
   const adminToken = randomBytes(24).toString('hex');
+  // As the chart does: the gates sign issue requests, the issuers decide only those.
+  const requestSigningKeys = `local=${randomBytes(24).toString('hex')}`;
   let lives = 0;
 
   const gates = new ReplicaFollower(kc, namespace, GATE_DEPLOYMENT, (i) => {
@@ -125,6 +129,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
         KUBECONFIG: env.kubeconfig,
         TICKET_SECRET: ticketSecret,
         ADMIN_TOKEN: adminToken,
+        REQUEST_SIGNING_KEYS: requestSigningKeys,
         KAFKA_GROUP_ID: `${groups}-gate`,
         // Every shopper of a local crowd comes from 127.0.0.1: a per-address join
         // limit would refuse all but the first few.
@@ -149,6 +154,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
           MYSQL_URL: mysqlUrl,
           KAFKA_GROUP_ID: `${groups}-issuer`,
           COUPON_CODE_SECRET: 'local-demo-secret',
+          REQUEST_SIGNING_KEYS: requestSigningKeys,
           ...options.extraEnv?.issuer,
         },
         ready(`http://127.0.0.1:${adminPort}`, `issuer-${i}-${lives++}`),
@@ -204,6 +210,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       kubeConfig: kc,
       mysqlUrl,
       adminToken,
+      requestSigningKeys,
       async stop() {
         // Operators first (they would react to the rest going away), then the front
         // door, then the issuers, which finish their batches on SIGTERM.

@@ -8,7 +8,11 @@ import * as yaml from 'js-yaml';
 import mysql from 'mysql2/promise';
 import {
   CouponEventApi,
+  SIGNATURE_HEADER,
   deadLetterSchema,
+  requestIdOf,
+  signRecord,
+  signingKeysSchema,
   type CouponEventStatus,
   type DeadLetter,
 } from '@rediclaim/core';
@@ -216,16 +220,53 @@ describe('malformed Kafka messages', () => {
     await producer.connect();
     const requests = `${e2e.id}.requests`;
     const results = `${e2e.id}.results`;
+    // Signed with the gates' key, as a gate with a bug would send them: what the issuer
+    // does with a record it must read. Unsigned and forged ones come after.
+    const key = signingKeysSchema.parse(e2e.platform.requestSigningKeys)[0]!;
+    const signed = (m: { key: string; value: string | Buffer }) => ({
+      ...m,
+      headers: { [SIGNATURE_HEADER]: signRecord(Buffer.from(m.value), key) },
+    });
+    const forged = {
+      type: 'IssueRequest',
+      version: 1,
+      requestId: requestIdOf(e2e.tenants.shop!, eventId, 'mallory', 1),
+      tenant: e2e.tenants.shop!,
+      eventId,
+      userId: 'mallory',
+      ticket: 1,
+      admittedAt: new Date().toISOString(),
+      policy: {
+        generation: 1,
+        stock: 1_000_000,
+        perUserLimit: 1,
+        validity: { validForHours: 24 },
+        discount: { type: 'percent', percent: 90 },
+        code: { prefix: '', length: 12 },
+      },
+    };
     await producer.send({
       topic: requests,
       messages: [
-        { key: 'bad-1', value: 'not json at all' },
-        { key: 'bad-2', value: JSON.stringify({ type: 'IssueRequest', version: 1 }) },
-        {
+        signed({ key: 'bad-1', value: 'not json at all' }),
+        signed({ key: 'bad-2', value: JSON.stringify({ type: 'IssueRequest', version: 1 }) }),
+        signed({
           key: 'bad-3',
           value: JSON.stringify({ type: 'IssueRequest', version: 7, requestId: 'x' }),
+        }),
+        signed({ key: 'bad-4', value: Buffer.from([0xff, 0xfe, 0x00]) }),
+        // Anyone who can produce to the topic, without the key: no coupon for them.
+        { key: 'forged-1', value: JSON.stringify(forged) },
+        {
+          key: 'forged-2',
+          value: JSON.stringify(forged),
+          headers: {
+            [SIGNATURE_HEADER]: signRecord(Buffer.from(JSON.stringify(forged)), {
+              id: key.id,
+              secret: 'guessed-'.repeat(5),
+            }),
+          },
         },
-        { key: 'bad-4', value: Buffer.from([0xff, 0xfe, 0x00]) },
       ],
     });
     await producer.send({
@@ -241,7 +282,7 @@ describe('malformed Kafka messages', () => {
       return all.every((s) => s.status === 'ISSUED');
     });
 
-    const letters = await deadLetters(`${e2e.id}.dead`, 5);
+    const letters = await deadLetters(`${e2e.id}.dead`, 7);
     const byKey = new Map(letters.map((l) => [l.source.key, l]));
     expect(byKey.get('bad-1')).toMatchObject({
       reason: { code: 'INVALID_MESSAGE' },
@@ -258,6 +299,8 @@ describe('malformed Kafka messages', () => {
       reason: { code: 'INVALID_MESSAGE' },
       service: expect.stringContaining('gate'),
     });
+    for (const forgedKey of ['forged-1', 'forged-2'])
+      expect(byKey.get(forgedKey)?.reason.code).toBe('INVALID_SIGNATURE');
   }, 90_000);
 });
 

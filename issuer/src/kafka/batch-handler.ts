@@ -15,7 +15,7 @@ import { groupByEvent } from '../decisions/grouping.js';
 import { AbandonedError, type EventLanes } from '../decisions/lanes.js';
 import { errorCode } from '../error-code.js';
 import type { IssuerMetrics } from '../metrics.js';
-import { decodeRecord } from './decode.js';
+import { decodeRecord, type RequestTrust } from './decode.js';
 import type { OffsetTracker } from './offset-tracker.js';
 import type { Publisher } from './publisher.js';
 import { resultRecords, type AnswerVersions } from './result-records.js';
@@ -24,6 +24,8 @@ export interface BatchHandlerDeps {
   lanes: EventLanes<EventDecision>;
   publisher: Publisher;
   tracker: OffsetTracker;
+  /** Which request records are decided (signed by a gate's key). */
+  trust: RequestTrust;
   metrics: IssuerMetrics;
   logger: Logger;
   backoff: BackoffPolicy;
@@ -85,7 +87,7 @@ export function createBatchHandler(deps: BatchHandlerDeps) {
     const answerV2 = new Set<string>();
     let decodedSinceYield = 0;
     for (const message of batch.messages) {
-      const decoded = decodeRecord(message, batch.topic, batch.partition, now);
+      const decoded = decodeRecord(message, batch.topic, batch.partition, now, deps.trust);
       for (const request of decoded.requests) {
         requests.push(request);
         (decoded.version === 1 ? answerV1 : answerV2).add(request.requestId);

@@ -16,10 +16,14 @@ import {
   requestIdMismatch,
   requestIdOf,
   requestOfItem,
+  SIGNATURE_HEADER,
   singleItemRecord,
+  verifyRecord,
   validated,
   type DeadLetter,
+  type HeaderValue,
   type IssuePolicy,
+  type SigningKey,
   type IssueRequest,
 } from '@rediclaim/core';
 
@@ -30,6 +34,13 @@ export interface RawMessage {
   key: Buffer | null;
   value: Buffer | null;
   offset: string;
+  headers?: Record<string, HeaderValue>;
+}
+
+/** Which request records are taken: signed by one of `keys`, or unsigned too when optional. */
+export interface RequestTrust {
+  keys: readonly SigningKey[];
+  signatures: 'required' | 'optional';
 }
 
 /** One record's requests and dead letters; `version` says how to answer them. */
@@ -138,8 +149,9 @@ function checkRequestId(request: IssueRequest): RediclaimError | undefined {
 
 /**
  * Decodes one record of the requests topic, either version, into its requests and dead
- * letters. A record that cannot be read as a whole (not UTF-8 JSON, a bad header, a
- * version this build does not read) is one dead letter; in a v2 batch, an item of the
+ * letters. A record that cannot be read as a whole (unsigned or signed with no key of
+ * `trust`, not UTF-8 JSON, a bad header, a version this build does not read) is one dead
+ * letter; in a v2 batch, an item of the
  * wrong shape or with a requestId that is not the one requestIdOf gives is a dead
  * letter alone (with its index, its payload the header and that item), and the rest
  * are decided and answered.
@@ -149,6 +161,7 @@ export function decodeRecord(
   topic: string,
   partition: number,
   now: Date,
+  trust: RequestTrust,
 ): DecodedRecord {
   const source = { topic, partition, offset: message.offset, key: message.key };
   const dead = (error: unknown, payload: Uint8Array | null, index?: number): DeadLetter =>
@@ -160,6 +173,10 @@ export function decodeRecord(
       now,
     );
   try {
+    // Before anything is parsed: a forged record costs one HMAC, and is never decided.
+    const signature = message.headers?.[SIGNATURE_HEADER];
+    if (signature !== undefined || trust.signatures === 'required')
+      verifyRecord(message.value, signature, trust.keys);
     const parsed = parseRecord(message.value, WHAT);
     if ((parsed as { type?: unknown } | null)?.type !== 'IssueRequestBatch') {
       checkVersion(parsed, WHAT, [1]);

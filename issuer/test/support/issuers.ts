@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { freePorts, startService, type ServiceProcess } from '@rediclaim/hack/testing';
 import { createLogger, Issuer, loadSettings, type IssuerSettings } from '@rediclaim/issuer';
-import { SECRET } from './requests.js';
+import { SECRET, SIGNING_KEYS } from './requests.js';
 import type { Scenario } from './scenario.js';
 
 export function settingsFor(s: Scenario, overrides: Record<string, string> = {}): IssuerSettings {
@@ -16,6 +16,7 @@ export function envFor(
   return {
     MYSQL_URL: s.db.url,
     COUPON_CODE_SECRET: SECRET,
+    REQUEST_SIGNING_KEYS: SIGNING_KEYS,
     KAFKA_BROKERS: s.brokers.join(','),
     KAFKA_GROUP_ID: s.groupId,
     TOPIC_ISSUE_REQUESTS: s.topics.issueRequests,

@@ -1,6 +1,15 @@
-import { requestIdOf, type IssuePolicy, type IssueRequest } from '@rediclaim/core';
+import {
+  requestIdOf,
+  signingKeysSchema,
+  type IssuePolicy,
+  type IssueRequest,
+} from '@rediclaim/core';
 
 export const SECRET = 'test-secret-of-at-least-16-chars';
+
+/** The gates' key in these tests (REQUEST_SIGNING_KEYS), and the key it parses to. */
+export const SIGNING_KEYS = 'gate=a-test-request-signing-secret-of-32-chars';
+export const SIGNING_KEY = signingKeysSchema.parse(SIGNING_KEYS)[0]!;
 
 export function policy(overrides: Partial<IssuePolicy> = {}): IssuePolicy {
   return {

@@ -1,7 +1,9 @@
-import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { Kafka, logLevel, type Message, type Producer } from 'kafkajs';
 import {
+  SIGNATURE_HEADER,
   encodeIssueRequestV1,
   encodeIssueRequests,
+  signRecord,
   type IssueRequest,
   type OutgoingRecord,
 } from '@rediclaim/core';
@@ -11,6 +13,7 @@ import {
   uniqueName,
   type TestDatabase,
 } from '@rediclaim/hack/testing';
+import { SIGNING_KEY } from './requests.js';
 
 export interface Scenario {
   tenant: string;
@@ -116,9 +119,32 @@ function recordsOf(requests: readonly IssueRequest[], options: ProduceOptions): 
   return out;
 }
 
+/**
+ * A record as a test writes it: signed with the gates' key like the gate's, unless
+ * `signature` says otherwise (null: unsigned; a string: that header, forged).
+ */
+export interface RawRecord {
+  key?: string | null;
+  value: Buffer | string | null;
+  signature?: string | null;
+}
+
+function signed(record: RawRecord): Message {
+  const value = record.value === null ? null : Buffer.from(record.value);
+  const signature =
+    record.signature === undefined
+      ? signRecord(value ?? Buffer.alloc(0), SIGNING_KEY)
+      : record.signature;
+  return {
+    key: record.key ?? null,
+    value,
+    ...(signature === null ? {} : { headers: { [SIGNATURE_HEADER]: signature } }),
+  };
+}
+
 export async function produce(
   s: Scenario,
-  messages: (IssueRequest | { key?: string | null; value: Buffer | string | null })[],
+  messages: (IssueRequest | RawRecord)[],
   options: ProduceOptions = {},
 ): Promise<void> {
   let producer = producers.get(s);
@@ -128,17 +154,17 @@ export async function produce(
     producers.set(s, producer);
   }
   // Consecutive requests become records; raw messages go as they are, in place.
-  const records: { key: string | null; value: Buffer | string | null }[] = [];
+  const records: Message[] = [];
   let requests: IssueRequest[] = [];
   for (const m of messages) {
     if ('type' in m) {
       requests.push(m);
       continue;
     }
-    records.push(...recordsOf(requests, options), { key: m.key ?? null, value: m.value });
+    records.push(...recordsOf(requests, options).map(signed), signed(m));
     requests = [];
   }
-  records.push(...recordsOf(requests, options));
+  records.push(...recordsOf(requests, options).map(signed));
   for (let i = 0; i < records.length; i += 5_000) {
     await producer.send({
       topic: s.topics.issueRequests,
