@@ -87,16 +87,9 @@ export class Gate {
       clock,
       s.RESULTS_DEFAULT_RETENTION_SECONDS,
     );
-    this.tickets = new TicketSigner(s.TICKET_SECRET);
-    this.identity = new Identity({
-      mode: s.IDENTITY_MODE,
-      header: s.IDENTITY_HEADER,
-      ...(s.JWT_SECRET ? { jwtSecret: s.JWT_SECRET } : {}),
-      ...(s.JWT_PUBLIC_KEY ? { jwtPublicKey: s.JWT_PUBLIC_KEY } : {}),
-      ...(s.JWT_ALGORITHMS ? { jwtAlgorithms: s.JWT_ALGORITHMS } : {}),
-      ...(s.JWT_ISSUER ? { jwtIssuer: s.JWT_ISSUER } : {}),
-      ...(s.JWT_AUDIENCE ? { jwtAudience: s.JWT_AUDIENCE } : {}),
-    });
+    // Tickets expire by the wall clock, whatever clock the schedule follows in tests.
+    this.tickets = TicketSigner.fromSettings(s);
+    this.identity = Identity.fromSettings(s);
     this.kafka = createKafka({
       brokers: s.KAFKA_BROKERS,
       clientId: s.KAFKA_CLIENT_ID,
@@ -126,6 +119,7 @@ export class Gate {
           this.producer,
           s.TOPIC_ISSUE_REQUESTS,
           s.KAFKA_SEND_TIMEOUT_MS,
+          s.REQUEST_SIGNING_KEYS[0]!,
         ),
         kafka: this.kafkaMonitor,
         logger: this.logger,

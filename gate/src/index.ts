@@ -20,7 +20,15 @@ export type { ConfigSource, ConfigSourceDeps } from './config/source.js';
 
 // The queue, and how shoppers' standings read.
 export { WaitingRoom } from './queue/waiting-room.js';
-export { TicketSigner, preQueueTicket, type TicketClaims } from './queue/tickets.js';
+export { waitingView } from './queue/status-views.js';
+export {
+  DEFAULT_TICKET_TTL_SECONDS,
+  TicketSigner,
+  preQueueTicket,
+  type TicketClaims,
+  type TicketSignerOptions,
+  type VerifiedTicket,
+} from './queue/tickets.js';
 export {
   ClosedReason,
   type EventInfo,
@@ -62,6 +70,13 @@ export type {
 export { LUA_DIR, documentedKeys, scriptSource } from './redis/lua-source.js';
 
 // HTTP pieces with tests of their own.
-export { Identity, type IdentityMode, type IdentityOptions } from './http/identity.js';
+export {
+  DEFAULT_JWT_CLOCK_SKEW_SECONDS,
+  Identity,
+  JwtConfigError,
+  jwtAlgorithmsFor,
+  type IdentityMode,
+  type IdentityOptions,
+} from './http/identity.js';
 export { describeValidation, httpStatusOf } from './http/errors.js';
 export { LatencyHistogram } from './http/latency-histogram.js';

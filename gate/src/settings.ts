@@ -5,7 +5,15 @@ import {
   MAX_CONFIG_SHARDS,
   env,
   loadEnvConfig,
+  signingKeysSchema,
 } from '@rediclaim/core';
+import {
+  DEFAULT_JWT_CLOCK_SKEW_SECONDS,
+  JWT_ALGORITHM_NAMES,
+  JwtConfigError,
+  jwtAlgorithmsFor,
+} from './http/identity.js';
+import { DEFAULT_TICKET_TTL_SECONDS } from './queue/tickets.js';
 
 /**
  * The gate's settings, one environment variable each (see README.md). Every mistake
@@ -69,10 +77,32 @@ export const gateSettingsSchema = z
       .string()
       .refine((v) => v.includes('-----BEGIN'), 'must be a PEM public key')
       .optional(),
-    JWT_ALGORITHMS: env.list().optional(),
+    JWT_ALGORITHMS: env
+      .list()
+      .pipe(
+        z.array(
+          z.enum(JWT_ALGORITHM_NAMES as [string, ...string[]], {
+            error: `must list algorithms among ${JWT_ALGORITHM_NAMES.join(', ')}`,
+          }),
+        ),
+      )
+      .optional(),
     JWT_ISSUER: z.string().min(1).optional(),
     JWT_AUDIENCE: z.string().min(1).optional(),
+    /** Leeway on a token's exp and nbf for clocks that disagree. */
+    JWT_CLOCK_SKEW_SECONDS: env.int(0, 300).default(DEFAULT_JWT_CLOCK_SKEW_SECONDS),
     TICKET_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    /** Former TICKET_SECRETs, comma-separated: their tickets verify until they expire. */
+    TICKET_PREVIOUS_SECRETS: env
+      .list()
+      .pipe(z.array(z.string().min(32, 'each secret must be at least 32 characters')))
+      .optional(),
+    TICKET_TTL_SECONDS: env.int(60, 7_776_000).default(DEFAULT_TICKET_TTL_SECONDS),
+    /** Tickets without key id and expiry (signed before they had them) verify until then. */
+    TICKET_LEGACY_ACCEPT_UNTIL: z.iso
+      .datetime({ offset: true, error: 'must be an ISO 8601 time, like 2026-07-01T00:00:00Z' })
+      .transform((v) => Date.parse(v))
+      .optional(),
 
     TRUST_PROXY: env.bool().default(false),
     ENQUEUE_RATE_LIMIT_MAX: env.int(0, 1_000_000).default(30),
@@ -82,6 +112,11 @@ export const gateSettingsSchema = z
     OVERLOAD_MAX_RSS_BYTES: env.int(0, Number.MAX_SAFE_INTEGER).default(0),
     OVERLOAD_RETRY_AFTER_SECONDS: env.int(1, 3600).default(5),
     ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+    /**
+     * The keys issue requests are signed with (`id=secret,...`, the first signs): the
+     * issuers decide only records signed with one of their keys (core record-signature).
+     */
+    REQUEST_SIGNING_KEYS: signingKeysSchema,
 
     DISPATCH_INTERVAL_MS: env.int(5, 10_000).default(100),
     DISPATCH_BATCH_MAX: env.int(1, 3_000).default(1_000),
@@ -109,6 +144,26 @@ export const gateSettingsSchema = z
         path: ['JWT_SECRET'],
         message: 'IDENTITY_MODE=jwt needs exactly one of JWT_SECRET and JWT_PUBLIC_KEY',
       });
+    }
+    if (s.IDENTITY_MODE === 'jwt' && !s.JWT_SECRET !== !s.JWT_PUBLIC_KEY) {
+      try {
+        jwtAlgorithmsFor({
+          secret: s.JWT_SECRET,
+          publicKey: s.JWT_PUBLIC_KEY,
+          algorithms: s.JWT_ALGORITHMS,
+        });
+      } catch (error) {
+        if (!(error instanceof JwtConfigError)) throw error;
+        ctx.addIssue({ code: 'custom', path: [error.setting], message: error.message });
+      }
+    }
+    for (const name of ['TICKET_PREVIOUS_SECRETS', 'TICKET_LEGACY_ACCEPT_UNTIL'] as const) {
+      if (s[name] !== undefined && s.TICKET_SECRET === undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message: 'needs TICKET_SECRET (without it every replica signs with a random key)',
+        });
     }
     if (s.SHUTDOWN_DRAIN_MS >= s.SHUTDOWN_TIMEOUT_MS) {
       ctx.addIssue({

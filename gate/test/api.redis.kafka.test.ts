@@ -164,11 +164,13 @@ describe('waiting, processing and outcomes', () => {
     expect(view.status).toBe('WAITING');
     expect(view.ahead).toBe(view.rank! - 1);
     expect(view.rank).toBeGreaterThan(10);
-    // 2 admissions/s configured; the observed rate (an EWMA over >= 1 s windows, near 2/s
-    // here) can only lower it.
+    // 2 admissions/s configured; the observed rate (an EWMA over >= 1 s windows) can only
+    // lower it, by however much a loaded machine slows admission (status-views.test.ts
+    // pins the arithmetic), and the poll interval follows the ETA.
     expect(view.etaSeconds).toBeGreaterThanOrEqual(Math.ceil(view.ahead! / 2));
-    expect(view.etaSeconds).toBeLessThanOrEqual(Math.ceil(view.ahead! / 0.5));
-    expect(view.pollAfterMs).toBeGreaterThanOrEqual(1000);
+    expect(view.pollAfterMs).toBe(
+      Math.round(Math.min(10_000, Math.max(1000, (view.etaSeconds! * 1000) / 5))),
+    );
     // The queue moves: someone ahead is admitted within a couple of seconds.
     const later = await waitFor('the queue to move', async () => {
       const v = await me(ids.eta, 'w29');
@@ -279,6 +281,10 @@ describe('waiting, processing and outcomes', () => {
     });
     expect(sim.requestsOf(ids.soldOut)).toHaveLength(2);
     expectError(await join(ids.soldOut, 'latecomer'), 409, 'SOLD_OUT');
+    // The seed's route answers it as a 200, as its clients expect of an answer.
+    const seedLate = await seedJoin(ids.soldOut, 'seed-latecomer');
+    expect(seedLate.statusCode).toBe(200);
+    expect(seedLate.json()).toEqual({ status: 'SOLD_OUT', rank: null });
     expect((await seedRank(ids.soldOut, 'latecomer')).json()).toEqual({
       status: 'SOLD_OUT',
       rank: null,

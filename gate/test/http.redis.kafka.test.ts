@@ -1,7 +1,8 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { createHmac, generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createSigner } from 'fast-jwt';
 import { eventKeys, GATE_ADMIN_PREFIX } from '@rediclaim/core';
+import { TicketSigner } from '@rediclaim/gate';
 import { freePorts, uniqueName, waitFor } from '@rediclaim/hack/testing';
 import { eventConfig } from './support/events.js';
 import {
@@ -21,6 +22,7 @@ import {
  */
 const EVENT = uniqueName('edge');
 const JWT_SECRET = 'a-jwt-secret-for-tests-that-is-long-enough';
+const TICKET_SECRET = 'a-ticket-secret-for-edge-tests-long-enough';
 let topics: Topics;
 let file: EventsFile;
 const gates: InProcessGate[] = [];
@@ -95,6 +97,7 @@ describe('identity from a verified JWT', () => {
   const signRs = createSigner({
     key: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
     algorithm: 'RS256',
+    expiresIn: 60_000,
   });
 
   beforeAll(async () => {
@@ -130,12 +133,43 @@ describe('identity from a verified JWT', () => {
       iss: 'shop',
       aud: 'gate',
     })({ sub: 'jin' });
-    const expired = createSigner({ key: JWT_SECRET, iss: 'shop', aud: 'gate', expiresIn: 1 })({
+    // Expired two minutes ago: beyond the clock skew the gate allows (30 s).
+    const expired = createSigner({
+      key: JWT_SECRET,
+      iss: 'shop',
+      aud: 'gate',
+      expiresIn: 1_000,
+      clockTimestamp: Date.now() - 120_000,
+    })({ sub: 'jin' });
+    const foreign = createSigner({ key: JWT_SECRET, iss: 'shop', aud: 'other', expiresIn: 60_000 })(
+      { sub: 'jin' },
+    );
+    const noAudience = createSigner({ key: JWT_SECRET, iss: 'shop', expiresIn: 60_000 })({
       sub: 'jin',
     });
-    await new Promise((r) => setTimeout(r, 1100));
-    const foreign = createSigner({ key: JWT_SECRET, iss: 'shop', aud: 'other' })({ sub: 'jin' });
-    for (const token of [undefined, 'not.a.jwt', forged, expired, foreign]) {
+    const unsigned = createSigner({
+      algorithm: 'none',
+      iss: 'shop',
+      aud: 'gate',
+      expiresIn: 60_000,
+    })({ sub: 'jin' });
+    const hs384 = createSigner({
+      key: JWT_SECRET,
+      algorithm: 'HS384',
+      iss: 'shop',
+      aud: 'gate',
+      expiresIn: 60_000,
+    })({ sub: 'jin' });
+    for (const token of [
+      undefined,
+      'not.a.jwt',
+      forged,
+      expired,
+      foreign,
+      noAudience,
+      unsigned,
+      hs384,
+    ]) {
       const res = await join(hs, token);
       expect({ token, status: res.statusCode, code: res.json().code }).toEqual({
         token,
@@ -147,12 +181,127 @@ describe('identity from a verified JWT', () => {
     expect(await hs.gate.redis.zcard(eventKeys('edge', EVENT).queue)).toBe(before);
   });
 
+  it('requires exp and allows the clock skew (30 s) on it, no more, answering the JSON error', async () => {
+    const queue = () =>
+      hs.gate.redis.zrange(eventKeys('edge', EVENT).queue, '0', '-1', 'WITHSCORES');
+    const before = await queue();
+    const noExp = createSigner({ key: JWT_SECRET, iss: 'shop', aud: 'gate' })({ sub: 'ned' });
+    const res = await join(hs, noExp);
+    expect([res.statusCode, res.headers['content-type'], res.json()]).toEqual([
+      401,
+      'application/json; charset=utf-8',
+      {
+        code: 'UNAUTHENTICATED',
+        message: 'the bearer token was refused: The exp claim is required.',
+      },
+    ]);
+    const expiredAgo = (seconds: number) =>
+      createSigner({
+        key: JWT_SECRET,
+        iss: 'shop',
+        aud: 'gate',
+        expiresIn: 1_000,
+        clockTimestamp: Date.now() - (seconds + 1) * 1000,
+      })({ sub: 'ned' });
+    const late = await join(hs, expiredAgo(90));
+    expect([late.statusCode, late.json().code]).toEqual([401, 'UNAUTHENTICATED']);
+    expect(late.json().message).toMatch(/^the bearer token was refused: The token has expired at /);
+    expect(await queue()).toEqual(before);
+    expect((await join(hs, expiredAgo(10))).json()).toMatchObject({ status: 'WAITING' });
+  });
+
   it('refuses a token whose subject is not a valid shopper id (400)', async () => {
     const res = await join(hs, signHs({ sub: 'has space' }));
     expect([res.statusCode, res.json().message]).toEqual([
       400,
       'token.sub: may contain only letters, digits and . _ @ : + = -',
     ]);
+  });
+});
+
+describe('signed tickets', () => {
+  let g: InProcessGate;
+  let ticket: string;
+  let claims: { tenant: string; eventId: string; userId: string; ticket: number };
+  const q = encodeURIComponent;
+  const resume = (t: string) => g.http({ url: `/v1/events/${EVENT}/queue/me?ticket=${q(t)}` });
+  const queue = () => g.gate.redis.zrange(eventKeys('edge', EVENT).queue, '0', '-1', 'WITHSCORES');
+
+  beforeAll(async () => {
+    g = await gateWith({ TICKET_SECRET });
+    const joined = await g.http({ method: 'POST', url: `/v1/events/${EVENT}/queue?userId=tia` });
+    ticket = joined.json().ticket;
+    const p = JSON.parse(Buffer.from(ticket.split('.')[0]!, 'base64url').toString('utf8'));
+    claims = { tenant: p.t, eventId: p.e, userId: p.u, ticket: p.n };
+  });
+
+  it('resumes the place with a ticket that carries its key id and expiry, handed back unchanged while good', async () => {
+    const payload = JSON.parse(Buffer.from(ticket.split('.')[0]!, 'base64url').toString('utf8'));
+    expect(payload).toMatchObject({ t: 'edge', e: EVENT, u: 'tia', k: g.gate.tickets.kid });
+    expect(payload.x * 1000).toBeGreaterThan(Date.now() + 6.9 * 24 * 3600_000);
+    const res = await resume(ticket);
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ status: 'WAITING', ticket });
+  });
+
+  it('keeps a ticket good across a key rotation (previous secret) and hands back one of the new key', async () => {
+    const NEXT = 'the-next-ticket-secret-for-edge-tests-long';
+    const rotated = await gateWith({ TICKET_SECRET: NEXT, TICKET_PREVIOUS_SECRETS: TICKET_SECRET });
+    const res = await rotated.http({ url: `/v1/events/${EVENT}/queue/me?ticket=${q(ticket)}` });
+    expect(res.statusCode).toBe(200);
+    const renewed = res.json().ticket as string;
+    expect(res.json()).toMatchObject({ status: 'WAITING', eventId: EVENT });
+    const payload = JSON.parse(Buffer.from(renewed.split('.')[0]!, 'base64url').toString('utf8'));
+    expect(payload.k).toBe(rotated.gate.tickets.kid);
+    expect(payload.k).not.toBe(g.gate.tickets.kid);
+    // Without the previous secret, the old ticket is someone else's key.
+    const fresh = await gateWith({ TICKET_SECRET: NEXT });
+    const refused = await fresh.http({ url: `/v1/events/${EVENT}/queue/me?ticket=${q(ticket)}` });
+    expect(refused.statusCode).toBe(401);
+    expect(refused.json().code).toBe('INVALID_TICKET');
+  });
+
+  it('answers an expired, forged, foreign-key, non-canonical or former-kind ticket 401 INVALID_TICKET, changing nothing', async () => {
+    const before = await queue();
+    const [payload, mac] = ticket.split('.') as [string, string];
+    const eightDaysAgo = Date.now() - 8 * 24 * 3600_000;
+    const lastBitsSet =
+      mac.slice(0, -1) +
+      'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'[
+        'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'.indexOf(mac.at(-1)!) | 3
+      ];
+    const legacyPayload = Buffer.from(
+      JSON.stringify({ t: 'edge', e: EVENT, u: 'tia', n: claims.ticket }),
+    ).toString('base64url');
+    const legacy = `${legacyPayload}.${createHmac('sha256', TICKET_SECRET).update(legacyPayload).digest('base64url')}`;
+    const mallory = Buffer.from(
+      JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), u: 'mallory' }),
+    ).toString('base64url');
+    const cases = {
+      expired: [
+        new TicketSigner(TICKET_SECRET, { clock: () => eightDaysAgo }).sign(claims),
+        /^the ticket expired at /,
+      ],
+      forged: [`${mallory}.${mac}`, /^the ticket is not one this gate signed$/],
+      'unknown key': [
+        new TicketSigner('another-ticket-secret-that-is-long-enough').sign(claims),
+        /^the ticket was signed with a key this gate does not hold/,
+      ],
+      'non-canonical MAC': [`${payload}.${lastBitsSet}`, /^the ticket is malformed/],
+      'padded MAC': [`${ticket}=`, /^the ticket is malformed/],
+      'former kind': [legacy, /^the ticket is of a former kind/],
+    } as const;
+    for (const [name, [token, message]] of Object.entries(cases)) {
+      const res = await resume(token);
+      expect({ name, status: res.statusCode, body: res.json() }).toEqual({
+        name,
+        status: 401,
+        body: { code: 'INVALID_TICKET', message: expect.stringMatching(message) },
+      });
+    }
+    expect(await queue()).toEqual(before);
+    // The real ticket still works.
+    expect((await resume(ticket)).json()).toMatchObject({ status: 'WAITING' });
   });
 });
 
@@ -258,6 +407,10 @@ describe('documents and probes', () => {
       });
     }
     const own = await gateWith({});
+    // Kafka's first probe answers in the background: the check below is about Redis.
+    await waitFor('the new gate to see Kafka', async () =>
+      (await own.http({ url: '/readyz' })).json().checks.kafka.ok ? true : undefined,
+    );
     own.gate.redis.disconnect();
     const ready = await own.http({ url: '/readyz' });
     expect(ready.statusCode).toBe(503);

@@ -144,9 +144,10 @@ export const joinJson = {
 
 export const seedEnqueueJson = {
   type: 'object',
-  description: 'The seed API answer (kept for its clients).',
+  description:
+    'The seed API answer (kept for its clients): joined, or already holding a place; SOLD_OUT (rank null) when the sale sold out before the shopper joined.',
   properties: {
-    status: { type: 'string', enum: ['ENQUEUED', 'ALREADY_ENQUEUED', 'PROCESSING'] },
+    status: { type: 'string', enum: ['ENQUEUED', 'ALREADY_ENQUEUED', 'PROCESSING', 'SOLD_OUT'] },
     rank: nullableInt,
   },
   required: ['status', 'rank'],
