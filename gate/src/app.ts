@@ -1,7 +1,8 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
-import rateLimit, { normalizeIP } from '@fastify/rate-limit';
+import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import underPressure from '@fastify/under-pressure';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { ErrorCode } from '@rediclaim/core';
 import type { GateMetrics } from './metrics.js';
@@ -16,10 +17,16 @@ import { waitingRoomPage } from './http/page.js';
 import { errorJson, joinJson, statusJson } from './http/schemas.js';
 
 export interface AppOptions {
-  trustProxy: boolean;
+  /** fastify's trustProxy: none, a hop count, or the proxies' addresses. */
+  trustProxy: false | number | string[];
   /** Joins per client (IP) per window; 0 disables the limit. */
   joinRateLimitMax: number;
   joinRateLimitWindowMs: number;
+  /** Status reads per client (IP) per window; 0 disables the limit. */
+  pollRateLimitMax: number;
+  pollRateLimitWindowMs: number;
+  /** Where the limits count: every replica's Redis, or this process only (absent). */
+  rateLimitRedis?: { redis: Redis; namespace: string };
   /** Load shedding thresholds (0 disables each). */
   maxEventLoopDelayMs: number;
   maxHeapUsedBytes: number;
@@ -54,7 +61,10 @@ const ajv = {
   },
 };
 
-function baseServer(logger: Logger | undefined, trustProxy: boolean): FastifyInstance {
+function baseServer(
+  logger: Logger | undefined,
+  trustProxy: AppOptions['trustProxy'],
+): FastifyInstance {
   const app = Fastify({
     // The public server gets no logger: fastify would then build (and, with a custom
     // factory, validate) a child logger for every request. Its errors are logged by the
@@ -65,7 +75,12 @@ function baseServer(logger: Logger | undefined, trustProxy: boolean): FastifyIns
           logController: new LogController({ disableRequestLogging: true }),
         }
       : {}),
-    trustProxy,
+    // A hop count trusts that many proxies nearest the gate (fastify's integer rule,
+    // which its types only take as a function).
+    trustProxy:
+      typeof trustProxy === 'number'
+        ? (_address: string, hop: number) => hop < trustProxy
+        : trustProxy,
     bodyLimit: 16 * 1024,
     requestTimeout: 15_000,
     keepAliveTimeout: 65_000,
@@ -158,13 +173,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
           });
       },
     });
-    const limited = options.joinRateLimitMax > 0;
+    const limited = options.joinRateLimitMax > 0 || options.pollRateLimitMax > 0;
     if (limited)
       await shoppers.register(rateLimit, {
         global: false,
-        // The client's address; IPv6 clients are grouped by subnet (the plugin's rule).
-        keyGenerator: (request) =>
-          request.ip.includes(':') ? normalizeIP(request.ip) : request.ip,
+        // Counted in Redis, every replica's requests together: a client cannot multiply
+        // its budget by the replicas behind the load balancer. If Redis does not answer,
+        // the limiter lets the request through to the answer Redis' absence gives anyway.
+        ...(options.rateLimitRedis
+          ? {
+              redis: options.rateLimitRedis.redis,
+              nameSpace: options.rateLimitRedis.namespace,
+              skipOnError: true,
+            }
+          : {}),
         // Rate headers only on a refusal: three headers on every join cost real time.
         addHeadersOnExceeding: {
           'x-ratelimit-limit': false,
@@ -177,7 +199,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       identity: deps.identity,
       tickets: deps.tickets,
       metrics,
-      ...(limited
+      ...(options.pollRateLimitMax > 0
+        ? {
+            pollRateLimit: {
+              max: options.pollRateLimitMax,
+              timeWindow: options.pollRateLimitWindowMs,
+            },
+          }
+        : {}),
+      ...(options.joinRateLimitMax > 0
         ? {
             joinRateLimit: {
               max: options.joinRateLimitMax,

@@ -188,6 +188,11 @@ export class Gate {
         trustProxy: s.TRUST_PROXY,
         joinRateLimitMax: s.ENQUEUE_RATE_LIMIT_MAX,
         joinRateLimitWindowMs: s.ENQUEUE_RATE_LIMIT_WINDOW_MS,
+        pollRateLimitMax: s.POLL_RATE_LIMIT_MAX,
+        pollRateLimitWindowMs: s.POLL_RATE_LIMIT_WINDOW_MS,
+        ...(s.RATE_LIMIT_STORE === 'redis'
+          ? { rateLimitRedis: { redis: this.redis, namespace: s.RATE_LIMIT_NAMESPACE } }
+          : {}),
         maxEventLoopDelayMs: s.OVERLOAD_MAX_EVENT_LOOP_DELAY_MS,
         maxHeapUsedBytes: s.OVERLOAD_MAX_HEAP_USED_BYTES,
         maxRssBytes: s.OVERLOAD_MAX_RSS_BYTES,
@@ -227,7 +232,10 @@ export class Gate {
     this.app = await buildApp(deps);
     this.adminApp = await buildAdminApp(deps);
     if (options.listen ?? true) {
-      await this.adminApp.listen({ port: s.GATE_ADMIN_PORT, host: s.GATE_HOST });
+      await this.adminApp.listen({
+        port: s.GATE_ADMIN_PORT,
+        host: s.GATE_ADMIN_HOST ?? s.GATE_HOST,
+      });
       const address = await this.app.listen({ port: s.GATE_PORT, host: s.GATE_HOST });
       this.logger.info({ address }, 'public API listening');
     } else {

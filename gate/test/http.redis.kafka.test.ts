@@ -324,6 +324,61 @@ describe('protection', () => {
     expect((await g.http({ url: `/gate/events/${EVENT}/rank?userId=rl0` })).statusCode).toBe(200);
   });
 
+  it('counts the limits in Redis for the whole fleet, joins and polls apart', async () => {
+    const fleet = { RATE_LIMIT_STORE: 'redis', RATE_LIMIT_NAMESPACE: `${uniqueName('fleet')}:` };
+    const limits = {
+      ...fleet,
+      ENQUEUE_RATE_LIMIT_MAX: '4',
+      ENQUEUE_RATE_LIMIT_WINDOW_MS: '60000',
+      POLL_RATE_LIMIT_MAX: '3',
+      POLL_RATE_LIMIT_WINDOW_MS: '60000',
+    };
+    const [a, b] = [await gateWith(limits), await gateWith(limits)];
+    const joinOn = async (g: InProcessGate, user: string) =>
+      (await g.http({ method: 'POST', url: `/v1/events/${EVENT}/queue?userId=${user}` }))
+        .statusCode;
+    // Two replicas, one budget: a client cannot double it by landing on both.
+    expect([await joinOn(a, 'f1'), await joinOn(b, 'f2'), await joinOn(a, 'f3')]).toEqual([
+      201, 201, 201,
+    ]);
+    expect(await joinOn(b, 'f4')).toBe(201);
+    const refused = await a.http({ method: 'POST', url: `/v1/events/${EVENT}/queue?userId=f5` });
+    expect([refused.statusCode, refused.json().code]).toEqual([429, 'RATE_LIMITED']);
+    // Polls have a budget of their own, on both status routes together.
+    const poll = async (g: InProcessGate, route: string) =>
+      (await g.http({ url: route })).statusCode;
+    const me = `/v1/events/${EVENT}/queue/me?userId=f1`;
+    const rank = `/gate/events/${EVENT}/rank?userId=f1`;
+    expect([await poll(a, me), await poll(b, rank), await poll(b, me)]).toEqual([200, 200, 200]);
+    const tooMany = await a.http({ url: rank });
+    expect([tooMany.statusCode, tooMany.json().code]).toEqual([429, 'RATE_LIMITED']);
+    expect(Number(tooMany.headers['retry-after'])).toBeGreaterThan(0);
+    // Another deployment on the same Redis counts apart.
+    const other = await gateWith({ ...limits, RATE_LIMIT_NAMESPACE: `${uniqueName('other')}:` });
+    expect(await joinOn(other, 'f6')).toBe(201);
+  });
+
+  it('believes only as many X-Forwarded-For hops as TRUST_PROXY says, whatever a client writes', async () => {
+    const g = await gateWith({
+      TRUST_PROXY: '1',
+      ENQUEUE_RATE_LIMIT_MAX: '2',
+      ENQUEUE_RATE_LIMIT_WINDOW_MS: '60000',
+    });
+    // One proxy in front appends the address it saw; a client writes what it likes before.
+    const joinFrom = async (forwarded: string, user: string) =>
+      (
+        await g.http({
+          method: 'POST',
+          url: `/v1/events/${EVENT}/queue?userId=${user}`,
+          headers: { 'x-forwarded-for': forwarded },
+        })
+      ).statusCode;
+    expect(await joinFrom('10.0.0.1, 203.0.113.7', 'x1')).toBe(201);
+    expect(await joinFrom('10.0.0.2, 203.0.113.7', 'x2')).toBe(201);
+    expect(await joinFrom('10.0.0.3, 203.0.113.7', 'x3')).toBe(429);
+    expect(await joinFrom('198.51.100.9', 'x4')).toBe(201);
+  });
+
   it('sheds shoppers with 503 OVERLOADED and Retry-After when the event loop lags, but keeps probes up', async () => {
     const g = await gateWith({
       OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '40',

@@ -338,6 +338,7 @@ describe('a real helm install into a namespace', () => {
           TOPIC_ISSUE_RESULTS: topics.results,
           TOPIC_DEAD_LETTERS: topics.dead,
           TICKET_SECRET: 't'.repeat(40),
+          GATE_HOST: '127.0.0.1',
           REQUEST_SIGNING_KEYS: `k1=${'s'.repeat(40)}`,
           LOG_LEVEL: 'info',
         },

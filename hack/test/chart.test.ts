@@ -443,11 +443,9 @@ describe('helm template', () => {
     });
   });
 
-  it('guards the gate’s internal API with a token only the operator is given', async () => {
+  it('guards the gate’s internal API with a token only the operator is given, never optional', async () => {
     const objects = await render();
-    const tokenRef = {
-      secretKeyRef: { name: 'rediclaim-secrets', key: 'gate-admin-token', optional: true },
-    };
+    const tokenRef = { secretKeyRef: { name: 'rediclaim-secrets', key: 'gate-admin-token' } };
     const envOf = (name: string) =>
       podSpecOf(find(objects, 'Deployment', name)).containers[0]!.env as {
         name: string;

@@ -5,6 +5,7 @@ import type { LiveEvent } from '../config/live-event.js';
 import type { WaitingRoom } from '../queue/waiting-room.js';
 import type { TicketSigner } from '../queue/tickets.js';
 import type { JoinResult, StatusView } from '../queue/views.js';
+import { clientKeyOf } from './client-key.js';
 import type { Identity } from './identity.js';
 import {
   errorResponses,
@@ -24,6 +25,8 @@ export interface PublicApiOptions {
   metrics: GateMetrics;
   /** Per-client limit on joins; undefined disables it. */
   joinRateLimit?: { max: number; timeWindow: number };
+  /** Per-client limit on status reads; undefined disables it. */
+  pollRateLimit?: { max: number; timeWindow: number };
 }
 
 interface EventParams {
@@ -40,9 +43,14 @@ interface IdentityQuery {
  */
 export const publicApi: FastifyPluginAsync<PublicApiOptions> = async (app, options) => {
   const { room, identity, tickets, metrics } = options;
-  // One limiter for both join routes: a client has one budget of joins, whichever API.
-  const limitJoins = options.joinRateLimit ? app.rateLimit(options.joinRateLimit) : undefined;
-  const rateLimit = limitJoins ? { onRequest: limitJoins } : {};
+  // One limiter for both join routes (a client has one budget of joins, whichever API)
+  // and one for both status routes, each counted under its own key.
+  const limiter = (kind: string, limit: { max: number; timeWindow: number } | undefined) =>
+    limit
+      ? { onRequest: app.rateLimit({ ...limit, keyGenerator: (r) => `${kind}:${clientKeyOf(r)}` }) }
+      : {};
+  const rateLimit = limiter('join', options.joinRateLimit);
+  const pollLimit = limiter('poll', options.pollRateLimit);
   const eventOf = async (eventId: string): Promise<LiveEvent> => {
     const event = room.event(eventId);
     if (!event) throw await room.refuseUnknown(eventId);
@@ -108,6 +116,7 @@ export const publicApi: FastifyPluginAsync<PublicApiOptions> = async (app, optio
   app.get<{ Params: EventParams; Querystring: IdentityQuery }>(
     '/gate/events/:eventId/rank',
     {
+      ...pollLimit,
       schema: {
         tags: ['seed'],
         summary: 'Where the shopper stands (seed API)',
@@ -168,6 +177,7 @@ export const publicApi: FastifyPluginAsync<PublicApiOptions> = async (app, optio
   app.get<{ Params: EventParams; Querystring: IdentityQuery & { ticket?: string } }>(
     '/v1/events/:eventId/queue/me',
     {
+      ...pollLimit,
       schema: {
         tags: ['v1'],
         summary: "The shopper's status",

@@ -3,6 +3,7 @@ import { describe, expect, it } from '@jest/globals';
 import { createSigner, type SignerOptions } from 'fast-jwt';
 import type { FastifyRequest } from 'fastify';
 import { Identity, loadGateSettings, type IdentityOptions } from '@rediclaim/gate';
+import { minimalGateEnv } from '../support/minimal-env.js';
 
 const SECRET = 'a-jwt-secret-for-unit-tests-long-enough';
 const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -157,13 +158,7 @@ describe('JWT identity', () => {
 });
 
 describe('JWT settings', () => {
-  const base = {
-    REDIS_URL: 'redis://localhost:6379',
-    KAFKA_BROKERS: 'localhost:9092',
-    EVENTS_FILE: '/x.yaml',
-    REQUEST_SIGNING_KEYS: 'k1=a-request-signing-secret-of-32-chars!',
-    IDENTITY_MODE: 'jwt',
-  };
+  const base = { ...minimalGateEnv, IDENTITY_MODE: 'jwt' };
 
   it('default the skew to 30 s and build the identity they describe', () => {
     const s = loadGateSettings({ ...base, JWT_SECRET: SECRET, JWT_AUDIENCE: 'gate' });

@@ -3,13 +3,9 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from '@jest/globals';
 import { repoRoot } from '@rediclaim/hack/testing';
 import { loadGateSettings } from '@rediclaim/gate';
+import { minimalGateEnv } from '../support/minimal-env.js';
 
-const base = {
-  REDIS_URL: 'redis://localhost:6379',
-  KAFKA_BROKERS: 'localhost:9092',
-  EVENTS_FILE: '/x.yaml',
-  REQUEST_SIGNING_KEYS: 'k1=a-request-signing-secret-of-32-chars!',
-};
+const base = minimalGateEnv;
 
 describe('settings', () => {
   it('names every bad variable', () => {
@@ -38,6 +34,37 @@ describe('settings', () => {
     });
     expect(run.status).toBe(2);
     expect(run.stderr).toContain('gate settings are invalid: REDIS_URL: is required');
+  });
+
+  it('refuses to serve the internal API unguarded beyond loopback', () => {
+    const { ADMIN_TOKEN: _token, ...open } = base;
+    expect(() => loadGateSettings(open)).toThrow(
+      "ADMIN_TOKEN: is required: the internal API (stats, and the purge of any tenant's queue) listens on 0.0.0.0",
+    );
+    expect(() =>
+      loadGateSettings({ ...open, GATE_HOST: '127.0.0.1', GATE_ADMIN_HOST: '10.0.0.5' }),
+    ).toThrow('listens on 10.0.0.5');
+    for (const host of ['127.0.0.1', '::1', 'localhost'])
+      expect(loadGateSettings({ ...open, GATE_ADMIN_HOST: host }).ADMIN_TOKEN).toBeUndefined();
+  });
+
+  it('trusts a hop count or named proxies, never any X-Forwarded-For', () => {
+    expect(loadGateSettings(base).TRUST_PROXY).toBe(false);
+    expect(loadGateSettings({ ...base, TRUST_PROXY: '2' }).TRUST_PROXY).toBe(2);
+    expect(
+      loadGateSettings({ ...base, TRUST_PROXY: '10.0.0.0/8, 192.168.1.1, fd00::/8' }).TRUST_PROXY,
+    ).toEqual(['10.0.0.0/8', '192.168.1.1', 'fd00::/8']);
+    expect(() => loadGateSettings({ ...base, TRUST_PROXY: 'true' })).toThrow(
+      'TRUST_PROXY: must not be "true" (it believes a spoofable left-most X-Forwarded-For)',
+    );
+    expect(() => loadGateSettings({ ...base, TRUST_PROXY: 'ingress.local' })).toThrow(
+      'TRUST_PROXY: must be false, a hop count, or addresses/CIDRs',
+    );
+    expect(loadGateSettings(base)).toMatchObject({
+      RATE_LIMIT_STORE: 'memory',
+      RATE_LIMIT_NAMESPACE: 'rc:ratelimit:',
+      POLL_RATE_LIMIT_MAX: 600,
+    });
   });
 
   it('needs the keys issue requests are signed with, and says what a key looks like', () => {

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import { DEFAULT_TICKET_TTL_SECONDS, TicketSigner, loadGateSettings } from '@rediclaim/gate';
+import { minimalGateEnv } from '../support/minimal-env.js';
 
 const SECRET = 'a-ticket-secret-of-at-least-32-chars!!';
 const OLD_SECRET = 'the-previous-ticket-secret-32-chars!!!';
@@ -221,12 +222,7 @@ describe('signed tickets', () => {
     }
   });
 
-  const base = {
-    REDIS_URL: 'redis://localhost:6379',
-    KAFKA_BROKERS: 'localhost:9092',
-    EVENTS_FILE: '/x.yaml',
-    REQUEST_SIGNING_KEYS: 'k1=a-request-signing-secret-of-32-chars!',
-  };
+  const base = minimalGateEnv;
 
   it('has settings that default to 7 days and refuse what cannot work', () => {
     expect(loadGateSettings(base)).toMatchObject({ TICKET_TTL_SECONDS: 604_800 });

@@ -297,6 +297,10 @@ async function main(): Promise<void> {
         // is one client: set it far above the benchmark's rate.
         ENQUEUE_RATE_LIMIT_MAX: '1000000',
         ENQUEUE_RATE_LIMIT_WINDOW_MS: '1000',
+        POLL_RATE_LIMIT_MAX: '10000000',
+        // The default (memory); BENCH_RATE_LIMIT_STORE=redis measures the fleet-wide store.
+        RATE_LIMIT_STORE: process.env.BENCH_RATE_LIMIT_STORE ?? 'memory',
+        POLL_RATE_LIMIT_WINDOW_MS: '1000',
         LOG_LEVEL: 'warn',
       },
       { readyUrl: `http://127.0.0.1:${gateAdmin}/readyz` },

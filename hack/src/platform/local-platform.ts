@@ -134,6 +134,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
         // Every shopper of a local crowd comes from 127.0.0.1: a per-address join
         // limit would refuse all but the first few.
         ENQUEUE_RATE_LIMIT_MAX: '0',
+        POLL_RATE_LIMIT_MAX: '0',
         ...options.extraEnv?.gate,
       },
       ready(`http://127.0.0.1:${ports.public}`, `gate-${i}-${lives++}`),
