@@ -84,6 +84,7 @@ export {
   configShardName,
   configShardNames,
   configShardOf,
+  configShardsSchema,
 } from './config/shards.js';
 export { env, loadEnvConfig } from './config/env.js';
 

@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import {
-  DEFAULT_CONFIG_SHARDS,
   DefaultTopics,
-  MAX_CONFIG_SHARDS,
+  configShardsSchema,
   env,
   loadEnvConfig,
   signingKeysSchema,
@@ -59,15 +58,7 @@ export const gateSettingsSchema = z
     /** `<namespace>/<base>`: the operator's shards `<base>-0` … `<base>-<N-1>`. */
     EVENTS_CONFIGMAP: configMapRef.optional(),
     /** Must equal the operator's EVENTS_CONFIG_SHARDS: both derive the same names. */
-    EVENTS_CONFIG_SHARDS: z.coerce
-      .number()
-      .int('must be a whole number of ConfigMaps')
-      .min(1, 'must be at least 1 (one ConfigMap)')
-      .max(
-        MAX_CONFIG_SHARDS,
-        `must be at most ${MAX_CONFIG_SHARDS}: the gate watches each shard, one connection apiece`,
-      )
-      .default(DEFAULT_CONFIG_SHARDS),
+    EVENTS_CONFIG_SHARDS: configShardsSchema,
     EVENTS_FILE: z.string().min(1).optional(),
 
     IDENTITY_MODE: z.enum(['query', 'header', 'jwt']).default('query'),

@@ -3,9 +3,8 @@ import { hostname } from 'node:os';
 import { z } from 'zod';
 import {
   CONFIG_SHARD_MAX_BYTES,
-  DEFAULT_CONFIG_SHARDS,
   DefaultTopics,
-  MAX_CONFIG_SHARDS,
+  configShardsSchema,
   env,
   loadEnvConfig,
 } from '@rediclaim/core';
@@ -47,15 +46,7 @@ export const settingsSchema = z
     /** The base name of the gate's ConfigMaps: shards are `<name>-0` … `<name>-<N-1>`. */
     EVENTS_CONFIGMAP_NAME: objectName.default('rediclaim-events'),
     /** Must equal the gate's EVENTS_CONFIG_SHARDS: both derive the same names and placement. */
-    EVENTS_CONFIG_SHARDS: z.coerce
-      .number()
-      .int('must be a whole number of ConfigMaps')
-      .min(1, 'must be at least 1 (one ConfigMap)')
-      .max(
-        MAX_CONFIG_SHARDS,
-        `must be at most ${MAX_CONFIG_SHARDS}: every gate watches each shard, one connection apiece`,
-      )
-      .default(DEFAULT_CONFIG_SHARDS),
+    EVENTS_CONFIG_SHARDS: configShardsSchema,
     /**
      * What one shard may hold, KiB: the API server refuses objects past 1 MiB (less where
      * etcd's --max-request-bytes is lower); metadata and JSON quoting need the rest.

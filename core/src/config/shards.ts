@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /**
  * The rendered events config is split over a fixed number of ConfigMaps ("shards"):
  * one Kubernetes object holds at most ~1 MiB, about 1,500 events, and the design asks
@@ -36,6 +38,20 @@ function fnv1a(text: string): number {
 }
 
 /** The shard an event id lives in, 0 ≤ shard < shards. */
+/**
+ * `EVENTS_CONFIG_SHARDS` of the gate and of the operator: both must hold the same count,
+ * so both read it with the same rule.
+ */
+export const configShardsSchema = z.coerce
+  .number()
+  .int('must be a whole number of ConfigMaps')
+  .min(1, 'must be at least 1 (one ConfigMap)')
+  .max(
+    MAX_CONFIG_SHARDS,
+    `must be at most ${MAX_CONFIG_SHARDS}: every gate watches each shard, one connection apiece`,
+  )
+  .default(DEFAULT_CONFIG_SHARDS);
+
 export function configShardOf(eventId: string, shards: number): number {
   return fnv1a(eventId) % shards;
 }
