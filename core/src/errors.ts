@@ -23,6 +23,24 @@ export const ErrorCode = {
   StockBelowIssued: 'STOCK_BELOW_ISSUED',
   EventIdConflict: 'EVENT_ID_CONFLICT',
   Unavailable: 'UNAVAILABLE',
+  /** Redemption: no coupon with that code for the tenant. */
+  CouponNotFound: 'COUPON_NOT_FOUND',
+  /** Redemption: the coupon was issued to another user. */
+  CouponNotOwned: 'COUPON_NOT_OWNED',
+  /** Redemption: the coupon's validity window has not begun. */
+  CouponNotYetValid: 'COUPON_NOT_YET_VALID',
+  /** Redemption: the coupon's validity window has ended. */
+  CouponExpired: 'COUPON_EXPIRED',
+  /** Redemption: the order is below the coupon's minimum order amount. */
+  OrderBelowMinimum: 'ORDER_BELOW_MINIMUM',
+  /** Redemption: the coupon is redeemed by another order (released coupons can be redeemed again). */
+  CouponAlreadyRedeemed: 'COUPON_ALREADY_REDEEMED',
+  /** Redemption: the code matches coupons of several sales; name the event. */
+  CouponCodeAmbiguous: 'COUPON_CODE_AMBIGUOUS',
+  /** An Idempotency-Key already used for a different request. */
+  IdempotencyKeyReused: 'IDEMPOTENCY_KEY_REUSED',
+  /** The caller may not act for that tenant. */
+  Forbidden: 'FORBIDDEN',
   /** No such route or resource (HTTP 404 that is not an unknown event). */
   NotFound: 'NOT_FOUND',
   /** A failure the service did not expect; the message says nothing internal. */

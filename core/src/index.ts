@@ -88,8 +88,32 @@ export {
 } from './config/shards.js';
 export { env, loadEnvConfig } from './config/env.js';
 
+// HTTP: the status of each error code, and validation errors in words.
+export { describeValidation, httpStatusOf, type AjvError } from './http-errors.js';
+
 // Kafka: topics, messages, their codec, and the client configuration.
-export { DefaultTopics, type Topics } from './messages/topics.js';
+export { DEFAULT_COUPONS_TOPIC, DefaultTopics, type Topics } from './messages/topics.js';
+export {
+  couponIdOf,
+  couponIssuedSchema,
+  couponLifecycleEventSchema,
+  couponLifecycleTypes,
+  couponLifecycleVersions,
+  couponRedeemedSchema,
+  couponRefSchema,
+  couponReleasedSchema,
+  lifecycleEventIdOf,
+  redemptionIdOf,
+  redemptionNumberOf,
+  redemptionRefSchema,
+  type CouponIssued,
+  type CouponLifecycleEvent,
+  type CouponLifecycleType,
+  type CouponRedeemed,
+  type CouponRef,
+  type CouponReleased,
+  type RedemptionRef,
+} from './messages/coupon-lifecycle.js';
 export {
   IssueOutcome,
   RejectReason,

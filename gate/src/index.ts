@@ -78,5 +78,4 @@ export {
   type IdentityMode,
   type IdentityOptions,
 } from './http/identity.js';
-export { describeValidation, httpStatusOf } from './http/errors.js';
 export { LatencyHistogram } from './http/latency-histogram.js';

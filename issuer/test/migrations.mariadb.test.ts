@@ -32,11 +32,15 @@ describe('issuer migrations (MariaDB)', () => {
       expect(await migrate(source)).toEqual([
         'CreateIssuanceTables1767225600000',
         'SaleIdentity1796083200000',
+        'RedemptionsAndOutbox1798761600000',
       ]);
       expect(await migrate(source)).toEqual([]);
       expect(await tablesOf(db.url)).toEqual([
+        'coupon_audit',
         'coupon_event_revisions',
         'coupon_events',
+        'coupon_outbox',
+        'coupon_redemptions',
         'issue_decisions',
         'issued_coupons',
         'issuer_migrations',
@@ -59,6 +63,7 @@ describe('issuer migrations (MariaDB)', () => {
       expect(ran.flat()).toEqual([
         'CreateIssuanceTables1767225600000',
         'SaleIdentity1796083200000',
+        'RedemptionsAndOutbox1798761600000',
       ]);
     } finally {
       await Promise.all(sources.map((s) => s.destroy()));

@@ -8,3 +8,10 @@ export const DefaultTopics = {
   deadLetters: 'rediclaim.dead-letters',
 } as const;
 export type Topics = { [K in keyof typeof DefaultTopics]: string };
+
+/**
+ * issuer → other services: the coupons' domain events (CouponIssued, CouponRedeemed,
+ * CouponReleased), from the issuer's outbox. Not one of `Topics`: only the issuer
+ * writes it and only consumers outside the issue pipeline read it.
+ */
+export const DEFAULT_COUPONS_TOPIC = 'rediclaim.coupons';

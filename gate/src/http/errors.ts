@@ -3,84 +3,16 @@ import type { Logger } from 'pino';
 import {
   ErrorCode,
   RediclaimError,
-  check,
-  eventIdSchema,
+  describeValidation,
+  httpStatusOf,
   isRediclaimError,
-  tenantSchema,
-  userIdSchema,
+  type AjvError,
 } from '@rediclaim/core';
-
-/** HTTP status of each error code: refusals are 4xx, capacity problems 503 with Retry-After. */
-export const httpStatusOf: Record<ErrorCode, number> = {
-  VALIDATION_FAILED: 400,
-  UNAUTHENTICATED: 401,
-  INVALID_TICKET: 401,
-  UNKNOWN_EVENT: 404,
-  NOT_FOUND: 404,
-  EVENT_NOT_OPEN: 409,
-  EVENT_CLOSED: 409,
-  SOLD_OUT: 409,
-  ALREADY_ISSUED: 409,
-  NOT_IN_QUEUE: 409,
-  RATE_LIMITED: 429,
-  QUEUE_FULL: 503,
-  OVERLOADED: 503,
-  UNAVAILABLE: 503,
-  INTERNAL: 500,
-  INVALID_MESSAGE: 400,
-  UNSUPPORTED_MESSAGE_VERSION: 400,
-  INVALID_SIGNATURE: 400,
-  INVALID_CONFIG: 500,
-  STOCK_BELOW_ISSUED: 409,
-  EVENT_ID_CONFLICT: 409,
-};
 
 /** Seconds a client should wait before retrying, for the 503s. */
 export interface RetryPolicy {
   queueFullSeconds: number;
   unavailableSeconds: number;
-}
-
-// Core's messages for the identifiers, so a bad userId reads the same everywhere.
-const fieldSchemas: Record<string, Parameters<typeof check>[0]> = {
-  userId: userIdSchema,
-  eventId: eventIdSchema,
-  tenant: tenantSchema,
-};
-
-interface AjvError {
-  instancePath: string;
-  keyword: string;
-  message?: string;
-  params: Record<string, unknown>;
-}
-
-/** "querystring.userId: may contain only letters, ..." from fastify's (ajv's) errors. */
-export function describeValidation(
-  errors: readonly AjvError[],
-  context: string | undefined,
-  input: unknown,
-): string {
-  return errors
-    .map((e) => {
-      const field =
-        e.keyword === 'required'
-          ? String(e.params.missingProperty)
-          : e.keyword === 'additionalProperties'
-            ? String(e.params.additionalProperty)
-            : e.instancePath.replace(/^\//, '').replace(/\//g, '.');
-      const where = [context, field].filter(Boolean).join('.');
-      let message = e.message ?? 'is invalid';
-      if (e.keyword === 'required') message = 'is required';
-      else if (e.keyword === 'additionalProperties') message = 'is not a known parameter';
-      else if (field in fieldSchemas) {
-        const value = (input as Record<string, unknown> | undefined)?.[field];
-        const result = check(fieldSchemas[field]!, value);
-        if (!result.ok) message = result.problems[0]!.message;
-      }
-      return `${where}: ${message}`;
-    })
-    .join('; ');
 }
 
 function isRedisFailure(error: Error): boolean {

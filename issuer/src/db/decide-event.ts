@@ -8,6 +8,7 @@ import {
   policiesByGeneration,
   type Revision,
 } from '../decisions/revisions.js';
+import { issuedOutboxInsert } from '../outbox/outbox-rows.js';
 import { sqlOn, type CallbackConnection, type Sql } from './connection.js';
 import {
   couponInserts,
@@ -170,6 +171,13 @@ export async function decideEvent(
       ...couponInserts(row.id, plan.coupons),
       ...decisionInserts(row.id, plan.decisions),
     ].map((statement) => sql!(statement));
+    // The CouponIssued events commit with the coupons or not at all (the outbox).
+    const outbox = issuedOutboxInsert(
+      row.id,
+      plan.coupons.map((c) => c.serial),
+      now,
+    );
+    if (outbox) writes.push(sql(outbox));
     if (policyChanged || plan.issued !== row.issued) {
       const update = eventUpdate(row.id, { ...state, issued: plan.issued }, policyChanged, now);
       writes.push(sql(update.sql, update.values));

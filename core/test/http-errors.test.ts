@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { describeValidation } from '@rediclaim/gate';
+import { describeValidation } from '@rediclaim/core';
 
 describe('validation messages', () => {
   it("speaks with core's words about shopper and event ids", () => {
