@@ -1,4 +1,4 @@
-import { ErrorCode } from './errors.js';
+import type { ErrorCode } from './errors.js';
 import { tenantSchema } from './config/events-config.js';
 import { eventIdSchema } from './couponevent/spec.js';
 import { userIdSchema } from './identity.js';
