@@ -86,7 +86,16 @@ function eventName() {
   return state.info?.displayName ?? eventId;
 }
 
-function couponBlock(coupon) {
+/** "Used on …" or "Available": the coupon's redemption state, when the gate knows it. */
+function redemptionText(redemption) {
+  if (redemption.state === 'REDEEMED')
+    return redemption.since
+      ? t('couponUsedOn', { time: state.i18n.dateTime(redemption.since) })
+      : t('couponUsed');
+  return t('couponAvailable');
+}
+
+function couponBlock(coupon, redemption) {
   if (!coupon) return [];
   const i18n = state.i18n;
   return [
@@ -116,6 +125,14 @@ function couponBlock(coupon) {
         {},
         h('time', { datetime: coupon.validUntil, text: i18n.dateTime(coupon.validUntil) }),
       ),
+      redemption ? h('dt', { text: t('couponState') }) : null,
+      redemption
+        ? h('dd', {
+            id: 'coupon-state',
+            'data-state': redemption.state,
+            text: redemptionText(redemption),
+          })
+        : null,
     ),
   ];
 }
@@ -233,14 +250,14 @@ const views = {
 
   issued: (v) => [
     heading(t('issuedTitle')),
-    ...couponBlock(v.coupon),
+    ...couponBlock(v.coupon, v.redemption),
     v.issuedCount > 1 ? h('p', { text: t('issuedCount', { count: fmt(v.issuedCount) }) }) : null,
   ],
 
   alreadyIssued: (v) => [
     heading(t('alreadyTitle')),
     h('p', { text: t('alreadyBody') }),
-    ...couponBlock(v.coupon),
+    ...couponBlock(v.coupon, v.redemption),
   ],
 
   soldOut: () => [heading(t('soldOutTitle')), h('p', { text: t('soldOutBody') })],

@@ -13,6 +13,7 @@ import { Dispatcher } from './admission/dispatcher.js';
 import { createKafka, ensureTopics } from './kafka/client.js';
 import { IssueRequestSender } from './kafka/issue-requests.js';
 import { KafkaMonitor } from './kafka/kafka-monitor.js';
+import { CouponsConsumer } from './kafka/coupons-consumer.js';
 import { ResultsConsumer } from './kafka/results-consumer.js';
 import { AdmissionAwareRoom } from './admission/admission-room.js';
 import { readinessOf, timedCheck, type CheckResult, type ReadinessReport } from './http/health.js';
@@ -30,7 +31,7 @@ export interface GateOptions {
   clock?: () => number;
   /** For EVENTS_CONFIGMAP; default: KUBECONFIG or in-cluster. */
   kubeConfig?: k8s.KubeConfig;
-  /** Whether to run the dispatcher and the results consumer (default true). */
+  /** Whether to run the dispatcher and the consumers (default true). */
   background?: boolean;
 }
 
@@ -57,6 +58,8 @@ export class Gate {
   readonly kafkaMonitor: KafkaMonitor;
   readonly dispatcher: Dispatcher;
   readonly results: ResultsConsumer;
+  /** Follows the coupons' redemptions; undefined when GATE_COUPONS_ENABLED is false. */
+  readonly coupons: CouponsConsumer | undefined;
   readonly configSource: ConfigSource;
   app!: FastifyInstance;
   adminApp!: FastifyInstance;
@@ -86,6 +89,7 @@ export class Gate {
       this.events,
       clock,
       s.RESULTS_DEFAULT_RETENTION_SECONDS,
+      s.GATE_COUPONS_ENABLED,
     );
     // Tickets expire by the wall clock, whatever clock the schedule follows in tests.
     this.tickets = TicketSigner.fromSettings(s);
@@ -152,6 +156,25 @@ export class Gate {
         recordChunk: s.RESULTS_RECORD_CHUNK,
       },
     );
+    this.coupons = s.GATE_COUPONS_ENABLED
+      ? new CouponsConsumer(
+          {
+            kafka: this.kafka,
+            producer: this.producer,
+            scripts: this.scripts,
+            events: this.events,
+            logger: this.logger,
+            metrics: this.metrics,
+          },
+          {
+            groupId: s.GATE_COUPONS_GROUP_ID,
+            topic: s.TOPIC_COUPONS,
+            deadLetterTopic: s.TOPIC_DEAD_LETTERS,
+            sessionTimeoutMs: s.KAFKA_SESSION_TIMEOUT_MS,
+            defaultRetentionSeconds: s.RESULTS_DEFAULT_RETENTION_SECONDS,
+          },
+        )
+      : undefined;
     // Series of events that left the config would report their last values forever.
     this.events.on('change', (change) => {
       if (change.removed.length === 0) return;
@@ -255,11 +278,12 @@ export class Gate {
 
   /**
    * Kafka's part of starting, tried again until it succeeds or the gate stops: the
-   * topics, the producer, the monitor (which lets the dispatcher send) and the results
-   * consumer. Each step is kept once done.
+   * topics, the producer, the monitor (which lets the dispatcher send) and the
+   * consumers. Each step is kept once done.
    */
   private async connectKafka(background: boolean): Promise<void> {
     const s = this.options.settings;
+    const coupons = this.coupons;
     const steps: [string, () => Promise<void>][] = [
       ['admin', () => this.admin.connect()],
       [
@@ -267,7 +291,12 @@ export class Gate {
         () =>
           ensureTopics(
             this.admin,
-            [s.TOPIC_ISSUE_REQUESTS, s.TOPIC_ISSUE_RESULTS, s.TOPIC_DEAD_LETTERS],
+            [
+              s.TOPIC_ISSUE_REQUESTS,
+              s.TOPIC_ISSUE_RESULTS,
+              s.TOPIC_DEAD_LETTERS,
+              ...(coupons ? [s.TOPIC_COUPONS] : []),
+            ],
             s.TOPIC_PARTITIONS,
           ),
       ],
@@ -275,6 +304,9 @@ export class Gate {
       ['monitor', async () => this.kafkaMonitor.start()],
       ...(background
         ? [['results', () => this.results.start()] as [string, () => Promise<void>]]
+        : []),
+      ...(background && coupons
+        ? [['coupons', () => coupons.start()] as [string, () => Promise<void>]]
         : []),
     ];
     for (const [step, run] of steps) {
@@ -316,6 +348,7 @@ export class Gate {
     await this.kafkaConnecting?.catch(() => undefined);
     await Promise.allSettled([
       this.results.stop(),
+      this.coupons?.stop(),
       this.configSource.stop(),
       this.kafkaMonitor.stop(),
     ]);
@@ -327,7 +360,7 @@ export class Gate {
 
   /**
    * Alive while the process can work at all: nothing outside it (Redis, Kafka) fails
-   * it, since a restart would not bring them back; the results consumer restarts itself.
+   * it, since a restart would not bring them back; the consumers restart themselves.
    */
   private live(): boolean {
     return true;
@@ -342,7 +375,10 @@ export class Gate {
       : { ok: false, message: `no valid config from ${this.configSource.description} yet` };
     checks.redis = await timedCheck('Redis', () => this.redis.ping(), 1_000);
     checks.kafka = this.kafkaMonitor.check();
-    if (this.options.background ?? true) checks.results = this.results.check();
+    if (this.options.background ?? true) {
+      checks.results = this.results.check();
+      if (this.coupons) checks.coupons = this.coupons.check();
+    }
     return readinessOf(checks);
   }
 }

@@ -22,6 +22,13 @@ export type { ConfigSource, ConfigSourceDeps } from './config/source.js';
 export { WaitingRoom } from './queue/waiting-room.js';
 export { waitingView } from './queue/status-views.js';
 export {
+  redemptionField,
+  redemptionFieldsOf,
+  redemptionStateOf,
+  redemptionViewOf,
+  withRedemptions,
+} from './queue/redemptions.js';
+export {
   DEFAULT_TICKET_TTL_SECONDS,
   TicketSigner,
   preQueueTicket,
@@ -35,6 +42,7 @@ export {
   type EventStats,
   type JoinAnswer,
   type JoinResult,
+  type RedemptionView,
   type StatusView,
   type StoredResult,
 } from './queue/views.js';
@@ -44,6 +52,8 @@ export { Dispatcher, type DispatcherDeps, type DispatcherOptions } from './admis
 export { createKafka, ensureTopics } from './kafka/client.js';
 export { IssueRequestSender } from './kafka/issue-requests.js';
 export { ResultsConsumer, type ResultsConsumerOptions } from './kafka/results-consumer.js';
+export { CouponsConsumer, type CouponsConsumerOptions } from './kafka/coupons-consumer.js';
+export { GroupConsumer, type GroupConsumerOptions } from './kafka/group-consumer.js';
 export { fixKafkajsIdleLoop } from './kafka/kafkajs-idle-fix.js';
 
 // Every Lua script call.
@@ -52,6 +62,7 @@ export {
   scriptKeys,
   type AdmitArgs,
   type AdmittedShopper,
+  type ApplyCouponEventArgs,
   type EnqueueArgs,
   type RetireArgs,
   type RecordResultArgs,
@@ -60,6 +71,7 @@ export {
 } from './redis/gate-scripts.js';
 export type {
   AdmitReply,
+  ApplyCouponEventReply,
   EnqueueReply,
   RecordResultReply,
   RequeueStaleReply,

@@ -83,6 +83,32 @@ export class GateMetrics {
     registers: [this.registry],
   });
 
+  readonly couponEvents = new Counter({
+    name: 'rediclaim_gate_coupon_events_total',
+    help: "The issuer's coupon lifecycle events read, by type and result: applied (the coupon's redemption state changed), former (changed for a sale retired or deleted: not counted), duplicate (already applied, or older than the state applied), ignored (CouponIssued: nothing to apply).",
+    labelNames: ['type', 'result'] as const,
+    registers: [this.registry],
+  });
+
+  readonly couponEventsInvalid = new Counter({
+    name: 'rediclaim_gate_coupon_events_invalid_total',
+    help: 'Records of the coupons topic that could not be read (not JSON, not a lifecycle event, a newer version), sent to the dead-letter topic.',
+    registers: [this.registry],
+  });
+
+  readonly couponEventLag = new Histogram({
+    name: 'rediclaim_gate_coupon_event_lag_seconds',
+    help: 'From a redemption or release happening at the issuer to the gate applying it.',
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    registers: [this.registry],
+  });
+
+  readonly couponsConsumerUp = new Gauge({
+    name: 'rediclaim_gate_coupons_consumer_up',
+    help: "1 while the coupons consumer is in its group; 0 while it (re)joins, or when it does not run (GATE_COUPONS_ENABLED=false). Coupons' redemption states wait in Kafka meanwhile.",
+    registers: [this.registry],
+  });
+
   readonly admitDuration = new Histogram({
     name: 'rediclaim_gate_admit_duration_seconds',
     help: 'One dispatch step for one event: the admit script, then the Kafka send.',

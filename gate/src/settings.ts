@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  DEFAULT_COUPONS_TOPIC,
   DefaultTopics,
   configShardsSchema,
   env,
@@ -49,6 +50,13 @@ export const gateSettingsSchema = z
     TOPIC_ISSUE_REQUESTS: z.string().min(1).default(DefaultTopics.issueRequests),
     TOPIC_ISSUE_RESULTS: z.string().min(1).default(DefaultTopics.issueResults),
     TOPIC_DEAD_LETTERS: z.string().min(1).default(DefaultTopics.deadLetters),
+    /**
+     * The issuer's coupon lifecycle events: the gate follows them (one group for the fleet)
+     * to show shoppers whether their coupon was used, and counts redeemed coupons.
+     */
+    GATE_COUPONS_ENABLED: env.bool().default(true),
+    TOPIC_COUPONS: z.string().min(1).default(DEFAULT_COUPONS_TOPIC),
+    GATE_COUPONS_GROUP_ID: z.string().min(1).default('rediclaim-gate-coupons'),
     TOPIC_PARTITIONS: env.int(1, 10_000).default(12),
     KAFKA_SEND_TIMEOUT_MS: env.int(100, 120_000).default(10_000),
     KAFKA_SESSION_TIMEOUT_MS: env.int(6_000, 300_000).default(30_000),
@@ -218,6 +226,13 @@ export const gateSettingsSchema = z
         code: 'custom',
         path: ['ADMIN_TOKEN'],
         message: `is required: the internal API (stats, and the purge of any tenant's queue) listens on ${adminHost}; set a token of 16+ characters (the chart always does), or bind it to loopback (GATE_ADMIN_HOST=127.0.0.1)`,
+      });
+    }
+    if (s.GATE_COUPONS_ENABLED && s.GATE_COUPONS_GROUP_ID === s.KAFKA_GROUP_ID) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['GATE_COUPONS_GROUP_ID'],
+        message: `must differ from KAFKA_GROUP_ID (${s.KAFKA_GROUP_ID}): the results consumer's group reads another topic`,
       });
     }
     if (s.GATE_PORT === s.GATE_ADMIN_PORT) {

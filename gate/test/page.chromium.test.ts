@@ -4,7 +4,19 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createSigner } from 'fast-jwt';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { repoRoot, uniqueName, waitFor } from '@rediclaim/hack/testing';
+import {
+  couponIdOf,
+  couponRedeemedSchema,
+  lifecycleEventIdOf,
+  redemptionIdOf,
+} from '@rediclaim/core';
+import {
+  createTestTopics,
+  repoRoot,
+  testKafka,
+  uniqueName,
+  waitFor,
+} from '@rediclaim/hack/testing';
 import { SuiteEvents } from './support/suite-events.js';
 import {
   gateEnv,
@@ -51,6 +63,7 @@ const ids = {
   phone: uniqueName('phone'),
   lang: uniqueName('lang'),
   jwt: uniqueName('jwt'),
+  used: uniqueName('used'),
 };
 const JWT_SECRET = 'a-jwt-secret-for-page-tests-long-enough';
 
@@ -106,7 +119,8 @@ const noHorizontalScroll = (page: Page) =>
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  topics = await suiteTopics('page');
+  topics = { ...(await suiteTopics('page')), coupons: uniqueName('page-cpn') };
+  await createTestTopics([{ topic: topics.coupons! }]);
   events.define(ids.flow, { rate: 1, stock: 1_000 });
   events.define(ids.place, { mode: 'paused' });
   events.define(ids.soldOut, { rate: 200, stock: 1 });
@@ -120,6 +134,7 @@ beforeAll(async () => {
   events.define(ids.phone, { rate: 200 });
   events.define(ids.lang, { mode: 'paused' });
   events.define(ids.jwt, { mode: 'paused' });
+  events.define(ids.used, { rate: 200 });
   sim = new IssuerSim(topics, { kind: 'issue' });
   sim.set(ids.stuck, { kind: 'silent' });
   sim.set(ids.rejected, { kind: 'reject', reason: 'COUPON_WINDOW_ENDED' });
@@ -259,6 +274,56 @@ describe('the waiting-room page in Chromium', () => {
     await page.reload();
     await untilState(page, 'issued');
     expect(await textOf(page, '#coupon-code')).toBe(code);
+  });
+
+  it('says a coupon is available, and when it was used once the shop redeemed it', async () => {
+    const { page } = await newPage();
+    await page.goto(pageUrl(ids.used));
+    await untilState(page, 'canJoin');
+    await page.getByRole('button', { name: 'Join the queue' }).click();
+    await untilState(page, 'issued', 20_000);
+    expect(await textOf(page, '#coupon-state')).toBe('Available');
+    // The shop redeems it; the issuer's outbox tells the gate over the coupons topic.
+    const userId: string = await page.evaluate(() => localStorage.getItem('rediclaim.user')!);
+    const { coupon } = await apiStatus(ids.used, userId);
+    const occurredAt = '2026-11-27T05:30:00.000Z';
+    const redeemed = couponRedeemedSchema.parse({
+      type: 'CouponRedeemed',
+      version: 1,
+      id: lifecycleEventIdOf('CouponRedeemed', redemptionIdOf(1)),
+      sequence: 2,
+      occurredAt,
+      tenant: TENANT,
+      eventId: ids.used,
+      coupon: {
+        id: couponIdOf(1, coupon.serial),
+        code: coupon.code,
+        serial: coupon.serial,
+        userId,
+      },
+      redemption: { id: redemptionIdOf(1), orderId: 'o-1', orderAmount: 100, discountAmount: 10 },
+    });
+    const producer = testKafka('page-coupons').producer();
+    await producer.connect();
+    try {
+      await producer.send({
+        topic: topics.coupons!,
+        messages: [{ key: redeemed.coupon.id, value: JSON.stringify(redeemed) }],
+      });
+    } finally {
+      await producer.disconnect();
+    }
+    await waitFor(
+      'the redemption',
+      async () => (await apiStatus(ids.used, userId)).redemption?.state === 'REDEEMED',
+    );
+    await page.reload();
+    await untilState(page, 'issued');
+    const used = page.locator('#coupon-state');
+    expect(await used.getAttribute('data-state')).toBe('REDEEMED');
+    // The time in the shopper's own zone and words ("Used on Nov 27, 2026, 5:30 AM").
+    expect(await used.textContent()).toMatch(/^Used on Nov 2\d, 2026, \d/);
+    await shot(page, '03b-used');
   });
 
   it('keeps the place in a second tab and across a reload (same rank, same ticket, one entry)', async () => {

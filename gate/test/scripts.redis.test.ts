@@ -85,6 +85,29 @@ function keysOf(k: EventKeys) {
     record: (userId: string, ticket: string, outcome: string, o: ResultOptions = {}) =>
       scripts.recordResult(k, resultArgs(userId, ticket, outcome, o)),
     retire: (uid = '*') => scripts.retire(k, { uid, retentionSeconds: 600 }),
+    /** One coupon lifecycle event applied (serial 1, code C-1, holder `userId`). */
+    couponEvent: (
+      sequence: number,
+      state: 'REDEEMED' | 'AVAILABLE',
+      o: { userId?: string; serial?: number; uid?: string } = {},
+    ) =>
+      scripts
+        .applyCouponEvents([
+          {
+            keys: k,
+            args: {
+              field: `${o.serial ?? 1}:C-${o.serial ?? 1}`,
+              userId: o.userId ?? 'holder',
+              sequence,
+              state,
+              at: new Date(1_800_000_000_000 + sequence).toISOString(),
+              uid: o.uid ?? '',
+              retentionSeconds: 600,
+            },
+          },
+        ])
+        .then(([reply]) => reply!),
+    redeemed: async () => Number(await redis.hget(k.stats, 'redeemed')),
   };
 }
 
@@ -524,5 +547,43 @@ describe('retire script', () => {
     expect(await s.admitFor('new')).toEqual({ kind: 'STALE', owner: 'old' });
     // Callers without a uid (a standalone gate, an older replica) see the keys as they are.
     expect(await s.status('a', 100, '')).toMatchObject({ kind: 'QUEUED' });
+  });
+});
+
+describe('applyCouponEvent script', () => {
+  it("applies each coupon's newest event once, and counts the coupons currently redeemed", async () => {
+    const { k, s } = freshEvent();
+    await s.enqueue('holder', { uid: 'sale' });
+    expect(await s.couponEvent(2, 'REDEEMED', { uid: 'sale' })).toBe('applied');
+    expect(await s.couponEvent(2, 'REDEEMED', { uid: 'sale' })).toBe('duplicate');
+    expect(await s.redeemed()).toBe(1);
+    expect(await s.couponEvent(3, 'AVAILABLE', { uid: 'sale' })).toBe('applied');
+    // The redemption republished after its release changes nothing.
+    expect(await s.couponEvent(2, 'REDEEMED', { uid: 'sale' })).toBe('duplicate');
+    expect(await s.redeemed()).toBe(0);
+    expect(await s.couponEvent(4, 'REDEEMED', { uid: 'sale' })).toBe('applied');
+    expect(await s.couponEvent(3, 'AVAILABLE', { uid: 'sale' })).toBe('duplicate');
+    expect(await s.couponEvent(5, 'REDEEMED', { uid: 'sale', serial: 2 })).toBe('applied');
+    expect(await s.redeemed()).toBe(2);
+    expect(await redis.hget(k.redemptions, '1:C-1')).toBe(
+      `4|REDEEMED|${new Date(1_800_000_000_004).toISOString()}|holder`,
+    );
+    expect(await redis.ttl(k.redemptions)).toBeGreaterThan(500);
+  });
+
+  it("keeps a retired or deleted sale's coupon states for their holders, without counting them", async () => {
+    const { k, s } = freshEvent();
+    await s.enqueue('holder', { uid: 'old' });
+    expect(await s.couponEvent(2, 'REDEEMED', { uid: 'old' })).toBe('applied');
+    await s.retire('old');
+    // Released after the sale was retired: its holder reads it, nobody counts it.
+    expect(await s.couponEvent(3, 'AVAILABLE', { uid: 'old' })).toBe('former');
+    expect(await redis.hget(k.redemptions, '1:C-1')).toMatch(/^3\|AVAILABLE\|/);
+    expect(await redis.exists(k.stats)).toBe(0);
+    // The sale replacing it counts only its own coupons.
+    await s.enqueue('next', { uid: 'new' });
+    expect(await s.couponEvent(4, 'REDEEMED', { uid: 'old', serial: 2 })).toBe('former');
+    expect(await s.couponEvent(5, 'REDEEMED', { uid: 'new', serial: 3 })).toBe('applied');
+    expect(await s.redeemed()).toBe(1);
   });
 });

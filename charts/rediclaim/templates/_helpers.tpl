@@ -197,6 +197,10 @@ Call with (dict "ctx" $ "secret" name "key" key "value" given).
 - name: TOPIC_DEAD_LETTERS
   value: {{ . | quote }}
 {{- end }}
+{{- with .Values.kafka.topics.coupons }}
+- name: TOPIC_COUPONS
+  value: {{ . | quote }}
+{{- end }}
 {{- end -}}
 
 {{/* Extra env from Secrets: (map of NAME: {name: <secret>, key: <key>}). */}}

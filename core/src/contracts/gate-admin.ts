@@ -35,6 +35,11 @@ export const eventStatsSchema = z.object({
   issued: count,
   remaining: count,
   soldOut: z.boolean(),
+  /**
+   * Coupons of the sale currently redeemed at the shop (redeemed and not released), from
+   * the issuer's lifecycle events (0 when the gate does not consume them).
+   */
+  redeemed: count,
   /** Shoppers ever admitted (re-sends not counted). */
   admittedTotal: count,
   outcomes: z.object({
@@ -94,6 +99,7 @@ export function emptyEventStats(tenant: string, eventId: string): EventStats {
     issued: 0,
     remaining: 0,
     soldOut: false,
+    redeemed: 0,
     admittedTotal: 0,
     outcomes: { ISSUED: 0, SOLD_OUT: 0, ALREADY_ISSUED: 0, REJECTED: 0 },
     stock: 0,

@@ -86,6 +86,13 @@ export function couponEventCrd(): JsonSchema {
             { name: 'Issued', type: 'integer', jsonPath: '.status.counts.issued' },
             { name: 'Waiting', type: 'integer', jsonPath: '.status.counts.waiting' },
             {
+              name: 'Redeemed',
+              type: 'integer',
+              jsonPath: '.status.counts.redeemed',
+              description: 'Coupons currently redeemed at the shop',
+              priority: 1,
+            },
+            {
               name: 'Reason',
               type: 'string',
               jsonPath: '.status.conditions[?(@.type=="Ready")].reason',

@@ -69,6 +69,10 @@ export const countsSchema = z
     processing: count.meta({ description: 'Shoppers admitted and waiting for the issuer.' }),
     issued: count.meta({ description: 'Coupons issued.' }),
     remaining: count.meta({ description: 'Stock not yet issued.' }),
+    redeemed: count.optional().meta({
+      description:
+        'Coupons currently redeemed at the shop (redeemed and not released); absent while the gate does not report it.',
+    }),
   })
   .meta({ description: 'Live counts read from the platform.' });
 export type Counts = z.output<typeof countsSchema>;

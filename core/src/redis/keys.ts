@@ -41,6 +41,14 @@ export interface EventKeys {
    * or replaced, whose outcomes stay readable for the retention in `retiredResults(uid)`.
    */
   retired: string;
+  /**
+   * HASH `<serial>:<code>` → `<sequence>|<state>|<at>|<userId>`: the redemption state of
+   * the event's coupons (REDEEMED, or AVAILABLE once released), from the issuer's
+   * lifecycle events; each keeps the highest `sequence` applied. Coupons never redeemed
+   * have none. Shared by every sale of the event id (the serial and code tell coupons
+   * apart), kept for the retention after the last change.
+   */
+  redemptions: string;
 }
 
 export function eventHashTag(tenant: string, eventId: string): string {
@@ -60,6 +68,7 @@ export function eventKeys(tenant: string, eventId: string): EventKeys {
     limiter: `${p}limiter`,
     tombstone: `${p}tombstone`,
     retired: `${p}retired`,
+    redemptions: `${p}redemptions`,
   };
 }
 

@@ -132,6 +132,8 @@ export const publicApi: FastifyPluginAsync<PublicApiOptions> = async (app, optio
         status: view.status,
         rank: view.status === UserStatus.Waiting ? view.rank : null,
         ...(view.coupon ? { couponCode: view.coupon.code } : {}),
+        ...(view.redemption ? { couponState: view.redemption.state } : {}),
+        ...(view.redemption?.since ? { couponStateSince: view.redemption.since } : {}),
         ...(view.reason ? { reason: view.reason } : {}),
       };
     },

@@ -89,6 +89,23 @@ const couponJson = {
 
 const nullableInt = { type: ['integer', 'null'] } as const;
 
+const redemptionStates = ['AVAILABLE', 'REDEEMED'] as const;
+
+const redemptionJson = {
+  type: 'object',
+  description:
+    "Whether the coupon was used at the shop, from the issuer's lifecycle events: AVAILABLE (never redeemed, or given back) or REDEEMED. Absent when the gate does not follow them.",
+  properties: {
+    state: { type: 'string', enum: redemptionStates },
+    since: {
+      type: 'string',
+      format: 'date-time',
+      description: 'When it was redeemed or given back; absent while never redeemed.',
+    },
+  },
+  required: ['state'],
+} as const;
+
 export const statusJson = {
   $id: 'rediclaim.gate.Status',
   type: 'object',
@@ -110,6 +127,7 @@ export const statusJson = {
       description: 'Signed ticket: pass it as ?ticket= to resume after a reload.',
     },
     coupon: couponJson,
+    redemption: redemptionJson,
     issuedCount: { type: 'integer' },
     reason: { type: 'string' },
     decidedAt: { type: 'string', format: 'date-time' },
@@ -123,6 +141,7 @@ export const statusJson = {
       properties: {
         status: { type: 'string', enum: Object.values(UserStatus) },
         coupon: couponJson,
+        redemption: redemptionJson,
         decidedAt: { type: 'string', format: 'date-time' },
       },
       required: ['status', 'decidedAt'],
@@ -160,6 +179,12 @@ export const seedRankJson = {
     status: { type: 'string', enum: Object.values(UserStatus) },
     rank: nullableInt,
     couponCode: { type: 'string' },
+    couponState: {
+      type: 'string',
+      enum: redemptionStates,
+      description: "The coupon's redemption state (see the v1 status's redemption).",
+    },
+    couponStateSince: { type: 'string', format: 'date-time' },
     reason: { type: 'string' },
   },
   required: ['status', 'rank'],

@@ -1,4 +1,4 @@
-import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
+import type { EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import {
   deadLetterOf,
@@ -11,15 +11,12 @@ import {
   type MessageSource,
 } from '@rediclaim/core';
 import type { EventsStore } from '../config/events-store.js';
-import type { CheckResult } from '../http/health.js';
 import type { GateMetrics } from '../metrics.js';
 import type { GateScripts, RecordResultArgs } from '../redis/gate-scripts.js';
+import { GroupConsumer, type GroupConsumerOptions } from './group-consumer.js';
 
-export interface ResultsConsumerOptions {
-  groupId: string;
-  topic: string;
+export interface ResultsConsumerOptions extends GroupConsumerOptions {
   deadLetterTopic: string;
-  sessionTimeoutMs: number;
   /** Retention of results for events not in the config. */
   defaultRetentionSeconds: number;
   /** Most results one recordResults script call records (RESULTS_RECORD_CHUNK). */
@@ -37,22 +34,10 @@ export interface ResultsConsumerOptions {
  * its own (its index in the letter's source) while the others are recorded: neither
  * ever stops the consumer.
  *
- * Kafka going away never ends it: kafkajs restarts a consumer that crashed on a
- * retriable error, and this class starts a new one after any other crash. Out of its
- * group (after Kafka comes back, the group waits up to the session timeout for the
- * member it lost), results wait in Kafka and their shoppers keep reading PROCESSING.
+ * Kafka going away never ends it (GroupConsumer). Out of its group, results wait in
+ * Kafka and their shoppers keep reading PROCESSING.
  */
-/** How long after a crash kafkajs does not restart from a new consumer is started. */
-const RESTART_DELAY_MS = 5_000;
-
-export class ResultsConsumer {
-  private consumer: Consumer | undefined;
-  private joined = false;
-  /** When it last left its group (ms since the epoch), for the log of its return. */
-  private leftAt: number | undefined;
-  private stopped = false;
-  private restartTimer: NodeJS.Timeout | undefined;
-
+export class ResultsConsumer extends GroupConsumer {
   constructor(
     private readonly deps: {
       kafka: Kafka;
@@ -63,90 +48,24 @@ export class ResultsConsumer {
       metrics: GateMetrics;
     },
     private readonly options: ResultsConsumerOptions,
-  ) {}
-
-  /** For /readyz: shown, never deciding (informational). */
-  check(): CheckResult {
-    return this.joined
-      ? { ok: true, informational: true }
-      : {
-          ok: false,
-          message: 'not in its consumer group: results wait in Kafka until it (re)joins',
-          informational: true,
-        };
+  ) {
+    super(
+      {
+        kafka: deps.kafka,
+        logger: deps.logger,
+        name: 'results consumer',
+        waiting: 'results',
+        onJoined: (joined) => deps.metrics.resultsConsumerUp.set(joined ? 1 : 0),
+      },
+      options,
+    );
   }
 
-  /** Joins the group and consumes; rejects (nothing left running) when Kafka does not answer. */
-  async start(): Promise<void> {
-    this.stopped = false;
-    clearTimeout(this.restartTimer);
-    const consumer = this.deps.kafka.consumer({
-      groupId: this.options.groupId,
-      sessionTimeout: this.options.sessionTimeoutMs,
-      heartbeatInterval: Math.max(500, Math.floor(this.options.sessionTimeoutMs / 10)),
-      rebalanceTimeout: Math.max(10_000, this.options.sessionTimeoutMs),
-      allowAutoTopicCreation: false,
-    });
-    this.consumer = consumer;
-    consumer.on(consumer.events.GROUP_JOIN, () => this.setJoined(true));
-    consumer.on(consumer.events.STOP, () => this.setJoined(false));
-    consumer.on(consumer.events.CRASH, (event) => {
-      const { error, restart } = event.payload;
-      const wasJoined = this.joined;
-      this.setJoined(false);
-      // Once per outage: kafkajs crashes again at every failed restart.
-      this.deps.logger[wasJoined ? 'warn' : 'debug'](
-        { err: error, restart },
-        'results consumer crashed; results are recorded once it is back in its group',
-      );
-      if (!restart) this.restartLater();
-    });
-    try {
-      await consumer.connect();
-      // A new group starts at the beginning: results produced before the first gate
-      // started are still recorded (recording is idempotent).
-      await consumer.subscribe({ topic: this.options.topic, fromBeginning: true });
-      await consumer.run({
-        eachBatchAutoResolve: false,
-        eachBatch: (payload) => this.handleBatch(payload),
-      });
-    } catch (error) {
-      await consumer.disconnect().catch(() => undefined);
-      throw error;
-    }
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.restartTimer);
-    await this.consumer?.disconnect();
-  }
-
-  private setJoined(joined: boolean): void {
-    if (joined && !this.joined && this.leftAt !== undefined)
-      this.deps.logger.info(
-        { outMs: Date.now() - this.leftAt },
-        'results consumer back in its group',
-      );
-    if (!joined && this.joined) this.leftAt = Date.now();
-    this.joined = joined;
-    this.deps.metrics.resultsConsumerUp.set(joined ? 1 : 0);
-  }
-
-  /** After a crash kafkajs does not restart from: a new consumer, until one runs. */
-  private restartLater(): void {
-    if (this.stopped) return;
-    clearTimeout(this.restartTimer);
-    this.restartTimer = setTimeout(() => {
-      if (this.stopped) return;
-      this.start().catch((error: unknown) => {
-        this.deps.logger.debug({ err: error }, 'results consumer restart failed; trying again');
-        this.restartLater();
-      });
-    }, RESTART_DELAY_MS);
-  }
-
-  private async handleBatch({ batch, resolveOffset, heartbeat }: EachBatchPayload): Promise<void> {
+  protected async handleBatch({
+    batch,
+    resolveOffset,
+    heartbeat,
+  }: EachBatchPayload): Promise<void> {
     const results: IssueResult[] = [];
     const dead: DeadLetter[] = [];
     const now = new Date();

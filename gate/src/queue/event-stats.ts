@@ -36,6 +36,8 @@ export function eventStatsOf(
     issued,
     remaining: Math.max(0, stock - issued),
     soldOut,
+    // Never below 0: a state forgotten after the retention cannot be taken back.
+    redeemed: Math.max(0, num('redeemed')),
     admittedTotal: num('admittedTotal'),
     outcomes: {
       ISSUED: num('outcome:ISSUED'),

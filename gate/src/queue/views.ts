@@ -4,6 +4,16 @@ import type { LiveEvent } from '../config/live-event.js';
 /** Why an event no longer takes anyone: its schedule ended, or it was deleted. */
 export const ClosedReason = { Ended: 'EVENT_ENDED', Deleted: 'EVENT_DELETED' } as const;
 
+/**
+ * Where a coupon stands at the shop, from the issuer's lifecycle events: AVAILABLE (never
+ * redeemed, or given back) or REDEEMED. `since`: when it last changed (absent while it
+ * was never redeemed). Only the state and its time: the shop's order stays the shop's.
+ */
+export interface RedemptionView {
+  state: 'AVAILABLE' | 'REDEEMED';
+  since?: string;
+}
+
 /** One shopper's standing in one event, as the APIs report it. */
 export interface StatusView {
   eventId: string;
@@ -21,6 +31,8 @@ export interface StatusView {
   /** When to ask again; null once the answer is final. */
   pollAfterMs: number | null;
   coupon?: IssuedCoupon;
+  /** The coupon's redemption state (absent when the gate does not follow the coupons topic). */
+  redemption?: RedemptionView;
   /** Coupons this shopper holds from the event (for perUserLimit > 1). */
   issuedCount?: number;
   /** REJECTED: the issuer's reason; EVENT_CLOSED: EVENT_ENDED or EVENT_DELETED. */
@@ -35,7 +47,12 @@ export interface StatusView {
    * The shopper's outcome in a sale this event id had before (its CouponEvent deleted or
    * replaced): a coupon from it stays valid and visible.
    */
-  formerSale?: { status: UserStatus; coupon?: IssuedCoupon; decidedAt: string };
+  formerSale?: {
+    status: UserStatus;
+    coupon?: IssuedCoupon;
+    redemption?: RedemptionView;
+    decidedAt: string;
+  };
 }
 
 /** The issuer's outcome as the gate stores it (results hash). */

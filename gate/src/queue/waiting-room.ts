@@ -4,6 +4,7 @@ import {
   eventKeys,
   eventPhase,
   nextScheduleChange,
+  type EventKeys,
   type RediclaimError,
 } from '@rediclaim/core';
 import type { LiveEvent } from '../config/live-event.js';
@@ -31,6 +32,7 @@ import {
   resultView,
   waitingView,
 } from './status-views.js';
+import { redemptionFieldsOf, withRedemptions } from './redemptions.js';
 import { preQueueTicket } from './tickets.js';
 import {
   ClosedReason,
@@ -53,6 +55,8 @@ export class WaitingRoom {
     private readonly events: EventsStore,
     private readonly clock: () => number = Date.now,
     private readonly defaultRetentionSeconds = 86_400,
+    /** Whether coupons' redemption states are followed (the coupons consumer runs). */
+    private readonly redemptions = false,
   ) {
     this.formerEvents = new FormerEventDirectory(scripts.redis, events);
   }
@@ -100,7 +104,11 @@ export class WaitingRoom {
           view: { ...processingView(event, phase), ticketNumber: reply.ticket },
         };
       case 'RESULT': {
-        const view = resultView(event.id, parseStored(reply.stored), phase);
+        const view = await this.withRedemptions(
+          event.keys,
+          userId,
+          resultView(event.id, parseStored(reply.stored), phase),
+        );
         throw alreadyIssued(event, view.issuedCount, view);
       }
       case 'SOLD_OUT':
@@ -126,10 +134,30 @@ export class WaitingRoom {
     });
   }
 
+  /**
+   * The view with its coupons' redemption states, read after the standing (one HMGET,
+   * only for a shopper holding a coupon): unchanged when states are not followed.
+   */
+  private async withRedemptions(
+    keys: EventKeys,
+    userId: string,
+    view: StatusView,
+  ): Promise<StatusView> {
+    if (!this.redemptions) return view;
+    const fields = redemptionFieldsOf(view);
+    if (fields.length === 0) return view;
+    const stored = await this.scripts.redis.hmget(keys.redemptions, ...fields);
+    return withRedemptions(view, userId, stored);
+  }
+
   /** Where the shopper stands. UNKNOWN_EVENT when the id is not an event (nor a deleted one). */
   async status(eventId: string, userId: string): Promise<StatusView> {
     const event = this.events.get(eventId);
     if (!event) return this.statusOfUnknown(eventId, userId);
+    return this.withRedemptions(event.keys, userId, await this.standing(event, userId));
+  }
+
+  private async standing(event: LiveEvent, userId: string): Promise<StatusView> {
     const now = this.clock();
     const phase = event.phase(now);
     const ask = () =>
@@ -176,15 +204,16 @@ export class WaitingRoom {
   private async statusOfUnknown(eventId: string, userId: string): Promise<StatusView> {
     const tenant = await this.formerEvents.tenantOf(eventId);
     if (!tenant) throw unknownEvent(eventId);
-    const reply = await this.scripts.status(eventKeys(tenant, eventId), {
-      userId,
-      stock: '',
-      uid: '',
-    });
+    const keys = eventKeys(tenant, eventId);
+    const reply = await this.scripts.status(keys, { userId, stock: '', uid: '' });
     // A deleted sale: its coupons stay with their holders for the retention; everyone
     // still waiting learns it was cancelled.
     if (reply.kind === 'RESULT' || reply.kind === 'FORMER')
-      return resultView(eventId, parseStored(reply.stored), Phase.Closed);
+      return this.withRedemptions(
+        keys,
+        userId,
+        resultView(eventId, parseStored(reply.stored), Phase.Closed),
+      );
     if (reply.kind === 'INFLIGHT')
       return { ...finalView(eventId, UserStatus.Processing, undefined), pollAfterMs: 1000 };
     return closedStatus(eventId, ClosedReason.Deleted);

@@ -3,12 +3,14 @@ import type { Redis, Result } from 'ioredis';
 import { scriptSource } from './lua-source.js';
 import {
   parseAdmit,
+  parseApplyCouponEvent,
   parseEnqueue,
   parseRecordResult,
   parseRequeueStale,
   parseStats,
   parseStatus,
   type AdmitReply,
+  type ApplyCouponEventReply,
   type EnqueueReply,
   type RecordResultReply,
   type RequeueStaleReply,
@@ -51,6 +53,7 @@ export const scriptKeys = {
     'tombstone',
     'retired',
   ],
+  applyCouponEvent: ['redemptions', 'stats', 'tombstone', 'retired'],
 } as const satisfies Record<string, readonly (keyof EventKeys)[]>;
 
 export type ScriptName = keyof typeof scriptKeys;
@@ -67,6 +70,7 @@ declare module 'ioredis' {
     rcRecordResults(...args: Arg[]): Result<number[], Context>;
     rcStats(...args: Arg[]): Result<unknown[], Context>;
     rcRetire(...args: Arg[]): Result<number, Context>;
+    rcApplyCouponEvent(...args: Arg[]): Result<number, Context>;
   }
 }
 
@@ -126,6 +130,20 @@ export interface RetireArgs {
   /** The retired sale's uid; '*' retires whatever the event's live keys hold. */
   uid: string;
   /** How long the tombstone and the sale's outcomes stay. */
+  retentionSeconds: number;
+}
+
+export interface ApplyCouponEventArgs {
+  /** Which coupon: redemptionField(code, serial). */
+  field: string;
+  userId: string;
+  /** The event's place in the coupon's history. */
+  sequence: number;
+  state: 'REDEEMED' | 'AVAILABLE';
+  /** When it happened (ISO 8601). */
+  at: string;
+  /** The sale the event names ('' when none). */
+  uid: string;
   retentionSeconds: number;
 }
 
@@ -225,6 +243,28 @@ export class GateScripts {
     const out = new Array<RecordResultReply>(calls.length);
     parts.forEach((part, p) => part.forEach((i, j) => (out[i] = replies[p]![j]!)));
     return out;
+  }
+
+  /**
+   * Coupon lifecycle events applied in one round trip (pipelined), one script call each,
+   * in order. Replies come in the order of `calls`; a Redis error fails them all.
+   */
+  async applyCouponEvents(
+    calls: readonly { keys: EventKeys; args: ApplyCouponEventArgs }[],
+  ): Promise<ApplyCouponEventReply[]> {
+    const pipeline = this.redis.pipeline();
+    for (const { keys, args: a } of calls)
+      pipeline.rcApplyCouponEvent(
+        ...keysOf('applyCouponEvent', keys),
+        a.field,
+        a.userId,
+        String(a.sequence),
+        a.state,
+        a.at,
+        a.uid,
+        a.retentionSeconds,
+      );
+    return execAll(pipeline, parseApplyCouponEvent);
   }
 
   async stats(k: EventKeys): Promise<StatsReply> {

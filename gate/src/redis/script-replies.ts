@@ -62,6 +62,13 @@ export interface RequeueStaleReply {
 /** `former`: recorded for a retired sale of this id, where its holder reads it. */
 export type RecordResultReply = 'recorded' | 'former' | 'duplicate' | 'deleted';
 
+/**
+ * `applied`: the coupon's state changed and the sale's redeemed count with it; `former`:
+ * changed for a sale that does not own the live keys (retired, deleted), nothing counted;
+ * `duplicate`: already applied, or older than the state applied.
+ */
+export type ApplyCouponEventReply = 'applied' | 'former' | 'duplicate';
+
 export interface StatsReply {
   waiting: number;
   /** In flight: admitted and awaiting a result, the retry set included. */
@@ -146,6 +153,12 @@ export function parseRecordResult(reply: number): RecordResultReply {
   if (reply === 1) return 'recorded';
   if (reply === 2) return 'former';
   if (reply === -1) return 'deleted';
+  return 'duplicate';
+}
+
+export function parseApplyCouponEvent(reply: number): ApplyCouponEventReply {
+  if (reply === 1) return 'applied';
+  if (reply === 2) return 'former';
   return 'duplicate';
 }
 

@@ -12,6 +12,8 @@ export interface Topics {
   requests: string;
   results: string;
   deadLetters: string;
+  /** The coupons topic, for suites that follow it; without it the gate does not. */
+  coupons?: string;
 }
 
 /** Topics of their own for one suite (created, leaders elected). */
@@ -75,6 +77,9 @@ export function gateEnv(
     TOPIC_DEAD_LETTERS: topics.deadLetters,
     TOPIC_PARTITIONS: '3',
     KAFKA_GROUP_ID: uniqueName('gate'),
+    ...(topics.coupons
+      ? { TOPIC_COUPONS: topics.coupons, GATE_COUPONS_GROUP_ID: uniqueName('gate-coupons') }
+      : { GATE_COUPONS_ENABLED: 'false' }),
     KAFKA_SESSION_TIMEOUT_MS: '6000',
     TICKET_SECRET: 'a-test-ticket-secret-of-at-least-32-chars',
     REQUEST_SIGNING_KEYS: TEST_SIGNING_KEYS,

@@ -65,6 +65,19 @@ describe('the status the operator writes', () => {
     expect(fixed.conditions?.[0]).toMatchObject({ type: 'Ready', status: 'True' });
   });
 
+  it('reports the coupons redeemed at the shop, and leaves the count out for a gate that does not say', () => {
+    expect(desiredStatus(base({ stats: { ...stats, redeemed: 3 } })).counts).toEqual({
+      waiting: 5,
+      processing: 1,
+      issued: 10,
+      remaining: 90,
+      redeemed: 3,
+    });
+    expect(desiredStatus(base({ stats: { ...stats, redeemed: 0 } })).counts?.redeemed).toBe(0);
+    // A gate one version older (a rolling upgrade) has no redeemed in its stats.
+    expect(desiredStatus(base()).counts).not.toHaveProperty('redeemed');
+  });
+
   it('keeps the last counts and says so when the gate does not answer', () => {
     const previous = desiredStatus(base());
     const status = desiredStatus(

@@ -224,6 +224,8 @@ export function desiredStatus(input: StatusInputs): CouponEventStatus {
         processing: stats.processing,
         issued: stats.issued,
         remaining: stats.remaining,
+        // Gates before redemptions do not report it: absent, not 0.
+        ...(stats.redeemed !== undefined ? { redeemed: stats.redeemed } : {}),
       }
     : input.previous?.counts;
   if (counts) status.counts = counts;
