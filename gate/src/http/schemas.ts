@@ -1,6 +1,6 @@
-import { z } from 'zod';
 import {
   ErrorCode,
+  jsonSchemaOf,
   Phase,
   UserStatus,
   eventIdSchema,
@@ -15,14 +15,12 @@ import {
  * come from core's zod schemas, so the gate accepts exactly what the rest of the
  * platform does.
  */
-function fromZod(schema: z.ZodType, description: string): Record<string, unknown> {
-  const { $schema: _ignored, ...json } = z.toJSONSchema(schema) as Record<string, unknown>;
-  return { ...json, description };
-}
-
-export const userIdJson = fromZod(userIdSchema, 'The shopper: letters, digits and . _ @ : + = -');
-export const eventIdJson = fromZod(eventIdSchema, 'The event id shoppers use in URLs.');
-export const tenantJson = fromZod(tenantSchema, 'The namespace that owns the event.');
+export const userIdJson = jsonSchemaOf(
+  userIdSchema,
+  'The shopper: letters, digits and . _ @ : + = -',
+);
+export const eventIdJson = jsonSchemaOf(eventIdSchema, 'The event id shoppers use in URLs.');
+export const tenantJson = jsonSchemaOf(tenantSchema, 'The namespace that owns the event.');
 
 export const eventParams = {
   type: 'object',
@@ -213,7 +211,7 @@ export const eventInfoJson = {
   required: ['eventId', 'displayName', 'phase', 'opensAt', 'stock', 'remaining', 'soldOut'],
 } as const;
 
-export const statsJson = fromZod(eventStatsSchema, "One event's live counts.");
+export const statsJson = jsonSchemaOf(eventStatsSchema, "One event's live counts.");
 
 export const errorResponses = {
   '4xx': { $ref: 'rediclaim.gate.Error#' },

@@ -5,7 +5,6 @@ import {
   couponLifecycleVersions,
   deadLetterOf,
   decodeMessage,
-  encodeMessage,
   eventKeys,
   type CouponLifecycleEvent,
   type DeadLetter,
@@ -15,6 +14,7 @@ import type { EventsStore } from '../config/events-store.js';
 import type { GateMetrics } from '../metrics.js';
 import { redemptionField, redemptionStateOf } from '../queue/redemptions.js';
 import type { ApplyCouponEventArgs, GateScripts } from '../redis/gate-scripts.js';
+import { sendDeadLetters } from './dead-letters.js';
 import { GroupConsumer, type GroupConsumerOptions } from './group-consumer.js';
 
 export interface CouponsConsumerOptions extends GroupConsumerOptions {
@@ -98,17 +98,8 @@ export class CouponsConsumer extends GroupConsumer {
 
   private async sendDeadLetters(dead: readonly DeadLetter[]): Promise<void> {
     const { producer, metrics, logger } = this.deps;
-    await producer.send({
-      topic: this.options.deadLetterTopic,
-      acks: -1,
-      messages: dead.map((d) => ({ key: d.source.key, value: encodeMessage(d) })),
-    });
+    await sendDeadLetters(producer, this.options.deadLetterTopic, dead, logger, 'coupon event');
     metrics.couponEventsInvalid.inc(dead.length);
-    for (const d of dead)
-      logger.warn(
-        { reason: d.reason, source: d.source },
-        'invalid coupon event sent to dead letters',
-      );
   }
 
   private async apply(events: readonly CouponLifecycleEvent[]): Promise<void> {

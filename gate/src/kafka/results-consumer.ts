@@ -3,7 +3,6 @@ import type { Logger } from 'pino';
 import {
   deadLetterOf,
   decodeIssueResults,
-  encodeMessage,
   eventKeys,
   type DeadLetter,
   type EventKeys,
@@ -13,6 +12,7 @@ import {
 import type { EventsStore } from '../config/events-store.js';
 import type { GateMetrics } from '../metrics.js';
 import type { GateScripts, RecordResultArgs } from '../redis/gate-scripts.js';
+import { sendDeadLetters } from './dead-letters.js';
 import { GroupConsumer, type GroupConsumerOptions } from './group-consumer.js';
 
 export interface ResultsConsumerOptions extends GroupConsumerOptions {
@@ -99,14 +99,8 @@ export class ResultsConsumer extends GroupConsumer {
 
   private async sendDeadLetters(dead: readonly DeadLetter[]): Promise<void> {
     const { producer, metrics, logger } = this.deps;
-    await producer.send({
-      topic: this.options.deadLetterTopic,
-      acks: -1,
-      messages: dead.map((d) => ({ key: d.source.key, value: encodeMessage(d) })),
-    });
+    await sendDeadLetters(producer, this.options.deadLetterTopic, dead, logger, 'result');
     metrics.resultsIgnored.inc({ reason: 'invalid' }, dead.length);
-    for (const d of dead)
-      logger.warn({ reason: d.reason, source: d.source }, 'invalid result sent to dead letters');
   }
 
   private async record(results: readonly IssueResult[]): Promise<void> {
