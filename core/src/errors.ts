@@ -33,6 +33,8 @@ export const ErrorCode = {
   CouponExpired: 'COUPON_EXPIRED',
   /** Redemption: the order is below the coupon's minimum order amount. */
   OrderBelowMinimum: 'ORDER_BELOW_MINIMUM',
+  /** Redemption: the order's currency is not the coupon's. */
+  CurrencyMismatch: 'CURRENCY_MISMATCH',
   /** Redemption: the coupon is redeemed by another order (released coupons can be redeemed again). */
   CouponAlreadyRedeemed: 'COUPON_ALREADY_REDEEMED',
   /** Redemption: the code matches coupons of several sales; name the event. */

@@ -4,6 +4,26 @@
 // The whole issuer, its admin endpoints, settings, metrics and logs.
 export { Issuer, type IssuerOptions } from './service.js';
 export { buildApp, type AdminAppOptions, type ReadinessReport } from './http/app.js';
+export { buildRedemptionApp, type RedemptionApiOptions } from './http/redemption-api.js';
+export { ApiKeys, apiKeysSchema, type ApiKey } from './http/api-keys.js';
+
+// Redemption: validate, redeem once, release; the rules apart from any SQL.
+export {
+  Redemptions,
+  type RedeemOutcome,
+  type RedemptionHooks,
+  type ReleaseOutcome,
+  type ValidateRequest,
+  type Validation,
+} from './redemption/redemptions.js';
+export {
+  judgeRedemption,
+  type CouponFacts,
+  type Judgement,
+  type OrderFacts,
+} from './redemption/judge.js';
+export { requestHashOf, type RedeemRequest } from './redemption/request-hash.js';
+export type { CouponView, RedemptionView } from './redemption/views.js';
 export { loadSettings, redactUrl, settingsSchema, type IssuerSettings } from './settings.js';
 export { IssuerMetrics } from './metrics.js';
 export { createLogger } from './logger.js';
@@ -71,6 +91,35 @@ export {
   type LaneDecision,
   type LaneHooks,
 } from './decisions/lanes.js';
+
+// The outbox: its rows, the events built from them, and the relay that publishes them.
+export {
+  eventOutboxInsert,
+  issuedOutboxInsert,
+  issuedRangesSchema,
+  serialRanges,
+  type IssuedRanges,
+  type StoredLifecycleEvent,
+} from './outbox/outbox-rows.js';
+export {
+  couponIssuedOf,
+  issuedCouponsQuery,
+  issuedEventsOf,
+  missingCoupons,
+  serialCount,
+  type IssuedCouponRecord,
+} from './outbox/issued-events.js';
+export { storedEventOf } from './outbox/stored-events.js';
+export {
+  EVENT_ID_HEADER,
+  EVENT_TYPE_HEADER,
+  EVENT_VERSION_HEADER,
+  recordOf,
+  sendsOf,
+} from './outbox/records.js';
+export { INVALID_KIND, type OutboxRow } from './outbox/outbox-store.js';
+export { RelaySession, relayLockName } from './outbox/relay-session.js';
+export { OutboxRelay, type OutboxRelayOptions } from './outbox/relay.js';
 
 // Kafka: decoding requests, placing results, committing offsets in order.
 export {

@@ -3,6 +3,8 @@
 // consumer, and stops gracefully on SIGTERM/SIGINT. Everything else lives in service.ts.
 import { isRediclaimError } from '@rediclaim/core';
 import { buildApp } from './http/app.js';
+import { ApiKeys } from './http/api-keys.js';
+import { buildRedemptionApp } from './http/redemption-api.js';
 import { createLogger } from './logger.js';
 import { Issuer } from './service.js';
 import { loadSettings, type IssuerSettings } from './settings.js';
@@ -26,6 +28,13 @@ const issuer = new Issuer({
   },
 });
 const app = buildApp({ metrics: issuer.metrics, readiness: () => issuer.readiness() });
+const api = settings.REDEMPTION_API_KEYS
+  ? await buildRedemptionApp({
+      keys: new ApiKeys(settings.REDEMPTION_API_KEYS),
+      redemptions: () => issuer.redemptions(),
+      logger,
+    })
+  : undefined;
 
 let stopping: Promise<void> | undefined;
 function shutdown(reason: string): Promise<void> {
@@ -37,6 +46,7 @@ function shutdown(reason: string): Promise<void> {
       process.exit(1);
     }, settings.ISSUER_SHUTDOWN_TIMEOUT_MS + 10_000);
     hard.unref();
+    await api?.close();
     await issuer.stop();
     await app.close();
     logger.flush();
@@ -53,6 +63,17 @@ try {
 } catch (error) {
   logger.fatal({ err: error }, 'cannot listen on the admin port');
   process.exit(1);
+}
+if (api) {
+  try {
+    await api.listen({ port: settings.ISSUER_API_PORT, host: settings.ISSUER_API_HOST });
+    logger.info({ address: api.addresses()[0] }, 'redemption API listening');
+  } catch (error) {
+    logger.fatal({ err: error }, 'cannot listen on the redemption API port');
+    process.exit(1);
+  }
+} else {
+  logger.info('redemption API off: REDEMPTION_API_KEYS is not set');
 }
 void issuer.start().catch((error: unknown) => {
   logger.fatal({ err: error }, 'issuer failed to start');

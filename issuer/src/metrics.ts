@@ -40,6 +40,13 @@ export class IssuerMetrics {
     registers: [this.registry],
   });
 
+  readonly redemptions = new Counter({
+    name: `${PREFIX}redemptions_total`,
+    help: 'Redemption API operations by outcome: REDEEMED, REPLAYED (same Idempotency-Key), EXISTING (same order), RELEASED, or the refusal code (COUPON_ALREADY_REDEEMED, COUPON_EXPIRED, ...).',
+    labelNames: ['tenant', 'event', 'operation', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
   readonly stockRefusals = new Counter({
     name: `${PREFIX}stock_refusals_total`,
     help: 'Config generations refused because their stock is below what was already issued.',
@@ -155,6 +162,44 @@ export class IssuerMetrics {
   readonly ready = new Gauge({
     name: `${PREFIX}ready`,
     help: '1 when the database answers and the consumer has joined its group.',
+    registers: [this.registry],
+  });
+
+  // The outbox relay (outbox/relay.ts).
+  readonly outboxEventsPublished = new Counter({
+    name: `${PREFIX}outbox_events_published_total`,
+    help: 'Lifecycle events published from the outbox (acknowledged by the broker), by type; republished ones count again.',
+    labelNames: ['type'] as const,
+    registers: [this.registry],
+  });
+
+  readonly outboxPendingRows = new Gauge({
+    name: `${PREFIX}outbox_pending_rows`,
+    help: 'Outbox rows not yet published, as the active relay last counted them (0 on replicas standing by).',
+    registers: [this.registry],
+  });
+
+  readonly outboxOldestPendingSeconds = new Gauge({
+    name: `${PREFIX}outbox_oldest_pending_seconds`,
+    help: 'Age of the oldest unpublished outbox row, as the active relay last saw it (0 when none, and on replicas standing by).',
+    registers: [this.registry],
+  });
+
+  readonly outboxRelayActive = new Gauge({
+    name: `${PREFIX}outbox_relay_active`,
+    help: '1 while this replica holds the relay lock and publishes the outbox; 0 while it stands by.',
+    registers: [this.registry],
+  });
+
+  readonly outboxPublishFailures = new Counter({
+    name: `${PREFIX}outbox_publish_failures_total`,
+    help: 'Failures of the active relay (database or broker); it starts over and publishes the unmarked rows again.',
+    registers: [this.registry],
+  });
+
+  readonly outboxInvalidRows = new Counter({
+    name: `${PREFIX}outbox_invalid_rows_total`,
+    help: "Outbox rows that could not be made into valid events: marked kind 'Invalid', skipped, nothing published.",
     registers: [this.registry],
   });
 

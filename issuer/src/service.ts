@@ -12,7 +12,7 @@ import { EventLanes } from './decisions/lanes.js';
 import { errorCode } from './error-code.js';
 import type { ReadinessReport } from './http/app.js';
 import { createBatchHandler } from './kafka/batch-handler.js';
-import { createKafka } from './kafka/client.js';
+import { createKafka, createRelayKafka } from './kafka/client.js';
 import { FetchPause } from './kafka/fetch-pause.js';
 import { OffsetTracker } from './kafka/offset-tracker.js';
 import { keyPartitioner } from './kafka/partitioner.js';
@@ -20,6 +20,8 @@ import { Publisher } from './kafka/publisher.js';
 import { ensureTopics } from './kafka/topics.js';
 import { IssuerMetrics } from './metrics.js';
 import { OutageReporter } from './outage-reporter.js';
+import { OutboxRelay } from './outbox/relay.js';
+import { Redemptions } from './redemption/redemptions.js';
 import { redactUrl, topicsOf, type IssuerSettings } from './settings.js';
 
 export interface IssuerOptions {
@@ -47,6 +49,7 @@ export class Issuer {
   private readonly stopping = new AbortController();
   private readonly shutdownDeadline = new AbortController();
   private dataSource?: DataSource;
+  private redemptionOps?: Redemptions;
   private monitor?: DatabaseMonitor;
   private fetching?: FetchPause;
   /** Why the pool is not open yet, for readiness during start-up. */
@@ -56,6 +59,8 @@ export class Issuer {
   private consumer?: Consumer;
   private lanes?: EventLanes<EventDecision>;
   private tracker?: OffsetTracker;
+  /** Publishes the outbox while this replica holds the relay lock (OUTBOX_RELAY). */
+  private relay?: OutboxRelay;
   private joined = false;
   private started?: Promise<void>;
   private stopped?: Promise<void>;
@@ -98,6 +103,20 @@ export class Issuer {
     );
     if (!dataSource) return;
     this.dataSource = dataSource;
+    this.redemptionOps = new Redemptions(dataSource, {
+      queryTimeoutMs: s.MYSQL_QUERY_TIMEOUT_MS,
+      hooks: {
+        decided: (operation, outcome, coupon) =>
+          this.metrics.redemptions.inc({
+            tenant: coupon.tenant,
+            event: coupon.eventId,
+            operation,
+            outcome,
+          }),
+        // A redemption or release committed its outbox row: publish it now, not at the next poll.
+        committed: () => this.relay?.nudge(),
+      },
+    });
     outages.connected();
     // While the database is down the issuer takes no batch: what is in hand waits in
     // the lanes (uncommitted, so nothing is lost), and fetching resumes when it answers.
@@ -126,7 +145,8 @@ export class Issuer {
       const admin = this.kafka!.admin();
       await admin.connect();
       try {
-        return await ensureTopics(admin, topics, s.TOPIC_PARTITIONS);
+        const others = s.OUTBOX_RELAY ? [s.TOPIC_COUPONS] : [];
+        return await ensureTopics(admin, topics, s.TOPIC_PARTITIONS, others);
       } finally {
         await admin.disconnect();
       }
@@ -144,6 +164,24 @@ export class Issuer {
       ))
     ) {
       return;
+    }
+
+    // The outbox relay: needs the database and the broker, nothing of the consumer's.
+    if (s.OUTBOX_RELAY && !this.stopping.signal.aborted) {
+      const relayLogger = this.logger.child({ component: 'outbox-relay' });
+      this.relay = new OutboxRelay({
+        mysqlUrl: s.MYSQL_URL,
+        kafka: createRelayKafka(s.KAFKA_CLIENT_ID, s.KAFKA_BROKERS, relayLogger),
+        topic: s.TOPIC_COUPONS,
+        batchRows: s.OUTBOX_BATCH_ROWS,
+        pollIntervalMs: s.OUTBOX_POLL_INTERVAL_MS,
+        retentionHours: s.OUTBOX_RETENTION_HOURS,
+        queryTimeoutMs: s.MYSQL_QUERY_TIMEOUT_MS,
+        backoff: this.backoff,
+        metrics: this.metrics,
+        logger: relayLogger,
+      });
+      this.relay.start();
     }
 
     this.lanes = new EventLanes<EventDecision>(
@@ -242,6 +280,11 @@ export class Issuer {
     if (running) this.logger.info('issuer consuming');
   }
 
+  /** The redemption API's operations, once the database is open. */
+  redemptions(): Redemptions | undefined {
+    return this.stopping.signal.aborted ? undefined : this.redemptionOps;
+  }
+
   /** Tries `step` with backoff until it succeeds; undefined when stop() came first. */
   private async untilDone<T>(
     what: string,
@@ -311,6 +354,8 @@ export class Issuer {
   private async shutdown(): Promise<void> {
     this.logger.info('issuer stopping');
     this.stopping.abort();
+    // The relay finishes the rows in hand meanwhile (or is cut off after the timeout).
+    const relayStopped = this.relay?.stop(this.settings.ISSUER_SHUTDOWN_TIMEOUT_MS);
     this.tracker?.close();
     const deadline = setTimeout(() => {
       this.logger.warn(
@@ -336,6 +381,7 @@ export class Issuer {
       clearTimeout(deadline);
     }
     this.lanes?.stop();
+    await relayStopped;
     await this.monitor?.stop();
     await this.producer?.disconnect().catch(() => undefined);
     await this.dataSource?.destroy().catch(() => undefined);

@@ -1,6 +1,14 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { DefaultTopics, env, loadEnvConfig, signingKeysSchema, type Topics } from '@rediclaim/core';
+import { apiKeysSchema } from './http/api-keys.js';
+import {
+  DEFAULT_COUPONS_TOPIC,
+  DefaultTopics,
+  env,
+  loadEnvConfig,
+  signingKeysSchema,
+  type Topics,
+} from '@rediclaim/core';
 
 /**
  * The issuer's settings, one environment variable each (core/CONTRACTS.md names the shared
@@ -12,6 +20,11 @@ export const settingsSchema = z
     /** 0 picks a free port (logged): for tests running several issuers. */
     ISSUER_ADMIN_PORT: env.int(0, 65_535).default(9091),
     ISSUER_ADMIN_HOST: z.string().min(1).default('0.0.0.0'),
+    /** The redemption API (shops' checkouts): served only when REDEMPTION_API_KEYS is set. */
+    ISSUER_API_PORT: env.int(0, 65_535).default(8092),
+    ISSUER_API_HOST: z.string().min(1).default('0.0.0.0'),
+    /** `tenant=token,...` (`*=token`: every tenant); tokens of 32 characters or more. */
+    REDEMPTION_API_KEYS: apiKeysSchema.optional(),
     MYSQL_URL: env.url(['mysql', 'mariadb']),
     /** auto asks the server (SELECT VERSION()); TypeORM must know MariaDB from MySQL 8. */
     MYSQL_DIALECT: z.enum(['auto', 'mysql', 'mariadb']).default('auto'),
@@ -52,6 +65,17 @@ export const settingsSchema = z
     ISSUER_RETRY_MAX_MS: env.int(1, 600_000).default(5_000),
     /** On SIGTERM, how long the batch in hand may take to finish before it is abandoned. */
     ISSUER_SHUTDOWN_TIMEOUT_MS: env.int(0, 600_000).default(10_000),
+    // The outbox relay (outbox/relay.ts): one replica at a time publishes the coupons'
+    // lifecycle events from coupon_outbox to TOPIC_COUPONS.
+    /** false: this replica never relays (another replica, or nobody, does). */
+    OUTBOX_RELAY: env.bool().default(true),
+    /** How long the active relay waits after finding less than a full batch. */
+    OUTBOX_POLL_INTERVAL_MS: env.int(10, 60_000).default(200),
+    /** Outbox rows read at a time (a CouponsIssued row holds a whole transaction's coupons). */
+    OUTBOX_BATCH_ROWS: env.int(1, 10_000).default(100),
+    /** Published rows are deleted after this long (0: at the next purge). */
+    OUTBOX_RETENTION_HOURS: env.int(0, 24 * 365 * 10).default(168),
+    TOPIC_COUPONS: z.string().min(1).default(DEFAULT_COUPONS_TOPIC),
     LOG_LEVEL: env.logLevel(),
   })
   .refine((s) => s.ISSUER_RETRY_BASE_MS <= s.ISSUER_RETRY_MAX_MS, {

@@ -17,3 +17,14 @@ export function createKafka(clientId: string, brokers: string[], logger: Logger)
     }),
   );
 }
+
+/**
+ * The outbox relay's client: core's short retries, so a send fails within seconds when
+ * the broker is away. The relay's own loop is the patient one (backoff, forever, from
+ * the oldest unmarked row); kafkajs' retries only ride out a leader moving, and nested
+ * as the issuer's patient ones are (metadata inside send) they would hold a failed
+ * send for most of a minute.
+ */
+export function createRelayKafka(clientId: string, brokers: string[], logger: Logger): Kafka {
+  return new Kafka(kafkaClientConfig({ clientId: `${clientId}-outbox`, brokers, logger }));
+}

@@ -20,7 +20,11 @@ export const issuedRangesSchema = z.object({
 export type IssuedRanges = z.output<typeof issuedRangesSchema>;
 
 /** A lifecycle event as stored: everything but the sequence the row's id gives it. */
-export type StoredLifecycleEvent = Omit<CouponLifecycleEvent, 'sequence'>;
+export type StoredLifecycleEvent = CouponLifecycleEvent extends infer E
+  ? E extends CouponLifecycleEvent
+    ? Omit<E, 'sequence'>
+    : never
+  : never;
 
 /** Consecutive serials folded into [from, to] ranges. */
 export function serialRanges(serials: readonly number[]): [number, number][] {

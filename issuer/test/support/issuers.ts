@@ -22,6 +22,7 @@ export function envFor(
     TOPIC_ISSUE_REQUESTS: s.topics.issueRequests,
     TOPIC_ISSUE_RESULTS: s.topics.issueResults,
     TOPIC_DEAD_LETTERS: s.topics.deadLetters,
+    TOPIC_COUPONS: s.topics.coupons,
     ISSUER_ADMIN_PORT: '0',
     ISSUER_RETRY_BASE_MS: '50',
     ISSUER_RETRY_MAX_MS: '1000',
@@ -43,17 +44,25 @@ export async function startIssuer(
   return issuer;
 }
 
-/** Starts an issuer process (issuer/dist/main.js: run `npx tsc -b issuer` first). */
+/**
+ * Starts an issuer process (issuer/dist/main.js: run `npx tsc -b issuer` first), started
+ * once ready (in its consumer group), or with `until: 'live'` once it serves (a group
+ * with a member killed waits out that member's session before anyone joins).
+ */
 export async function startIssuerProcess(
   s: Scenario,
   overrides: Record<string, string> = {},
+  options: { until?: 'ready' | 'live' } = {},
 ): Promise<ServiceProcess & { port: number; metrics(): Promise<string> }> {
   // Chosen here rather than by the process (port 0): the readiness URL is needed first.
   const port = (await freePorts(1))[0]!;
   const proc = await startService(
     'issuer',
     envFor(s, { ISSUER_ADMIN_PORT: String(port), LOG_LEVEL: 'info', ...overrides }),
-    { readyUrl: `http://127.0.0.1:${port}/readyz`, timeoutMs: 60_000 },
+    {
+      readyUrl: `http://127.0.0.1:${port}/${options.until === 'live' ? 'healthz' : 'readyz'}`,
+      timeoutMs: 60_000,
+    },
   );
   return Object.assign(proc, {
     port,

@@ -19,13 +19,14 @@ export interface Scenario {
   tenant: string;
   eventId: string;
   db: TestDatabase;
-  topics: { issueRequests: string; issueResults: string; deadLetters: string };
+  /** `coupons`: the outbox relay's (TOPIC_COUPONS). */
+  topics: { issueRequests: string; issueResults: string; deadLetters: string; coupons: string };
   kafka: Kafka;
   brokers: string[];
   groupId: string;
 }
 
-/** A database and three topics of the suite's own on the shared test stack. */
+/** A database and four topics of the suite's own on the shared test stack. */
 export async function scenario(
   prefix: string,
   partitions = 4,
@@ -37,6 +38,7 @@ export async function scenario(
     issueRequests: `${name}.requests`,
     issueResults: `${name}.results`,
     deadLetters: `${name}.dead`,
+    coupons: `${name}.coupons`,
   };
   const kafka = new Kafka({ clientId: name, brokers, logLevel: logLevel.NOTHING });
   const admin = kafka.admin();

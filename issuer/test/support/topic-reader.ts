@@ -1,4 +1,4 @@
-import type { Consumer } from 'kafkajs';
+import type { Consumer, KafkaMessage } from 'kafkajs';
 import { uniqueName } from '@rediclaim/hack/testing';
 import type { Scenario } from './scenario.js';
 
@@ -11,8 +11,8 @@ export class TopicReader<T> {
   constructor(
     private readonly s: Scenario,
     private readonly topic: string,
-    /** What one record holds: a batch record holds many items. */
-    private readonly parse: (value: Buffer) => T[],
+    /** What one record holds: a batch record holds many items (the record itself, for its key and headers). */
+    private readonly parse: (value: Buffer, record: KafkaMessage & { partition: number }) => T[],
   ) {}
 
   async start(): Promise<this> {
@@ -21,7 +21,10 @@ export class TopicReader<T> {
     await this.consumer.subscribe({ topic: this.topic, fromBeginning: true });
     await this.consumer.run({
       eachBatch: async ({ batch }) => {
-        for (const m of batch.messages) if (m.value) this.items.push(...this.parse(m.value));
+        for (const m of batch.messages) {
+          if (m.value)
+            this.items.push(...this.parse(m.value, { ...m, partition: batch.partition }));
+        }
         for (const wake of this.waiters) wake();
       },
     });

@@ -5,6 +5,11 @@ export const OutboxKind = {
   CouponsIssued: 'CouponsIssued',
   /** One domain event, whole, in `payload`. */
   Event: 'Event',
+  /**
+   * A row the relay could not read (a bug or a hand edit): set aside with published_at,
+   * never purged, so it neither blocks the relay nor vanishes; re-queue it by hand.
+   */
+  Invalid: 'Invalid',
 } as const;
 export type OutboxKind = (typeof OutboxKind)[keyof typeof OutboxKind];
 
