@@ -119,6 +119,8 @@ describe('helm template', () => {
       KAFKA_BROKERS: 'rediclaim-kafka.shop.svc:9092',
       KAFKA_GROUP_ID: 'rediclaim-issuer',
       MIGRATE_ON_START: 'true',
+      ISSUER_API_PORT: '8092',
+      REDEMPTION_API_KEYS: 'secret:rediclaim-secrets/redemption-api-keys',
     });
     const operator = envOf(find(objects, 'Deployment', 'rediclaim-operator'));
     expect(operator).toMatchObject({
@@ -153,7 +155,9 @@ describe('helm template', () => {
           ? // The generated value of each key has its key's form.
             v.endsWith('/request-signing-keys')
             ? `k1=${'s'.repeat(40)}`
-            : 's'.repeat(40)
+            : v.endsWith('/redemption-api-keys')
+              ? `*=${'s'.repeat(40)}`
+              : 's'.repeat(40)
           : v === 'field:metadata.namespace'
             ? 'shop'
             : v.startsWith('field:')
@@ -187,6 +191,28 @@ describe('helm template', () => {
     expect(
       podSpecOf(find(objects, 'Deployment', 'rediclaim-issuer')).initContainers,
     ).toBeUndefined();
+  });
+
+  it("has the gate follow the coupons' lifecycle events, on the topic named, or not at all", async () => {
+    const gate = envOf(find(await render({}), 'Deployment', 'rediclaim-gate'));
+    expect(gate).toMatchObject({
+      GATE_COUPONS_ENABLED: 'true',
+      GATE_COUPONS_GROUP_ID: 'rediclaim-gate-coupons',
+    });
+    // The default topic is core's (the gate's and the issuer's own default).
+    expect(gate.TOPIC_COUPONS).toBeUndefined();
+    const named = await render({
+      kafka: { topics: { coupons: 'shop.coupons' } },
+      gate: { couponEvents: { enabled: false } },
+    });
+    expect(envOf(find(named, 'Deployment', 'rediclaim-gate'))).toMatchObject({
+      GATE_COUPONS_ENABLED: 'false',
+      TOPIC_COUPONS: 'shop.coupons',
+    });
+    expect(envOf(find(named, 'Deployment', 'rediclaim-issuer')).TOPIC_COUPONS).toBe('shop.coupons');
+    await expect(render({ gate: { couponEvents: { enabled: 'yes' } } })).rejects.toThrow(
+      /couponEvents/,
+    );
   });
 
   it('connects to a TLS Redis without a password when told so', async () => {
@@ -423,6 +449,8 @@ describe('helm template', () => {
     expect(data['gate-admin-token']!.length).toBeGreaterThanOrEqual(32);
     // A key the gates and issuers both parse: an id, then a generated secret.
     expect(data['request-signing-keys']).toMatch(/^k1=[A-Za-z0-9]{40}$/);
+    // One token acting for every tenant, in the format the issuer's REDEMPTION_API_KEYS reads.
+    expect(data['redemption-api-keys']).toMatch(/^\*=[A-Za-z0-9]{40}$/);
     const given = find(
       await render({
         secrets: {
@@ -430,6 +458,7 @@ describe('helm template', () => {
           couponCodeSecret: 'c'.repeat(32),
           gateAdminToken: 'a'.repeat(32),
           requestSigningKeys: `k2=${'n'.repeat(32)},k1=${'o'.repeat(32)}`,
+          redemptionApiKeys: `shop=${'r'.repeat(32)}`,
         },
       }),
       'Secret',
@@ -440,7 +469,38 @@ describe('helm template', () => {
       'coupon-code-secret': 'c'.repeat(32),
       'gate-admin-token': 'a'.repeat(32),
       'request-signing-keys': `k2=${'n'.repeat(32)},k1=${'o'.repeat(32)}`,
+      'redemption-api-keys': `shop=${'r'.repeat(32)}`,
     });
+  });
+
+  it('serves the redemption API on its own port and Service, its keys optional (off without them)', async () => {
+    const objects = await render({
+      networkPolicy: {
+        enabled: true,
+        redemptionFrom: [{ namespaceSelector: { matchLabels: { team: 'shop' } } }],
+      },
+    });
+    const pod = podSpecOf(find(objects, 'Deployment', 'rediclaim-issuer'));
+    const container = pod.containers[0]!;
+    expect(container.ports).toContainEqual({ name: 'api', containerPort: 8092, protocol: 'TCP' });
+    const env = container.env as { name: string; value?: string; valueFrom?: unknown }[];
+    expect(env.find((e) => e.name === 'ISSUER_API_PORT')?.value).toBe('8092');
+    expect(env.find((e) => e.name === 'REDEMPTION_API_KEYS')?.valueFrom).toEqual({
+      secretKeyRef: { name: 'rediclaim-secrets', key: 'redemption-api-keys', optional: true },
+    });
+    const service = find(objects, 'Service', 'rediclaim-issuer-api');
+    expect((service.spec as { ports: unknown }).ports).toEqual([
+      { name: 'api', port: 8092, targetPort: 'api', protocol: 'TCP' },
+    ]);
+    const policy = find(objects, 'NetworkPolicy', 'rediclaim-issuer');
+    expect((policy.spec as { ingress: unknown[] }).ingress).toContainEqual({
+      ports: [{ port: 8092, protocol: 'TCP' }],
+      from: [{ namespaceSelector: { matchLabels: { team: 'shop' } } }],
+    });
+    const off = await render({ issuer: { redemptionApi: { enabled: false } } });
+    expect(
+      off.some((o) => o.kind === 'Service' && o.metadata.name === 'rediclaim-issuer-api'),
+    ).toBe(false);
   });
 
   it('guards the gate’s internal API with a token only the operator is given, never optional', async () => {

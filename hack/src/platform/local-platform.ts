@@ -22,7 +22,7 @@ export interface LocalPlatformOptions {
    */
   portBase?: number | 'free';
   /** Kafka topic names (default: the platform's own). Tests isolate with their own. */
-  topics?: { issueRequests: string; issueResults: string; deadLetters: string };
+  topics?: { issueRequests: string; issueResults: string; deadLetters: string; coupons?: string };
   /** Prefix of the consumer groups (default "rediclaim": rediclaim-gate, rediclaim-issuer). */
   groupPrefix?: string;
   /** The issuer's database on the stack's MariaDB (default "rediclaim"). */
@@ -57,6 +57,9 @@ export interface LocalPlatform {
   adminToken: string;
   /** REQUEST_SIGNING_KEYS of the gates and issuers (`id=secret`). */
   requestSigningKeys: string;
+  /** The issuers' redemption APIs (one per replica slot), and a token acting for every tenant. */
+  redemptionUrls(): string[];
+  redemptionToken: string;
   stop(): Promise<void>;
 }
 
@@ -96,6 +99,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     common.TOPIC_ISSUE_REQUESTS = options.topics.issueRequests;
     common.TOPIC_ISSUE_RESULTS = options.topics.issueResults;
     common.TOPIC_DEAD_LETTERS = options.topics.deadLetters;
+    if (options.topics.coupons) common.TOPIC_COUPONS = options.topics.coupons;
   }
   const ready = (url: string, logName: string) => ({
     readyUrl: `${url}/readyz`,
@@ -108,7 +112,9 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
   const gatePorts: { public: number; admin: number }[] = [];
   for (let i = 0; i < gateCount; i++)
     gatePorts.push({ public: await port(10 * i), admin: await port(10 * i + 1) });
-  const issuerPorts = new Map<number, number>();
+  const issuerPorts = new Map<number, { admin: number; api: number }>();
+  // A shop's checkout would hold a tenant's token; the demo acts for every tenant.
+  const redemptionToken = randomBytes(24).toString('hex');
   const ticketSecret = randomBytes(24).toString('hex');
   // As the chart does: only the operator may call the gate's internal API.
   const adminToken = randomBytes(24).toString('hex');
@@ -131,6 +137,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
         ADMIN_TOKEN: adminToken,
         REQUEST_SIGNING_KEYS: requestSigningKeys,
         KAFKA_GROUP_ID: `${groups}-gate`,
+        GATE_COUPONS_GROUP_ID: `${groups}-gate-coupons`,
         // Every shopper of a local crowd comes from 127.0.0.1: a per-address join
         // limit would refuse all but the first few.
         ENQUEUE_RATE_LIMIT_MAX: '0',
@@ -145,8 +152,10 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     namespace,
     ISSUER_DEPLOYMENT,
     async (i) => {
-      if (!issuerPorts.has(i)) issuerPorts.set(i, await port(100 + i));
-      const adminPort = issuerPorts.get(i)!;
+      if (!issuerPorts.has(i)) {
+        issuerPorts.set(i, { admin: await port(100 + i), api: await port(150 + i) });
+      }
+      const { admin: adminPort, api: apiPort } = issuerPorts.get(i)!;
       return startService(
         'issuer',
         {
@@ -156,6 +165,9 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
           KAFKA_GROUP_ID: `${groups}-issuer`,
           COUPON_CODE_SECRET: 'local-demo-secret',
           REQUEST_SIGNING_KEYS: requestSigningKeys,
+          ISSUER_API_PORT: String(apiPort),
+          ISSUER_API_HOST: '127.0.0.1',
+          REDEMPTION_API_KEYS: `*=${redemptionToken}`,
           ...options.extraEnv?.issuer,
         },
         ready(`http://127.0.0.1:${adminPort}`, `issuer-${i}-${lives++}`),
@@ -212,6 +224,11 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       mysqlUrl,
       adminToken,
       requestSigningKeys,
+      redemptionUrls: () =>
+        [...issuerPorts.keys()]
+          .filter((i) => i < issuers.count)
+          .map((i) => `http://127.0.0.1:${issuerPorts.get(i)!.api}`),
+      redemptionToken,
       async stop() {
         // Operators first (they would react to the rest going away), then the front
         // door, then the issuers, which finish their batches on SIGTERM.

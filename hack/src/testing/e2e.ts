@@ -51,6 +51,7 @@ export async function startE2E(
       issueRequests: `${id}.requests`,
       issueResults: `${id}.results`,
       deadLetters: `${id}.dead`,
+      coupons: `${id}.coupons`,
     },
     groupPrefix: id,
     database: db.name,
