@@ -11,11 +11,13 @@ import { parseDemoArgs } from './args.js';
 import { demoCouponEvent } from './event.js';
 import { kubectl } from './kubectl.js';
 import { checkInvariants } from './invariants.js';
+import { runCheckout } from './checkout.js';
 import { printSummary } from './summary.js';
 import { progressLine, runDemo } from './progress.js';
 import { waitForEventAtGate } from './wait.js';
 
 const say = (line: string) => console.log(`[rediclaim] ${line}`);
+const CHECKOUT_ORDERS = 30;
 
 async function main(): Promise<number> {
   const args = parseDemoArgs(process.argv.slice(2));
@@ -91,7 +93,22 @@ async function main(): Promise<number> {
       perUserLimit: 1,
       report,
     });
-    printSummary(args, report, invariants);
+    const winners = report.outcomes.ISSUED ?? 0;
+    say(
+      `checkout: ${Math.min(CHECKOUT_ORDERS, winners)} winners order with their coupon; every third payment is declined and the coupon released (the saga in hack/src/saga)`,
+    );
+    const checkout = await runCheckout(platform, report, {
+      orders: CHECKOUT_ORDERS,
+      brokers: env.kafkaBrokers,
+    });
+    const count = (state: string) => checkout.outcomes.filter((o) => o.state === state).length;
+    invariants.push(...checkout.checks);
+    printSummary(args, report, invariants, [
+      [
+        'checkout',
+        `${count('COMPLETED')} orders paid with their coupon, ${count('COMPENSATED')} declined and released, ${count('REJECTED')} rejected (${checkout.seconds.toFixed(1)} s)`,
+      ],
+    ]);
     if (args.keep) {
       say(
         [
