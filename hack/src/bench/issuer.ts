@@ -18,23 +18,13 @@
 // sets the pace. The clock runs from the first consume (the issuer has joined its
 // group, /readyz; the per-message consumer's first row) to the last committed row,
 // polling the database; "sustained" counts from the first committed row instead.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
 import mysql from 'mysql2/promise';
-import {
-  SIGNATURE_HEADER,
-  encodeIssueRequestV1,
-  encodeIssueRequests,
-  requestIdOf,
-  signRecord,
-  signingKeysSchema,
-  type IssuePolicy,
-  type OutgoingRecord,
-} from '@rediclaim/core';
+import { signingKeysSchema } from '@rediclaim/core';
 import { repoRoot, stackEnv } from '../testing/env.js';
 import { createTestDatabase, type TestDatabase } from '../testing/mysql.js';
 import { uniqueName } from '../testing/names.js';
@@ -42,6 +32,7 @@ import { machine } from './machine.js';
 import { cpuSeconds as cpuOf, uptime } from './process-stats.js';
 import { peakRssMiB, pidFromFile } from './memory.js';
 import { PER_MESSAGE_SCHEMA } from './issuer-seed-schema.js';
+import { freePort, preload, spawnNode, stopAll, type RecordFormat } from './issuer-kit.js';
 
 const { values } = parseArgs({
   options: {
@@ -77,17 +68,6 @@ const SIGNING_KEYS = 'bench=bench-request-signing-secret-of-32-chars';
 const SIGNING_KEY = signingKeysSchema.parse(SIGNING_KEYS)[0]!;
 const cpuSeconds = (pid: number | undefined) => (pid === undefined ? undefined : cpuOf(pid));
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 async function createTopics(topics: string[]): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
@@ -109,88 +89,6 @@ async function deleteTopics(topics: string[]): Promise<void> {
   } finally {
     await admin.disconnect();
   }
-}
-
-/** How requests travel: v2 batch records of BATCH shoppers, or one v1 record each. */
-type RecordFormat = 'v2' | 'v1';
-
-/** Loads `n` admitted requests (distinct users, tickets 1..n) into `topic`. */
-async function preload(
-  topic: string,
-  eventId: string,
-  n: number,
-  format: RecordFormat,
-): Promise<number> {
-  const policy: IssuePolicy = {
-    stock: n,
-    perUserLimit: 1,
-    validity: { validForHours: 24 },
-    discount: { type: 'percent', percent: 10 },
-    code: { prefix: 'BN-', length: 12 },
-    generation: 1,
-  };
-  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
-  await producer.connect();
-  const started = Date.now();
-  const admittedAt = new Date().toISOString();
-  const shopper = (j: number) => ({
-    requestId: requestIdOf(TENANT, eventId, `user-${j}`, j + 1),
-    userId: `user-${j}`,
-    ticket: j + 1,
-  });
-  try {
-    // One send holds 5,000 shoppers either way.
-    const chunk = 5_000;
-    const sends: Promise<unknown>[] = [];
-    for (let i = 0; i < n; i += chunk) {
-      const messages: OutgoingRecord[] = [];
-      const end = Math.min(n, i + chunk);
-      if (format === 'v1') {
-        for (let j = i; j < end; j++) {
-          messages.push(
-            encodeIssueRequestV1({
-              type: 'IssueRequest',
-              version: 1,
-              tenant: TENANT,
-              eventId,
-              admittedAt,
-              policy,
-              ...shopper(j),
-            }),
-          );
-        }
-      } else {
-        for (let j = i; j < end; j += BATCH) {
-          const items = [];
-          for (let k = j; k < Math.min(end, j + BATCH); k++) items.push(shopper(k));
-          messages.push(
-            ...encodeIssueRequests(
-              {
-                type: 'IssueRequestBatch',
-                version: 2,
-                tenant: TENANT,
-                eventId,
-                admittedAt,
-                policy,
-              },
-              items,
-            ),
-          );
-        }
-      }
-      const signed = messages.map(({ key, value }) => ({
-        key,
-        value,
-        headers: { [SIGNATURE_HEADER]: signRecord(value, SIGNING_KEY) },
-      }));
-      sends.push(producer.send({ topic, messages: signed, acks: -1 }));
-      if (sends.length >= 4) await Promise.all(sends.splice(0));
-    }
-    await Promise.all(sends);
-  } finally {
-    await producer.disconnect();
-  }
-  return (n / (Date.now() - started)) * 1000;
 }
 
 interface Measurement {
@@ -330,37 +228,6 @@ function delta(
   return out;
 }
 
-function spawnNode(script: string, childEnv: Record<string, string>, log: string): ChildProcess {
-  // e.g. BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the consumers
-  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, script], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      KAFKAJS_NO_PARTITIONER_WARNING: '1',
-      ...childEnv,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const chunks: Buffer[] = [];
-  child.stdout!.on('data', (d: Buffer) => chunks.push(d));
-  child.stderr!.on('data', (d: Buffer) => chunks.push(d));
-  child.once('exit', () => writeFileSync(log, Buffer.concat(chunks)));
-  return child;
-}
-
-async function stopAll(processes: ChildProcess[]): Promise<void> {
-  await Promise.all(
-    processes.map(
-      (p) =>
-        new Promise<void>((resolve) => {
-          if (p.exitCode !== null) return resolve();
-          p.once('exit', () => resolve());
-          p.kill('SIGTERM');
-        }),
-    ),
-  );
-}
-
 async function issuerMetrics(port: number): Promise<Measurement['transactions']> {
   try {
     const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
@@ -401,7 +268,14 @@ async function runIssuer(logDir: string, format: RecordFormat, n: number): Promi
   const db = await createTestDatabase('bench_issuer');
   await createTopics(Object.values(topics));
   try {
-    const rate = await preload(topics.requests, name, n, format);
+    const rate = await preload(kafka, topics.requests, {
+      tenant: TENANT,
+      eventId: name,
+      n,
+      format,
+      batch: BATCH,
+      signingKey: SIGNING_KEY,
+    });
     console.log(
       `loaded ${n} requests (${format} records) into ${PARTITIONS} partitions (${Math.round(rate)}/s)`,
     );
@@ -488,7 +362,14 @@ async function runPerMessage(logDir: string): Promise<Measurement> {
     } finally {
       await conn.end();
     }
-    const rate = await preload(topic, name, BASELINE_N, 'v1');
+    const rate = await preload(kafka, topic, {
+      tenant: TENANT,
+      eventId: name,
+      n: BASELINE_N,
+      format: 'v1',
+      batch: BATCH,
+      signingKey: SIGNING_KEY,
+    });
     console.log(
       `loaded ${BASELINE_N} requests into ${PARTITIONS} partitions (${Math.round(rate)}/s)`,
     );

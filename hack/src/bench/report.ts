@@ -49,6 +49,18 @@ if (issuer) {
     `>= ${issuer.goal.issuancesPerSecond.toLocaleString('en')}/s and >= ${issuer.goal.ratio}x`,
   ]);
 }
+const redemption = read<{
+  redeem: { perSecond: number; latencyMs: { p99: number } };
+  race: { perSecond: number; exactlyOneWinner: boolean };
+  release: { perSecond: number };
+}>('redemption');
+if (redemption) {
+  rows.push([
+    'redemption API, 1 issuer',
+    `${redemption.redeem.perSecond} redemptions/s (p99 ${redemption.redeem.latencyMs.p99} ms), ${redemption.release.perSecond} releases/s; racing orders: ${redemption.race.exactlyOneWinner ? 'one winner per code' : 'MORE THAN ONE WINNER'}`,
+    'exactly one winner per code',
+  ]);
+}
 const operator = read<{
   applyToConfig: { p50Ms: number; p95Ms: number };
   coldStart: { events: number; seconds: number };
