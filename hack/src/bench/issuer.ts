@@ -12,7 +12,7 @@
 //                                  [--skip-baseline] [--skip-v1]
 //
 // BENCH_NODE_ARGS (e.g. "--cpu-prof") goes to the consumers' node, BENCH_ISSUER_LOG_LEVEL
-// and ISSUER_* variables to the issuer processes.
+// and ISSUER_* and OUTBOX_* variables to the issuer processes (OUTBOX_RELAY=false: no relay).
 //
 // The requests are loaded into a fresh topic first, so the consumer, not the producer,
 // sets the pace. The clock runs from the first consume (the issuer has joined its
@@ -297,10 +297,11 @@ async function runIssuer(logDir: string, format: RecordFormat, n: number): Promi
           REQUEST_SIGNING_KEYS: SIGNING_KEYS,
           ISSUER_ADMIN_PORT: String(port),
           LOG_LEVEL: process.env.BENCH_ISSUER_LOG_LEVEL ?? 'warn',
-          // Tuning experiments: ISSUER_* variables of the bench pass through.
+          // Tuning experiments: ISSUER_* and OUTBOX_* variables of the bench pass through.
           ...Object.fromEntries(
             Object.entries(process.env).filter(
-              (e): e is [string, string] => e[0].startsWith('ISSUER_') && e[1] !== undefined,
+              (e): e is [string, string] =>
+                (e[0].startsWith('ISSUER_') || e[0].startsWith('OUTBOX_')) && e[1] !== undefined,
             ),
           ),
         },

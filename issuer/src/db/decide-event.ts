@@ -10,6 +10,7 @@ import {
 } from '../decisions/revisions.js';
 import { issuedOutboxInsert } from '../outbox/outbox-rows.js';
 import { sqlOn, type CallbackConnection, type Sql } from './connection.js';
+import { useReadCommitted } from './transaction.js';
 import {
   couponInserts,
   createEvent,
@@ -20,9 +21,6 @@ import {
   lockEvent,
   recordRevision,
 } from './ledger.js';
-
-/** Pool connections whose session already runs READ COMMITTED. */
-const readCommitted = new WeakSet<object>();
 
 export interface EventDecision {
   /** One final result per distinct requestId. */
@@ -82,16 +80,12 @@ export async function decideEvent(
     // READ COMMITTED: once the event row is locked every later read sees every commit
     // before ours, and inserts take no gap locks (fewer deadlocks between replicas).
     // Set once per connection, not per transaction.
-    const pending: Promise<unknown>[] = [];
-    if (!readCommitted.has(connection)) {
-      pending.push(sql('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED'));
-    }
+    const pending: Promise<unknown>[] = [useReadCommitted(connection, sql)];
     pending.push(sql('START TRANSACTION'));
     began = true;
     const locking = lockEvent(sql, key);
     locking.catch(() => undefined); // awaited below; a failure before that is reported once
     await Promise.all(pending);
-    readCommitted.add(connection);
     let row = await locking;
 
     const policies = policiesByGeneration(requests);

@@ -78,7 +78,8 @@ function couponOf(row: Row, sale: { tenant: string; eventId: string; uid: string
 
 /**
  * The tenant's coupons with this code (one, unless two sales' codes collide; with
- * `eventId`, only that event's sales). No lock.
+ * `eventId`, only that event's sales), in one statement: the tenant's sales by their
+ * key's prefix, then each sale's coupon by the (event_id, code) unique key. No lock.
  */
 export async function findCoupons(
   sql: Sql,
@@ -86,19 +87,15 @@ export async function findCoupons(
   code: string,
   eventId?: string,
 ): Promise<StoredCoupon[]> {
-  const sales = await sql<Row[]>(
-    `SELECT id, event_id, uid FROM coupon_events WHERE tenant = ?${eventId ? ' AND event_id = ?' : ''}`,
-    eventId ? [tenant, eventId] : [tenant],
-  );
-  if (sales.length === 0) return [];
-  const byId = new Map(
-    sales.map((s) => [Number(s.id), { tenant, eventId: String(s.event_id), uid: String(s.uid) }]),
-  );
   const rows = await sql<Row[]>(
-    `SELECT ${COUPON_COLUMNS} FROM issued_coupons c WHERE c.event_id IN (?) AND c.code = ?`,
-    [[...byId.keys()], code],
+    `SELECT ${COUPON_COLUMNS}, e.event_id AS event_name, e.uid
+       FROM coupon_events e JOIN issued_coupons c ON c.event_id = e.id AND c.code = ?
+      WHERE e.tenant = ?${eventId ? ' AND e.event_id = ?' : ''}`,
+    eventId ? [code, tenant, eventId] : [code, tenant],
   );
-  return rows.map((row) => couponOf(row, byId.get(Number(row.event_id))!));
+  return rows.map((row) =>
+    couponOf(row, { tenant, eventId: String(row.event_name), uid: String(row.uid) }),
+  );
 }
 
 /** Locks one coupon's row until commit: every change to a coupon's redemption starts here. */
@@ -154,26 +151,39 @@ function redemptionOf(row: Row): StoredRedemption {
   };
 }
 
-export async function redemptionByKey(
+/**
+ * In one statement, with the coupon locked: the redemption made under this
+ * Idempotency-Key (any coupon), and the coupon's redemption in force (REDEEMED).
+ */
+export async function redemptionsFor(
   sql: Sql,
   tenant: string,
   idempotencyKey: string,
-): Promise<StoredRedemption | undefined> {
+  saleId: number,
+  serial: number,
+): Promise<{ byKey?: StoredRedemption; active?: StoredRedemption }> {
   const rows = await sql<Row[]>(
-    `SELECT ${REDEMPTION_COLUMNS} FROM coupon_redemptions WHERE tenant = ? AND idempotency_key = ?`,
-    [tenant, idempotencyKey],
+    `SELECT ${REDEMPTION_COLUMNS} FROM coupon_redemptions WHERE tenant = ? AND idempotency_key = ?
+     UNION
+     SELECT ${REDEMPTION_COLUMNS} FROM coupon_redemptions
+      WHERE event_id = ? AND serial = ? AND state = 'REDEEMED'`,
+    [tenant, idempotencyKey, saleId, serial],
   );
-  return rows[0] ? redemptionOf(rows[0]) : undefined;
+  const found = rows.map(redemptionOf);
+  const byKey = found.find((r) => r.idempotencyKey === idempotencyKey);
+  const active = found.find(
+    (r) => r.saleId === saleId && r.serial === serial && r.state === 'REDEEMED',
+  );
+  return { ...(byKey ? { byKey } : {}), ...(active ? { active } : {}) };
 }
 
 export async function redemptionById(
   sql: Sql,
   tenant: string,
   id: number,
-  lock = false,
 ): Promise<StoredRedemption | undefined> {
   const rows = await sql<Row[]>(
-    `SELECT ${REDEMPTION_COLUMNS} FROM coupon_redemptions WHERE id = ? AND tenant = ?${lock ? ' FOR UPDATE' : ''}`,
+    `SELECT ${REDEMPTION_COLUMNS} FROM coupon_redemptions WHERE id = ? AND tenant = ?`,
     [id, tenant],
   );
   return rows[0] ? redemptionOf(rows[0]) : undefined;

@@ -22,7 +22,7 @@ import {
   lockCoupon,
   markReleased,
   redemptionById,
-  redemptionByKey,
+  redemptionsFor,
   type StoredCoupon,
   type StoredRedemption,
 } from './redemption-store.js';
@@ -97,10 +97,16 @@ export class Redemptions {
     return this.options.now?.() ?? new Date();
   }
 
-  private transaction<T>(work: (sql: Sql) => Promise<T>): Promise<T> {
+  private transaction<T>(work: (sql: Sql) => Promise<T>, transaction = true): Promise<T> {
     return inTransaction(this.dataSource, work, {
+      transaction,
       ...(this.options.queryTimeoutMs ? { queryTimeoutMs: this.options.queryTimeoutMs } : {}),
     });
+  }
+
+  /** Reads that change nothing: plain statements, no transaction to begin and commit. */
+  private read<T>(work: (sql: Sql) => Promise<T>): Promise<T> {
+    return this.transaction(work, false);
   }
 
   private async attempt<T>(work: () => Promise<T>): Promise<T> {
@@ -138,7 +144,7 @@ export class Redemptions {
   }
 
   async coupon(tenant: string, code: string, eventId?: string): Promise<CouponView> {
-    return this.transaction(async (sql) => {
+    return this.read(async (sql) => {
       const coupon = await this.theCoupon(sql, tenant, code, eventId);
       const history = await historyOf(sql, coupon.saleId, coupon.serial);
       const active = history.redemptions.find((r) => r.state === 'REDEEMED');
@@ -148,7 +154,7 @@ export class Redemptions {
 
   async validate(tenant: string, request: ValidateRequest): Promise<Validation> {
     const now = this.now();
-    return this.transaction(async (sql) => {
+    return this.read(async (sql) => {
       const coupon = await this.theCoupon(sql, tenant, request.code, request.eventId);
       const active = await activeRedemption(sql, coupon.saleId, coupon.serial);
       const view = couponView(coupon, active);
@@ -180,10 +186,19 @@ export class Redemptions {
     const outcome = await this.attempt(() =>
       this.transaction(async (sql) => {
         const coupon = await this.theCoupon(sql, tenant, request.code, request.eventId);
-        await lockCoupon(sql, coupon.saleId, coupon.serial);
-        // After the lock: a racing retry with the same key has committed by now.
-        const earlier = await redemptionByKey(sql, tenant, idempotencyKey);
-        if (earlier) return this.replay(sql, earlier, requestHash, idempotencyKey);
+        // Queued right behind the lock, so it reads after the lock is held: a racing
+        // retry with the same key, or a racing order, has committed by then.
+        const locked = lockCoupon(sql, coupon.saleId, coupon.serial);
+        locked.catch(() => undefined); // awaited below
+        const found = await redemptionsFor(
+          sql,
+          tenant,
+          idempotencyKey,
+          coupon.saleId,
+          coupon.serial,
+        );
+        await locked;
+        if (found.byKey) return this.replay(sql, found.byKey, requestHash, idempotencyKey);
 
         const now = this.now();
         // A refusal commits its audit row, then is thrown to the caller.
@@ -198,7 +213,7 @@ export class Redemptions {
           });
           return { refused: new RediclaimError(code, message), coupon };
         };
-        const active = await activeRedemption(sql, coupon.saleId, coupon.serial);
+        const active = found.active;
         if (active) {
           if (active.orderId === request.orderId && active.userId === request.userId) {
             return {
@@ -286,7 +301,7 @@ export class Redemptions {
   }
 
   async redemption(tenant: string, id: number): Promise<RedemptionView> {
-    return this.transaction(async (sql) => {
+    return this.read(async (sql) => {
       const found = await redemptionById(sql, tenant, id);
       if (!found) throw notFound(tenant, id);
       return redemptionView(found, (await couponAt(sql, found.saleId, found.serial))!);
@@ -300,9 +315,15 @@ export class Redemptions {
         const found = await redemptionById(sql, tenant, id);
         if (!found) throw notFound(tenant, id);
         // The coupon first, as redeem locks it: one lock order, no deadlock between them.
-        await lockCoupon(sql, found.saleId, found.serial);
-        const current = (await redemptionById(sql, tenant, id, true))!;
-        const coupon = (await couponAt(sql, current.saleId, current.serial))!;
+        // Once it is held nobody else changes this redemption, so the reads queued right
+        // behind it (sent together, answered in order) see its latest state.
+        const locked = lockCoupon(sql, found.saleId, found.serial);
+        locked.catch(() => undefined); // awaited below
+        const [current, coupon] = await Promise.all([
+          redemptionById(sql, tenant, id).then((r) => r!),
+          couponAt(sql, found.saleId, found.serial).then((c) => c!),
+          locked,
+        ]);
         if (current.state === 'RELEASED') {
           return { changed: false, redemption: redemptionView(current, coupon), coupon };
         }
