@@ -1,5 +1,6 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
+import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import underPressure from '@fastify/under-pressure';
 import type { Redis } from 'ioredis';
@@ -11,6 +12,7 @@ import type { TicketSigner } from './queue/tickets.js';
 import type { Identity } from './http/identity.js';
 import { installErrorHandling } from './http/errors.js';
 import { healthRoutes, type HealthOptions } from './http/health.js';
+import { REQUEST_ID_HEADER, echoRequestId, requestIdOf } from './http/request-id.js';
 import { publicApi } from './http/public-api.js';
 import { adminApi } from './http/admin-api.js';
 import { waitingRoomPage } from './http/page.js';
@@ -34,6 +36,8 @@ export interface AppOptions {
   retryAfterSeconds: number;
   /** Bearer token of the admin API (optional). */
   adminToken?: string;
+  /** Origins whose pages may call the public API from a browser (CORS); absent: none. */
+  corsOrigins?: string[] | '*';
 }
 
 export interface DrainState {
@@ -87,8 +91,13 @@ function baseServer(
     // A request on a kept-alive connection during close is still answered: after the
     // drain (see closeWhileDraining) only connections idle for all of it remain.
     return503OnClosing: false,
+    // The caller's x-request-id when sane, else a UUID: in the answer (echoRequestId)
+    // and in every log line of the request.
+    requestIdHeader: false,
+    genReqId: requestIdOf,
     ajv,
   });
+  echoRequestId(app as unknown as FastifyInstance);
   return app as unknown as FastifyInstance;
 }
 
@@ -130,6 +139,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   );
   observeLatency(app, metrics);
   closeWhileDraining(app, deps.drain);
+  if (options.corsOrigins) {
+    // A shop's web app on another origin calls the waiting room from the browser.
+    await app.register(cors, {
+      origin: options.corsOrigins === '*' ? '*' : options.corsOrigins,
+      methods: ['GET', 'POST'],
+      allowedHeaders: ['content-type', 'authorization', REQUEST_ID_HEADER],
+      exposedHeaders: ['retry-after', REQUEST_ID_HEADER],
+      maxAge: 600,
+    });
+  }
   app.addSchema(errorJson);
   app.addSchema(statusJson);
   app.addSchema(joinJson);

@@ -221,6 +221,7 @@ export class Gate {
         maxRssBytes: s.OVERLOAD_MAX_RSS_BYTES,
         retryAfterSeconds: s.OVERLOAD_RETRY_AFTER_SECONDS,
         ...(s.ADMIN_TOKEN ? { adminToken: s.ADMIN_TOKEN } : {}),
+        ...(s.CORS_ORIGINS ? { corsOrigins: s.CORS_ORIGINS } : {}),
       },
     };
   }

@@ -153,6 +153,39 @@ export const gateSettingsSchema = z
      */
     POLL_RATE_LIMIT_MAX: env.int(0, 10_000_000).default(600),
     POLL_RATE_LIMIT_WINDOW_MS: env.int(100, 3_600_000).default(10_000),
+    /**
+     * Origins whose pages may call the public API from a browser: `https://shop.example`
+     * (comma-separated), or `*` for any; unset: no CORS headers (same-origin only).
+     */
+    CORS_ORIGINS: z
+      .string()
+      .optional()
+      .transform((text, ctx) => {
+        const list = (text ?? '')
+          .split(',')
+          .map((o) => o.trim())
+          .filter(Boolean);
+        if (list.length === 0) return undefined;
+        if (list.length === 1 && list[0] === '*') return '*' as const;
+        const isOrigin = (text: string) => {
+          try {
+            const url = new URL(text);
+            return /^https?:$/.test(url.protocol) && url.origin === text;
+          } catch {
+            return false;
+          }
+        };
+        for (const origin of list) {
+          if (!isOrigin(origin)) {
+            ctx.addIssue({
+              code: 'custom',
+              message: `"${origin}" is not an origin: scheme://host[:port], no path or trailing slash (or * alone)`,
+            });
+            return z.NEVER;
+          }
+        }
+        return list;
+      }),
     OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: env.int(0, 60_000).default(1_000),
     OVERLOAD_MAX_HEAP_USED_BYTES: env.int(0, Number.MAX_SAFE_INTEGER).default(0),
     OVERLOAD_MAX_RSS_BYTES: env.int(0, Number.MAX_SAFE_INTEGER).default(0),

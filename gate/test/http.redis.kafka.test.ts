@@ -426,6 +426,67 @@ describe('protection', () => {
   });
 });
 
+describe('request ids and browsers on other origins', () => {
+  it("answers with the caller's x-request-id when sane, and a fresh one otherwise, errors included", async () => {
+    const g = await gateWith({});
+    const given = await g.http({
+      url: `/v1/events/${EVENT}`,
+      headers: { 'x-request-id': 'shop-7f3a.42' },
+    });
+    expect(given.headers['x-request-id']).toBe('shop-7f3a.42');
+    const fresh = await g.http({ url: `/v1/events/${EVENT}` });
+    expect(fresh.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    const unsafe = await g.http({
+      url: '/no/such/route',
+      headers: { 'x-request-id': 'has spaces "and quotes"' },
+    });
+    expect(unsafe.statusCode).toBe(404);
+    expect(unsafe.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    const admin = await g.admin({ url: '/healthz', headers: { 'x-request-id': 'probe-1' } });
+    expect(admin.headers['x-request-id']).toBe('probe-1');
+  });
+
+  it('lets only the configured origins call from a browser (CORS), and none by default', async () => {
+    const none = await gateWith({});
+    const plain = await none.http({
+      url: `/v1/events/${EVENT}`,
+      headers: { origin: 'https://shop.example' },
+    });
+    expect(plain.headers['access-control-allow-origin']).toBeUndefined();
+
+    const g = await gateWith({ CORS_ORIGINS: 'https://shop.example, https://m.shop.example' });
+    const preflight = await g.http({
+      method: 'OPTIONS',
+      url: `/v1/events/${EVENT}/queue`,
+      headers: {
+        origin: 'https://shop.example',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type',
+      },
+    });
+    expect(preflight.statusCode).toBe(204);
+    expect(preflight.headers['access-control-allow-origin']).toBe('https://shop.example');
+    expect(preflight.headers['access-control-allow-methods']).toBe('GET, POST');
+    const read = await g.http({
+      url: `/v1/events/${EVENT}`,
+      headers: { origin: 'https://m.shop.example' },
+    });
+    expect(read.headers['access-control-allow-origin']).toBe('https://m.shop.example');
+    expect(read.headers['access-control-expose-headers']).toBe('retry-after, x-request-id');
+    const foreign = await g.http({
+      url: `/v1/events/${EVENT}`,
+      headers: { origin: 'https://evil.example' },
+    });
+    expect(foreign.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('refuses a CORS_ORIGINS entry that is not an origin, naming it', () => {
+    expect(() => gateWith({ CORS_ORIGINS: 'https://shop.example/checkout' })).rejects.toThrow(
+      /CORS_ORIGINS.*"https:\/\/shop.example\/checkout" is not an origin/,
+    );
+  });
+});
+
 describe('documents and probes', () => {
   let g: InProcessGate;
   beforeAll(async () => {

@@ -14,7 +14,7 @@ export interface Response {
 }
 
 export interface Request {
-  method?: 'GET' | 'POST' | 'DELETE' | 'PUT';
+  method?: 'GET' | 'POST' | 'DELETE' | 'PUT' | 'OPTIONS';
   url: string;
   payload?: string | object;
   headers?: Record<string, string>;
