@@ -168,7 +168,8 @@ export class GateMetrics {
   });
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
-    if (options.defaultMetrics ?? true)
-      collectDefaultMetrics({ register: this.registry, prefix: 'rediclaim_gate_' });
+    // Node's metrics under their standard names (process_*, nodejs_*): stock dashboards
+    // and alerts find them; the job and instance labels tell the services apart.
+    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
 }

@@ -567,7 +567,7 @@ describe('event page and metrics', () => {
     );
     expect(text).toMatch(/rediclaim_gate_admit_duration_seconds_count\{step="send"\} [1-9]/);
     expect(text).toMatch(/rediclaim_gate_config_events 15/);
-    expect(text).toMatch(/rediclaim_gate_process_cpu_seconds_total/);
+    expect(text).toMatch(/^process_cpu_seconds_total /m);
   });
 });
 

@@ -204,6 +204,8 @@ export class IssuerMetrics {
   });
 
   constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: PREFIX });
+    // Node's metrics under their standard names (process_*, nodejs_*): stock dashboards
+    // and alerts find them; the job and instance labels tell the services apart.
+    collectDefaultMetrics({ register: this.registry });
   }
 }

@@ -5,7 +5,8 @@ export type ReconcileKind = 'couponevent' | 'platform' | 'kafka';
 /** The operator's Prometheus metrics, on a registry of its own (tests run several operators). */
 export function createMetrics() {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'rediclaim_operator_' });
+  // Node's metrics under their standard names (process_*, nodejs_*), as stock dashboards expect.
+  collectDefaultMetrics({ register: registry });
   let queueDepth: () => number = () => 0;
   let phases: () => string[] = () => [];
   return {

@@ -239,8 +239,8 @@ async function issuerMetrics(port: number): Promise<Measurement['transactions']>
       meanRequests: Math.round(value('rediclaim_issuer_transaction_requests_sum') / count),
       meanSeconds:
         Math.round((value('rediclaim_issuer_transaction_seconds_sum') / count) * 1000) / 1000,
-      eventLoopLagP99Seconds: value('rediclaim_issuer_nodejs_eventloop_lag_p99_seconds'),
-      eventLoopLagMaxSeconds: value('rediclaim_issuer_nodejs_eventloop_lag_max_seconds'),
+      eventLoopLagP99Seconds: value('nodejs_eventloop_lag_p99_seconds'),
+      eventLoopLagMaxSeconds: value('nodejs_eventloop_lag_max_seconds'),
       stepMicrosPerRequest: Object.fromEntries(
         ['lock', 'read', 'plan', 'write', 'commit'].map((step) => [
           step,
