@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ErrorCode } from './errors.js';
 
 /**
  * A zod schema as the JSON Schema fastify validates with and OpenAPI documents, with a
@@ -7,4 +8,19 @@ import { z } from 'zod';
 export function jsonSchemaOf(schema: z.ZodType, description: string): Record<string, unknown> {
   const { $schema: _ignored, ...json } = z.toJSONSchema(schema) as Record<string, unknown>;
   return { ...json, description };
+}
+
+/** The JSON Schema of every HTTP error, `{ code, message[, details] }`, under the API's own $id. */
+export function errorJsonSchema<const Id extends string>(id: Id) {
+  return {
+    $id: id,
+    type: 'object',
+    description: 'Every error: a stable code to match on and a sentence for people.',
+    properties: {
+      code: { type: 'string', enum: Object.values(ErrorCode) },
+      message: { type: 'string' },
+      details: { type: 'object', additionalProperties: true },
+    },
+    required: ['code', 'message'],
+  } as const;
 }

@@ -1,5 +1,5 @@
 import {
-  ErrorCode,
+  errorJsonSchema,
   jsonSchemaOf,
   Phase,
   UserStatus,
@@ -46,17 +46,7 @@ export function identityQuery(required: boolean, extra: Record<string, unknown> 
   };
 }
 
-export const errorJson = {
-  $id: 'rediclaim.gate.Error',
-  type: 'object',
-  description: 'Every error: a stable code to match on and a sentence for people.',
-  properties: {
-    code: { type: 'string', enum: Object.values(ErrorCode) },
-    message: { type: 'string' },
-    details: { type: 'object', additionalProperties: true },
-  },
-  required: ['code', 'message'],
-} as const;
+export const errorJson = errorJsonSchema('rediclaim.gate.Error');
 
 const discountJson = {
   type: 'object',

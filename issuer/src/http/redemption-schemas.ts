@@ -1,5 +1,5 @@
 import {
-  ErrorCode,
+  errorJsonSchema,
   jsonSchemaOf,
   discountSchema,
   eventIdSchema,
@@ -34,17 +34,7 @@ const orderId = {
 };
 const dateTime = { type: 'string', format: 'date-time' };
 
-export const errorJson = {
-  $id: 'RedemptionError',
-  type: 'object',
-  description: 'Every error: a stable code to match on and a sentence for people.',
-  properties: {
-    code: { type: 'string', enum: Object.values(ErrorCode) },
-    message: { type: 'string' },
-    details: { type: 'object', additionalProperties: true },
-  },
-  required: ['code', 'message'],
-} as const;
+export const errorJson = errorJsonSchema('RedemptionError');
 
 export const redemptionJson = {
   $id: 'Redemption',
