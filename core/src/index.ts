@@ -188,6 +188,16 @@ export {
   type SigningKey,
 } from './messages/record-signature.js';
 export {
+  TRACEPARENT_HEADER,
+  childTrace,
+  formatTraceparent,
+  newTrace,
+  parseTraceparent,
+  traceOfRecord,
+  type RandomBytes,
+  type TraceContext,
+} from './messages/trace-context.js';
+export {
   kafkaClientConfig,
   kafkaLogLevel,
   type KafkaClientOptions,
@@ -214,6 +224,7 @@ export {
   type EventStatsRead,
 } from './contracts/gate-admin.js';
 export { logOptions, type LogOptions } from './logging.js';
+export { logProcessEvents, type ProcessEvents, type ProcessLogger } from './process-log.js';
 
 // Policies: codes, validity, discounts, the issuance decision, scaling, backoff.
 export { CODE_ALPHABET, couponCode, couponCodes } from './policy/coupon-code.js';

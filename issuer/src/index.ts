@@ -131,6 +131,7 @@ export {
 } from './kafka/decode.js';
 export { keyPartitioner, murmur2 } from './kafka/partitioner.js';
 export { FetchPause } from './kafka/fetch-pause.js';
+export { SignalFanOut } from './kafka/signal-fan-out.js';
 export {
   OffsetTracker,
   type OffsetTrackerOptions,

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The issuer process: reads its settings, serves the admin endpoints, runs the
 // consumer, and stops gracefully on SIGTERM/SIGINT. Everything else lives in service.ts.
-import { isRediclaimError } from '@rediclaim/core';
+import { pino } from 'pino';
+import { isRediclaimError, logOptions, logProcessEvents } from '@rediclaim/core';
 import { buildApp } from './http/app.js';
 import { ApiKeys } from './http/api-keys.js';
 import { buildRedemptionApp } from './http/redemption-api.js';
@@ -13,11 +14,16 @@ let settings: IssuerSettings;
 try {
   settings = loadSettings(process.env);
 } catch (error) {
-  console.error(isRediclaimError(error) ? error.message : String(error));
+  // The log format already, on stderr, written before the exit.
+  const early = pino(logOptions('issuer', 'info'), pino.destination({ dest: 2, sync: true }));
+  if (isRediclaimError(error)) early.fatal({ code: error.code }, error.message);
+  else early.fatal({ err: error }, 'cannot read the settings');
   process.exit(2);
 }
 
 const logger = createLogger(settings.LOG_LEVEL);
+// Before any await: Node's own warnings and crash reports become JSON records too.
+logProcessEvents(process, logger);
 let exitCode = 0;
 const issuer = new Issuer({
   settings,

@@ -2,13 +2,13 @@ import { describe, expect, it } from '@jest/globals';
 import {
   ErrorCode,
   SIGNATURE_HEADER,
-  encodeIssueRequests,
+  TRACEPARENT_HEADER,
   encodeMessage,
   signRecord,
   type IssueRequest,
 } from '@rediclaim/core';
 import { decodeIssueRequest, decodeRecord, type DecodedRecord } from '@rediclaim/issuer';
-import { SIGNING_KEY, policy, request } from './support/requests.js';
+import { SIGNING_KEY, batchRecordOf, policy, request } from './support/requests.js';
 
 const now = new Date('2026-11-27T00:00:00Z');
 const trust = { keys: [SIGNING_KEY], signatures: 'required' as const };
@@ -29,21 +29,7 @@ const deadLetter = (decoded: DecodedRecord) => {
     throw new Error('expected one dead letter');
   return decoded.deadLetters[0]!;
 };
-const batchOf = (requests: IssueRequest[]): Buffer => {
-  const first = requests[0]!;
-  const records = encodeIssueRequests(
-    {
-      type: 'IssueRequestBatch',
-      version: 2,
-      tenant: first.tenant,
-      eventId: first.eventId,
-      admittedAt: first.admittedAt,
-      policy: first.policy,
-    },
-    requests.map(({ requestId, userId, ticket }) => ({ requestId, userId, ticket })),
-  );
-  return records[0]!.value;
-};
+const batchOf = (requests: IssueRequest[]): Buffer => batchRecordOf(requests).value;
 
 describe('decoding issue requests', () => {
   const good = request('shop', 'e', 'u1', 7, policy());
@@ -267,5 +253,59 @@ describe('decoding issue requests', () => {
         ).reason.code,
       ).toBe(ErrorCode.InvalidSignature);
     });
+  });
+});
+
+describe('the trace a request record belongs to', () => {
+  const TRACEPARENT = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+  const value = encodeMessage(request('shop', 'e', 'u1', 1, policy()));
+  const withTrace = (traceparent?: string) =>
+    decodeRecord(
+      {
+        key: null,
+        value,
+        offset: '1',
+        headers: {
+          ...headersOf(value),
+          ...(traceparent === undefined ? {} : { [TRACEPARENT_HEADER]: Buffer.from(traceparent) }),
+        },
+      },
+      'req',
+      0,
+      now,
+      trust,
+    );
+
+  it('is the one its traceparent header names', () => {
+    const decoded = withTrace(TRACEPARENT);
+    expect(decoded.trace).toEqual({
+      traceId: '0af7651916cd43dd8448eb211c80319c',
+      parentId: 'b7ad6b7169203331',
+      flags: '01',
+    });
+    expect(decoded.malformedTrace).toBeUndefined();
+    expect(decoded.requests).toHaveLength(1);
+  });
+
+  it('is a new one when there is no header, and the record is decoded all the same', () => {
+    const decoded = withTrace();
+    expect(decoded.trace.traceId).toMatch(/^[0-9a-f]{32}$/);
+    expect(decoded.malformedTrace).toBeUndefined();
+    expect(decoded.requests).toHaveLength(1);
+    expect(decoded.deadLetters).toEqual([]);
+  });
+
+  it('is a new one when the header is malformed, which it names, never a dead letter', () => {
+    const decoded = withTrace(TRACEPARENT.toUpperCase());
+    expect(decoded.trace.traceId).not.toBe('0af7651916cd43dd8448eb211c80319c');
+    expect(decoded.malformedTrace).toBe(TRACEPARENT.toUpperCase());
+    expect(decoded.requests).toHaveLength(1);
+    expect(decoded.deadLetters).toEqual([]);
+  });
+
+  it('is known for a record that is a dead letter too, for its log line', () => {
+    const decoded = decode(Buffer.from('not json'));
+    expect(deadLetter(decoded)).toBeDefined();
+    expect(decoded.trace.traceId).toMatch(/^[0-9a-f]{32}$/);
   });
 });

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Reads settings, wires the operator to the process, listens, and shuts down gracefully.
 import * as k8s from '@kubernetes/client-node';
-import { isRediclaimError } from '@rediclaim/core';
+import { pino } from 'pino';
+import { isRediclaimError, logOptions, logProcessEvents } from '@rediclaim/core';
 import { buildApp } from './app.js';
 import { createLogger } from './logger.js';
 import { Operator } from './operator.js';
@@ -11,20 +12,19 @@ let settings: Settings;
 try {
   settings = loadSettings(process.env);
 } catch (error) {
-  if (!isRediclaimError(error)) throw error;
-  console.error(error.message);
+  // The log format already, on stderr, written before the exit.
+  const early = pino(logOptions('operator', 'info'), pino.destination({ dest: 2, sync: true }));
+  if (!isRediclaimError(error)) {
+    early.fatal({ err: error }, 'cannot read the settings');
+    process.exit(1);
+  }
+  early.fatal({ code: error.code }, error.message);
   process.exit(2);
 }
 
 const logger = createLogger(settings.LOG_LEVEL, settings.POD_NAME);
-process.on('uncaughtException', (error) => {
-  logger.fatal({ err: error }, 'uncaught exception');
-  process.exit(1);
-});
-process.on('unhandledRejection', (error) => {
-  logger.fatal({ err: error }, 'unhandled rejection');
-  process.exit(1);
-});
+// Before any await: Node's own warnings and crash reports become JSON records too.
+logProcessEvents(process, logger);
 
 // KUBECONFIG when set, else the in-cluster service account, else ~/.kube/config.
 const kubeConfig = new k8s.KubeConfig();

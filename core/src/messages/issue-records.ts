@@ -32,10 +32,11 @@ import {
  * for as long as CONTRACTS.md says) and v2 (one batch per record, what this build writes).
  */
 
-/** A Kafka record to send: its key and value. */
+/** A Kafka record to send: its key, value and headers (the traceparent, a signature). */
 export interface OutgoingRecord {
   key: string;
   value: Buffer;
+  headers?: Record<string, string>;
 }
 
 /** One item of a batch that could not be read: it alone goes to the dead letters. */

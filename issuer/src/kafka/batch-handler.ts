@@ -3,12 +3,14 @@ import type { Logger } from 'pino';
 import {
   DEFAULT_BATCH_LIMITS,
   backoffDelay,
+  newTrace,
   sleep,
   type BackoffPolicy,
   type DeadLetter,
   type IssueRequest,
   type IssueResult,
   type OutgoingRecord,
+  type TraceContext,
 } from '@rediclaim/core';
 import type { EventDecision } from '../db/decide-event.js';
 import { groupByEvent } from '../decisions/grouping.js';
@@ -18,7 +20,8 @@ import type { IssuerMetrics } from '../metrics.js';
 import { decodeRecord, type RequestTrust } from './decode.js';
 import type { OffsetTracker } from './offset-tracker.js';
 import type { Publisher } from './publisher.js';
-import { resultRecords, type AnswerVersions } from './result-records.js';
+import { resultRecords, tracedRecords, type AnswerVersions } from './result-records.js';
+import { SignalFanOut } from './signal-fan-out.js';
 
 export interface BatchHandlerDeps {
   lanes: EventLanes<EventDecision>;
@@ -51,15 +54,21 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
  * as soon as the batch is handed off, so the next fetch overlaps with the database.
  * When too much is in flight it waits (heartbeating); if the group rebalances or the
  * issuer stops meanwhile, it returns without taking the batch, which comes again.
+ *
+ * Each request record's trace (its traceparent header, or a new trace) is continued on
+ * the answers: the results of one request record travel in records of their own, whose
+ * traceparent is a child of that record's, and the batch's debug line names the traces.
  */
 export function createBatchHandler(deps: BatchHandlerDeps) {
   const { metrics, logger, tracker } = deps;
 
+  // Waits on the shared signals through one listener each, not one per wait.
+  const stopping = new SignalFanOut(deps.stopping);
+  const abandoning = new SignalFanOut(deps.abandon);
+
   async function waitForRoom(payload: EachBatchPayload): Promise<boolean> {
     if (tracker.hasRoom()) return !deps.stopping.aborted;
-    const giveUp = new AbortController();
-    const onStop = () => giveUp.abort();
-    deps.stopping.addEventListener('abort', onStop, { once: true });
+    const giveUp = stopping.take();
     const beat = setInterval(() => {
       payload.heartbeat().catch(() => giveUp.abort());
       if (payload.isStale()) giveUp.abort();
@@ -68,7 +77,7 @@ export function createBatchHandler(deps: BatchHandlerDeps) {
       return await tracker.waitForRoom(giveUp.signal);
     } finally {
       clearInterval(beat);
-      deps.stopping.removeEventListener('abort', onStop);
+      stopping.release(giveUp);
     }
   }
 
@@ -85,12 +94,25 @@ export function createBatchHandler(deps: BatchHandlerDeps) {
     // them may read nothing newer (a rolling upgrade).
     const answerV1 = new Set<string>();
     const answerV2 = new Set<string>();
+    // The trace of each request: its record's (the first record, for a request twice).
+    const traces = new Map<string, TraceContext>();
     let decodedSinceYield = 0;
     for (const message of batch.messages) {
       const decoded = decodeRecord(message, batch.topic, batch.partition, now, deps.trust);
+      if (decoded.malformedTrace !== undefined)
+        logger.debug(
+          {
+            partition: batch.partition,
+            offset: message.offset,
+            traceparent: decoded.malformedTrace,
+            traceId: decoded.trace.traceId,
+          },
+          'a request record has a malformed traceparent; it is decided in a new trace',
+        );
       for (const request of decoded.requests) {
         requests.push(request);
         (decoded.version === 1 ? answerV1 : answerV2).add(request.requestId);
+        if (!traces.has(request.requestId)) traces.set(request.requestId, decoded.trace);
       }
       for (const letter of decoded.deadLetters) {
         deadLetters.push(letter);
@@ -101,6 +123,7 @@ export function createBatchHandler(deps: BatchHandlerDeps) {
             offset: letter.source.offset,
             index: letter.source.index,
             reason: letter.reason,
+            traceId: decoded.trace.traceId,
           },
           'dead letter: an issue request could not be decoded',
         );
@@ -124,7 +147,7 @@ export function createBatchHandler(deps: BatchHandlerDeps) {
         // In flight is counted in requests (a v2 record holds many), a record at least.
         messages: Math.max(batch.messages.length, requests.length + deadLetters.length),
       },
-      process(batch, requests, { v1: answerV1, v2: answerV2 }, deadLetters),
+      process(batch, requests, traces, { v1: answerV1, v2: answerV2 }, deadLetters),
     );
     payload.resolveOffset(batch.lastOffset());
   };
@@ -133,13 +156,15 @@ export function createBatchHandler(deps: BatchHandlerDeps) {
   async function process(
     batch: Batch,
     requests: IssueRequest[],
+    traces: ReadonlyMap<string, TraceContext>,
     answer: AnswerVersions,
     deadLetters: DeadLetter[],
   ): Promise<boolean> {
     const started = Date.now();
+    const abandon = abandoning.take();
     try {
       const decided = await Promise.all(
-        groupByEvent(requests).map((g) => deps.lanes.submit(g, g.requests, deps.abandon)),
+        groupByEvent(requests).map((g) => deps.lanes.submit(g, g.requests, abandon.signal)),
       );
       const byId = new Map<string, IssueResult>();
       for (const results of decided) for (const [id, result] of results) byId.set(id, result);
@@ -154,13 +179,22 @@ export function createBatchHandler(deps: BatchHandlerDeps) {
       // next transaction of the event is already running and holds its row, so its
       // database answers must not wait behind tens of milliseconds of JSON.
       const records: OutgoingRecord[] = [];
-      for (let i = 0; i < results.length; i += ENCODE_SLICE) {
-        if (i > 0) await yieldToEventLoop();
-        records.push(...resultRecords(results.slice(i, i + ENCODE_SLICE), answer));
+      const byTrace = resultsByTrace(results, traces);
+      let sinceYield = 0;
+      for (const [trace, traced] of byTrace) {
+        for (let i = 0; i < traced.length; i += ENCODE_SLICE) {
+          if (sinceYield >= ENCODE_SLICE) {
+            sinceYield = 0;
+            await yieldToEventLoop();
+          }
+          const slice = traced.slice(i, i + ENCODE_SLICE);
+          records.push(...tracedRecords(resultRecords(slice, answer), trace));
+          sinceYield += slice.length;
+        }
       }
 
       for (let attempt = 1; ; attempt++) {
-        if (deps.abandon.aborted) throw new AbandonedError();
+        if (abandon.signal.aborted) throw new AbandonedError();
         try {
           await deps.publisher.publish(records, deadLetters);
           break;
@@ -177,7 +211,7 @@ export function createBatchHandler(deps: BatchHandlerDeps) {
             },
             'publishing results failed; retrying',
           );
-          await sleep(delay, deps.abandon);
+          await sleep(delay, abandon.signal);
         }
       }
       metrics.resultsPublished.inc(results.length);
@@ -193,7 +227,9 @@ export function createBatchHandler(deps: BatchHandlerDeps) {
           lastOffset: batch.lastOffset(),
           messages: batch.messages.length,
           results: results.length,
+          outcomes: outcomeCounts(results),
           deadLetters: deadLetters.length,
+          traceIds: [...byTrace.keys()].map((t) => t.traceId),
           ms: Date.now() - started,
         },
         'batch decided and published',
@@ -213,6 +249,33 @@ export function createBatchHandler(deps: BatchHandlerDeps) {
         );
       }
       return false;
+    } finally {
+      abandoning.release(abandon);
     }
   }
+}
+
+/** Results grouped by their request's trace, in order of first appearance. */
+function resultsByTrace(
+  results: readonly IssueResult[],
+  traces: ReadonlyMap<string, TraceContext>,
+): Map<TraceContext, IssueResult[]> {
+  const groups = new Map<TraceContext, IssueResult[]>();
+  let untraced: TraceContext | undefined;
+  for (const result of results) {
+    // Every request was read from a record, so has a trace; a new one all the same
+    // rather than no answer, should that ever not hold.
+    const trace = traces.get(result.requestId) ?? (untraced ??= newTrace());
+    let group = groups.get(trace);
+    if (!group) groups.set(trace, (group = []));
+    group.push(result);
+  }
+  return groups;
+}
+
+/** How many results of each outcome: what the debug line says was decided. */
+function outcomeCounts(results: readonly IssueResult[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const result of results) counts[result.outcome] = (counts[result.outcome] ?? 0) + 1;
+  return counts;
 }

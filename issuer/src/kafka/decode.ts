@@ -17,7 +17,9 @@ import {
   requestIdOf,
   requestOfItem,
   SIGNATURE_HEADER,
+  TRACEPARENT_HEADER,
   singleItemRecord,
+  traceOfRecord,
   verifyRecord,
   validated,
   type DeadLetter,
@@ -25,6 +27,7 @@ import {
   type IssuePolicy,
   type SigningKey,
   type IssueRequest,
+  type TraceContext,
 } from '@rediclaim/core';
 
 const SERVICE_NAME = 'rediclaim-issuer';
@@ -48,6 +51,12 @@ export interface DecodedRecord {
   version: 1 | 2;
   requests: IssueRequest[];
   deadLetters: DeadLetter[];
+  /**
+   * The trace the record belongs to: its traceparent header's, else a new one (none or
+   * a malformed one never costs the record anything; `malformedTrace` says which).
+   */
+  trace: TraceContext;
+  malformedTrace?: string;
 }
 
 const WHAT = 'issue request';
@@ -164,6 +173,11 @@ export function decodeRecord(
   trust: RequestTrust,
 ): DecodedRecord {
   const source = { topic, partition, offset: message.offset, key: message.key };
+  const traced = traceOfRecord(message.headers?.[TRACEPARENT_HEADER]);
+  const trace =
+    traced.malformed === undefined
+      ? { trace: traced.trace }
+      : { trace: traced.trace, malformedTrace: traced.malformed };
   const dead = (error: unknown, payload: Uint8Array | null, index?: number): DeadLetter =>
     deadLetterOf(
       error,
@@ -183,7 +197,7 @@ export function decodeRecord(
       const request = requestOfV1(parsed);
       const mismatch = checkRequestId(request);
       if (mismatch) throw mismatch;
-      return { version: 1, requests: [request], deadLetters: [] };
+      return { version: 1, requests: [request], deadLetters: [], ...trace };
     }
     checkVersion(parsed, WHAT, [2]);
     const batch = decodeBatchRecord(
@@ -202,8 +216,8 @@ export function decodeRecord(
         deadLetters.push(dead(error, singleItemRecord(parsed, raw[item.index]), item.index));
       else requests.push(request!);
     }
-    return { version: 2, requests, deadLetters };
+    return { version: 2, requests, deadLetters, ...trace };
   } catch (error) {
-    return { version: 1, requests: [], deadLetters: [dead(error, message.value)] };
+    return { version: 1, requests: [], deadLetters: [dead(error, message.value)], ...trace };
   }
 }

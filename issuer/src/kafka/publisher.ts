@@ -81,12 +81,13 @@ export class Publisher {
 /** Splits records into sends bounded by count and bytes. */
 function chunk(
   topic: string,
-  records: readonly { key: string | null; value: Buffer }[],
+  records: readonly { key: string | null; value: Buffer; headers?: Record<string, string> }[],
 ): Outgoing[] {
   const out: Outgoing[] = [];
   let current: Outgoing = { topic, messages: [], bytes: 0 };
   for (const record of records) {
-    const size = record.value.length + (record.key?.length ?? 0) + 64;
+    // 64 for the record's framing, and a traceparent header's 66 when it has one.
+    const size = record.value.length + (record.key?.length ?? 0) + (record.headers ? 130 : 64);
     if (
       current.messages.length > 0 &&
       (current.bytes + size > MAX_BYTES_PER_SEND ||
@@ -95,7 +96,11 @@ function chunk(
       out.push(current);
       current = { topic, messages: [], bytes: 0 };
     }
-    current.messages.push({ key: record.key, value: record.value });
+    current.messages.push(
+      record.headers
+        ? { key: record.key, value: record.value, headers: record.headers }
+        : { key: record.key, value: record.value },
+    );
     current.bytes += size;
   }
   if (current.messages.length > 0) out.push(current);

@@ -1,8 +1,12 @@
 import {
+  TRACEPARENT_HEADER,
+  childTrace,
   encodeIssueResultV1,
   encodeIssueResults,
+  formatTraceparent,
   type IssueResult,
   type OutgoingRecord,
+  type TraceContext,
 } from '@rediclaim/core';
 
 /** The requestIds of a batch by the record version they came in. */
@@ -29,4 +33,19 @@ export function resultRecords(
     if (answer.v2.has(result.requestId)) v2.push(result);
   }
   return [...encodeIssueResults(v2), ...v1];
+}
+
+/**
+ * The answers to one request record's requests, in its trace: each record gets a
+ * traceparent header naming a child span of the request record's (same traceId), so the
+ * gate that records them logs the traceId its admission logged. This is why results of
+ * several request records are never merged into one record: a record has one parent.
+ * It costs nothing the gate's batching did not already pay (one record per admission
+ * batch in, one per admission batch and decision out).
+ */
+export function tracedRecords(records: OutgoingRecord[], parent: TraceContext): OutgoingRecord[] {
+  const traceparent = formatTraceparent(childTrace(parent));
+  for (const record of records)
+    record.headers = { ...record.headers, [TRACEPARENT_HEADER]: traceparent };
+  return records;
 }

@@ -2,7 +2,10 @@ import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
 
 /** A pino logger whose JSON lines a test can read back. */
-export function capturingLogger(): { logger: Logger; lines(): Record<string, unknown>[] } {
+export function capturingLogger(level = 'info'): {
+  logger: Logger;
+  lines(): Record<string, unknown>[];
+} {
   const chunks: string[] = [];
   const stream = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -11,7 +14,7 @@ export function capturingLogger(): { logger: Logger; lines(): Record<string, unk
     },
   });
   return {
-    logger: pino({ level: 'info' }, stream),
+    logger: pino({ level }, stream),
     lines: () =>
       chunks
         .join('')

@@ -1,4 +1,5 @@
 import {
+  encodeIssueRequests,
   requestIdOf,
   signingKeysSchema,
   type IssuePolicy,
@@ -52,4 +53,21 @@ export function crowd(
   firstTicket = 1,
 ): IssueRequest[] {
   return Array.from({ length: n }, (_, i) => request(tenant, eventId, `u${i}`, firstTicket + i, p));
+}
+
+/** The one v2 record a gate would send for `requests` (all of one event and policy). */
+export function batchRecordOf(requests: IssueRequest[]): { key: string; value: Buffer } {
+  const first = requests[0]!;
+  const [record] = encodeIssueRequests(
+    {
+      type: 'IssueRequestBatch',
+      version: 2,
+      tenant: first.tenant,
+      eventId: first.eventId,
+      admittedAt: first.admittedAt,
+      policy: first.policy,
+    },
+    requests.map(({ requestId, userId, ticket }) => ({ requestId, userId, ticket })),
+  );
+  return record!;
 }
