@@ -20,6 +20,7 @@
   KEYS[5] limiter    HASH tokens, at (µs, Redis time)
   KEYS[6] tombstone  STRING uid of a deleted event
   KEYS[7] retry      ZSET userId -> ticket, in flight and due to be sent again
+  KEYS[8] admittedAt ZSET userId -> when admitted (ms, Redis time), while in flight
 
   ARGV[1] rate              sends per second, fleet-wide
   ARGV[2] burst             most tokens the bucket holds (>= 1)
@@ -31,13 +32,15 @@
 
   Returns {'STALE', owner} when the live keys still hold another (retired) sale of this
   id, whose shoppers must never be sent as this sale's (retire it first); else
-  {nowMs, waiting, soldOut, processing, resent, userId1, ticket1, ...}
+  {nowMs, waiting, soldOut, processing, resent, oldestAgeMs, userId1, ticket1, ...}
     nowMs       Redis time of the admission (ms)
     waiting     shoppers in the queue after this call who can still be admitted (0 when
                 sold out)
     soldOut     1 when every coupon is confirmed issued (nobody new is admitted then)
     processing  shoppers in flight after this call (the retry set included)
     resent      how many of the pairs (the first ones) are sent again from the retry set
+    oldestAgeMs how long ago the oldest shopper in flight after this call was admitted
+                (re-sends do not reset it); 0 when nobody is in flight
   Tickets are strings (exact up to 2^53).
 
   Also keeps the fleet's observed admission rate (an EWMA over >= 1 s windows of new
@@ -47,7 +50,7 @@
 -- @include "sold_out"
 -- @include "sale_owner"
 
-if tombstoned(KEYS[6], ARGV[6]) then return {0, 0, 0, 0, 0} end
+if tombstoned(KEYS[6], ARGV[6]) then return {0, 0, 0, 0, 0, 0} end
 local owner = staleOwner(KEYS[4], ARGV[6])
 if owner then return {'STALE', owner} end
 
@@ -75,7 +78,7 @@ local isSoldOut, issued = soldOut(KEYS[4], stock)
 local waiting = redis.call('ZCARD', KEYS[1])
 local processing = redis.call('HLEN', KEYS[2])
 local batchMax = tonumber(ARGV[5])
-local out = {nowMs, isSoldOut and 0 or waiting, isSoldOut and 1 or 0, processing, 0}
+local out = {nowMs, isSoldOut and 0 or waiting, isSoldOut and 1 or 0, processing, 0, 0}
 local deadline = string.format('%.0f', nowMs + tonumber(ARGV[4]))
 
 -- Retries first: they stay in flight, so the stock they hold is not handed to anyone else.
@@ -108,18 +111,21 @@ if ARGV[7] == '1' and not isSoldOut and waiting > 0 and tokens >= 1 then
   local n = math.floor(math.min(tokens, unconfirmed, batchMax - out[5], waiting))
   if n > 0 then
     local popped = redis.call('ZPOPMIN', KEYS[1], n)
-    local hashArgs, zsetArgs = {}, {}
+    local hashArgs, zsetArgs, sinceArgs = {}, {}, {}
     for i = 1, #popped, 2 do
       local userId, ticket = popped[i], popped[i + 1]
       hashArgs[#hashArgs + 1] = userId
       hashArgs[#hashArgs + 1] = ticket
       zsetArgs[#zsetArgs + 1] = deadline
       zsetArgs[#zsetArgs + 1] = userId
+      sinceArgs[#sinceArgs + 1] = nowMs
+      sinceArgs[#sinceArgs + 1] = userId
       out[#out + 1] = userId
       out[#out + 1] = ticket
     end
     redis.call('HSET', KEYS[2], unpack(hashArgs))
     redis.call('ZADD', KEYS[3], unpack(zsetArgs))
+    redis.call('ZADD', KEYS[8], unpack(sinceArgs))
     redis.call('HINCRBY', KEYS[4], 'admittedTotal', n)
     tokens = tokens - n
     out[2] = waiting - n
@@ -128,6 +134,19 @@ if ARGV[7] == '1' and not isSoldOut and waiting > 0 and tokens >= 1 then
 end
 
 redis.call('HSET', KEYS[5], 'tokens', tostring(tokens), 'at', string.format('%.0f', nowUs))
+
+-- The oldest admission still in flight. recordResults removes answered shoppers; an
+-- entry whose shopper is no longer in flight (answered through a gate older than this
+-- key) is dropped here, a few per call.
+for _ = 1, 10 do
+  local oldest = redis.call('ZRANGE', KEYS[8], 0, 0, 'WITHSCORES')
+  if #oldest == 0 then break end
+  if redis.call('HEXISTS', KEYS[2], oldest[1]) == 1 then
+    out[6] = math.max(0, nowMs - tonumber(oldest[2]))
+    break
+  end
+  redis.call('ZREM', KEYS[8], oldest[1])
+end
 
 -- The observed admission rate, for ETAs: an EWMA of admissions/s over windows >= 1 s.
 local r = redis.call('HMGET', KEYS[4], 'rateAt', 'rateBase', 'rate', 'admittedTotal')

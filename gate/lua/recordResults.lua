@@ -16,6 +16,7 @@
   KEYS[6] tombstone  STRING uid of a deleted event
   KEYS[7] retry      ZSET userId -> ticket, in flight and due to be sent again
   KEYS[8] retired    ZSET uid -> retiredAt: retired sales of this id, outcomes kept
+  KEYS[9] admittedAt ZSET userId -> when admitted, while in flight
 
   ARGV[1] retentionSeconds    how long results stay readable
   then 7 per result, from ARGV[2]:
@@ -82,6 +83,7 @@ local function record(userId, ticket, outcome, resultJson, stock, remaining, uid
     redis.call('HDEL', KEYS[2], userId)
     redis.call('ZREM', KEYS[3], userId)
     redis.call('ZREM', KEYS[7], userId)
+    redis.call('ZREM', KEYS[9], userId)
   end
   -- Put back in the queue by a gate older than the retry set (during a rolling update)
   -- while the answer was on its way: it has its answer now.

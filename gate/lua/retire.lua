@@ -17,6 +17,7 @@
   KEYS[8]  retry      deleted
   KEYS[9]  tombstone  STRING set to the uid, for the retention
   KEYS[10] retired    ZSET uid -> retiredAt (ms): the retired sales of this event id
+  KEYS[11] admittedAt deleted
 
   ARGV[1] uid of the retired sale ('*' when unknown: retires whatever the keys hold)
   ARGV[2] retentionSeconds: how long the tombstone and the outcomes stay
@@ -40,4 +41,5 @@ if redis.call('EXISTS', KEYS[5]) == 1 then
   redis.call('EXPIRE', target, retention)
   moved = 1
 end
-return moved + redis.call('UNLINK', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[6], KEYS[7], KEYS[8])
+return moved
+  + redis.call('UNLINK', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[6], KEYS[7], KEYS[8], KEYS[11])

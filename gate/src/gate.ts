@@ -45,7 +45,7 @@ const KAFKA_RETRY_MS = 2_000;
  */
 export class Gate {
   readonly logger: Logger;
-  readonly metrics = new GateMetrics();
+  readonly metrics: GateMetrics;
   readonly events = new EventsStore();
   readonly redis: Redis;
   readonly scripts: GateScripts;
@@ -73,6 +73,7 @@ export class Gate {
     const s = options.settings;
     this.logger = options.logger ?? pino(logOptions('gate', s.LOG_LEVEL));
     const clock = options.clock ?? Date.now;
+    this.metrics = new GateMetrics({ clock });
     this.redis = new Redis(s.REDIS_URL, {
       commandTimeout: s.REDIS_COMMAND_TIMEOUT_MS,
       maxRetriesPerRequest: 1,
@@ -175,11 +176,11 @@ export class Gate {
           },
         )
       : undefined;
-    // Series of events that left the config would report their last values forever.
+    // Per-event series follow the config: those of events that left it would report
+    // their last values forever.
     this.events.on('change', (change) => {
-      if (change.removed.length === 0) return;
-      this.metrics.queueLength.reset();
-      this.metrics.inflight.reset();
+      if (change.added.length + change.changed.length + change.removed.length === 0) return;
+      this.metrics.applyConfig(this.events.all());
     });
     const sourceDeps = {
       store: this.events,

@@ -5,7 +5,7 @@
 export { Gate, type GateOptions } from './gate.js';
 export { buildAdminApp, buildApp, type AppDeps, type AppOptions, type DrainState } from './app.js';
 export { gateSettingsSchema, loadGateSettings, type GateSettings } from './settings.js';
-export { GateMetrics } from './metrics.js';
+export { GateMetrics, UNKNOWN_EVENT, SHED_CAUSES, type EventLabels } from './metrics.js';
 
 // Where the events come from.
 export { LiveEvent } from './config/live-event.js';
@@ -21,6 +21,7 @@ export type { ConfigSource, ConfigSourceDeps } from './config/source.js';
 // The queue, and how shoppers' standings read.
 export { WaitingRoom } from './queue/waiting-room.js';
 export { waitingView } from './queue/status-views.js';
+export { eventStatsOf } from './queue/event-stats.js';
 export {
   redemptionField,
   redemptionFieldsOf,
@@ -52,6 +53,7 @@ export { Dispatcher, type DispatcherDeps, type DispatcherOptions } from './admis
 export { createKafka, ensureTopics } from './kafka/client.js';
 export { IssueRequestSender } from './kafka/issue-requests.js';
 export { ResultsConsumer, type ResultsConsumerOptions } from './kafka/results-consumer.js';
+export { logRecordedResults, resultRecordSpan, type ResultRecordSpan } from './kafka/result-log.js';
 export { CouponsConsumer, type CouponsConsumerOptions } from './kafka/coupons-consumer.js';
 export { GroupConsumer, type GroupConsumerOptions } from './kafka/group-consumer.js';
 export { fixKafkajsIdleLoop } from './kafka/kafkajs-idle-fix.js';

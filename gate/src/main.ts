@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { pino } from 'pino';
-import { isRediclaimError, logOptions } from '@rediclaim/core';
+import { isRediclaimError, logOptions, logProcessEvents } from '@rediclaim/core';
 import { loadGateSettings, type GateSettings } from './settings.js';
 
 /** Reads the settings, starts the gate, and stops it gracefully on SIGTERM/SIGINT. */
@@ -8,12 +8,19 @@ let settings: GateSettings;
 try {
   settings = loadGateSettings(process.env);
 } catch (error) {
-  if (!isRediclaimError(error)) throw error;
-  console.error(error.message);
+  // The log format already, on stderr, written before the exit.
+  const early = pino(logOptions('gate', 'info'), pino.destination({ dest: 2, sync: true }));
+  if (!isRediclaimError(error)) {
+    early.fatal({ err: error }, 'cannot read the settings');
+    process.exit(1);
+  }
+  early.fatal({ code: error.code }, error.message);
   process.exit(2);
 }
 
 const logger = pino(logOptions('gate', settings.LOG_LEVEL));
+// Before any await: Node's own warnings and crash reports become JSON records too.
+logProcessEvents(process, logger);
 // Loaded after the settings are checked: a bad setting is reported at once.
 const { Gate } = await import('./gate.js');
 const gate = new Gate({ settings, logger });

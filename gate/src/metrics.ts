@@ -1,13 +1,50 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Phase, issueOutcomes } from '@rediclaim/core';
+import type { LiveEvent } from './config/live-event.js';
 import { LatencyHistogram } from './http/latency-histogram.js';
+
+/** The labels of an event's series, as the issuer's: its tenant, and its id alone. */
+export interface EventLabels {
+  tenant: string;
+  event: string;
+}
+
+/**
+ * The labels joins and results of an event the applied config does not have count
+ * under: the tenant and id of such a request are the caller's to choose, and a series
+ * for each would let anyone grow the registry without bound.
+ */
+export const UNKNOWN_EVENT: Readonly<EventLabels> = { tenant: '', event: '' };
+
+/** What @fastify/under-pressure sheds for, as the gate configures it (shed_total's cause). */
+export const SHED_CAUSES = ['eventLoopDelay', 'heapUsedBytes', 'rssBytes'] as const;
+/** The gate's per-client rate limits (rate_limited_total's route). */
+export type RateLimitedRoute = 'join' | 'poll';
+const RESULTS_IGNORED_REASONS = ['duplicate', 'deleted', 'invalid'] as const;
+export type RequeueReason = 'timeout' | 'send_failed';
+const REQUEUE_REASONS: readonly RequeueReason[] = ['timeout', 'send_failed'];
+
+/** What one dispatch read of an event's queue (the admit script's reply). */
+export interface DispatchView {
+  waiting: number;
+  processing: number;
+  oldestAgeMs: number;
+}
+
+const keyOf = (tenant: string, eventId: string) => `${tenant}\n${eventId}`;
 
 /**
  * The gate's Prometheus metrics, on a registry of its own (tests run several gates in
  * one process). Names are prefixed rediclaim_gate_. Per-event series are labelled
- * event="<tenant>/<eventId>".
+ * tenant and event (the event id), like the issuer's, and exist only for the events of
+ * the applied config: applyConfig() removes every series of an event that left it, and
+ * the helpers below count nothing under the labels of an event it does not have.
  */
 export class GateMetrics {
   readonly registry = new Registry();
+  /** The events of the applied config, by tenant and id. */
+  private configured = new Map<string, LiveEvent>();
+  private readonly clock: () => number;
 
   readonly httpDuration = new LatencyHistogram(
     'rediclaim_gate_http_request_duration_seconds',
@@ -16,56 +53,92 @@ export class GateMetrics {
     this.registry,
   );
 
-  /** Joins by answer, counted on the request path without label hashing; read at scrape. */
-  private readonly joinCounts = new Map<string, number>();
+  /**
+   * Joins by event and answer, counted on the request path without label hashing (two
+   * map lookups); read at scrape.
+   */
+  private readonly joinCounts = new Map<
+    string,
+    { labels: EventLabels; answers: Map<string, number> }
+  >();
 
   readonly joins = new Counter({
     name: 'rediclaim_gate_joins_total',
-    help: 'Enqueue requests by answer (ENQUEUED, ALREADY_ENQUEUED, PROCESSING, SOLD_OUT, QUEUE_FULL, ...).',
-    labelNames: ['answer'] as const,
+    help: 'Enqueue requests by event and answer (ENQUEUED, ALREADY_ENQUEUED, PROCESSING, SOLD_OUT, QUEUE_FULL, ...); joins of events the config does not have count under tenant="", event="".',
+    labelNames: ['tenant', 'event', 'answer'] as const,
     registers: [this.registry],
     collect: () => {
       this.joins.reset();
-      for (const [answer, n] of this.joinCounts) this.joins.inc({ answer }, n);
+      for (const { labels, answers } of this.joinCounts.values())
+        for (const [answer, n] of answers) this.joins.inc({ ...labels, answer }, n);
     },
   });
 
-  countJoin(answer: string): void {
-    this.joinCounts.set(answer, (this.joinCounts.get(answer) ?? 0) + 1);
-  }
+  readonly queueLength = this.eventGauge(
+    'rediclaim_gate_queue_length',
+    'Shoppers waiting in the queue who can still be admitted, as the last dispatch saw it.',
+  );
 
-  readonly queueLength = new Gauge({
-    name: 'rediclaim_gate_queue_length',
-    help: 'Shoppers waiting in the queue, as the last dispatch saw it.',
-    labelNames: ['event'] as const,
-    registers: [this.registry],
-  });
+  readonly inflight = this.eventGauge(
+    'rediclaim_gate_processing',
+    'Shoppers admitted and waiting for the issuer, as the last dispatch saw it.',
+  );
 
-  readonly inflight = new Gauge({
-    name: 'rediclaim_gate_processing',
-    help: 'Shoppers admitted and waiting for the issuer, as the last dispatch saw it.',
-    labelNames: ['event'] as const,
-    registers: [this.registry],
-  });
+  readonly processingOldest = this.eventGauge(
+    'rediclaim_gate_processing_oldest_seconds',
+    'How long ago the oldest shopper still PROCESSING (admitted, no result yet) was admitted, re-sends included, as the last dispatch saw it; 0 when none.',
+  );
 
   readonly admitted = new Counter({
     name: 'rediclaim_gate_admitted_total',
-    help: 'Shoppers this replica admitted and sent to the issuer.',
-    labelNames: ['event'] as const,
+    help: 'Shoppers this replica admitted and sent to the issuer (0 from the moment the event is configured).',
+    labelNames: ['tenant', 'event'] as const,
     registers: [this.registry],
   });
 
   readonly requeued = new Counter({
     name: 'rediclaim_gate_requeued_total',
     help: 'Admitted shoppers whose request is sent again, ahead of the queue (timeout: no result in time; send_failed: Kafka refused the request).',
-    labelNames: ['event', 'reason'] as const,
+    labelNames: ['tenant', 'event', 'reason'] as const,
     registers: [this.registry],
   });
 
   readonly results = new Counter({
     name: 'rediclaim_gate_results_total',
-    help: 'Issuer results recorded, by outcome (duplicates and results of deleted events excluded).',
-    labelNames: ['outcome'] as const,
+    help: 'Issuer results recorded, by event and outcome (duplicates and results of deleted events excluded; events the config does not have count under tenant="", event="").',
+    labelNames: ['tenant', 'event', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly admissionRateLimit = this.eventGauge(
+    'rediclaim_gate_admission_rate_limit',
+    "The event's configured admission rate (dispatchPerSecond), shoppers per second, fleet-wide.",
+  );
+
+  readonly eventStock = this.eventGauge(
+    'rediclaim_gate_event_stock',
+    "The event's configured stock.",
+  );
+
+  readonly eventOpen = new Gauge({
+    name: 'rediclaim_gate_event_open',
+    help: 'The schedule lets the gate admit for the event now (Open: opened, not closed, mode fifo): 1, else 0. Sold out does not count here.',
+    labelNames: ['tenant', 'event'] as const,
+    registers: [this.registry],
+    collect: () => {
+      const now = this.clock();
+      for (const event of this.configured.values())
+        this.eventOpen.set(
+          { tenant: event.tenant, event: event.id },
+          event.phase(now) === Phase.Open ? 1 : 0,
+        );
+    },
+  });
+
+  readonly rateLimited = new Counter({
+    name: 'rediclaim_gate_rate_limited_total',
+    help: "Requests refused with 429 by the gate's per-client rate limits, by limit (route: join, poll).",
+    labelNames: ['route'] as const,
     registers: [this.registry],
   });
 
@@ -137,14 +210,14 @@ export class GateMetrics {
 
   readonly admissionPaused = new Gauge({
     name: 'rediclaim_gate_admission_paused',
-    help: '1 while this replica admits nobody new, by cause (kafka_unavailable); shoppers keep their place.',
+    help: '1 while this replica admits nobody new, by cause (kafka_unavailable); shoppers keep their place. 0 from the start.',
     labelNames: ['cause'] as const,
     registers: [this.registry],
   });
 
   readonly shed = new Counter({
     name: 'rediclaim_gate_shed_total',
-    help: 'Requests refused with 503 because the gate was overloaded, by cause.',
+    help: 'Requests refused with 503 because the gate was overloaded, by cause (eventLoopDelay, heapUsedBytes, rssBytes; each from 0).',
     labelNames: ['cause'] as const,
     registers: [this.registry],
   });
@@ -167,9 +240,112 @@ export class GateMetrics {
     registers: [this.registry],
   });
 
-  constructor(options: { defaultMetrics?: boolean } = {}) {
+  constructor(options: { defaultMetrics?: boolean; clock?: () => number } = {}) {
+    this.clock = options.clock ?? Date.now;
     // Node's metrics under their standard names (process_*, nodejs_*): stock dashboards
     // and alerts find them; the job and instance labels tell the services apart.
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    // Counters whose label values are known start at 0: rate() and increase() see their
+    // first increment, and an alert can tell "none" from "not scraped".
+    for (const cause of SHED_CAUSES) this.shed.inc({ cause }, 0);
+    for (const reason of RESULTS_IGNORED_REASONS) this.resultsIgnored.inc({ reason }, 0);
+    this.admissionPaused.set({ cause: 'kafka_unavailable' }, 0);
+  }
+
+  /**
+   * Follows the applied config: each event's configured gauges, its admitted and
+   * requeued counters from 0, and every series of an event that left it (or moved tenant) removed, so
+   * dashboards show no ghosts and the registry stays as large as the config.
+   */
+  applyConfig(events: Iterable<LiveEvent>): void {
+    const next = new Map<string, LiveEvent>();
+    for (const event of events) {
+      const labels = { tenant: event.tenant, event: event.id };
+      next.set(keyOf(event.tenant, event.id), event);
+      this.admissionRateLimit.set(labels, event.rate);
+      this.eventStock.set(labels, event.stock);
+      this.admitted.inc(labels, 0);
+      for (const reason of REQUEUE_REASONS) this.requeued.inc({ ...labels, reason }, 0);
+    }
+    for (const [key, event] of this.configured) if (!next.has(key)) this.forget(key, event);
+    this.configured = next;
+  }
+
+  private forget(key: string, event: LiveEvent): void {
+    const labels = { tenant: event.tenant, event: event.id };
+    for (const gauge of [
+      this.queueLength,
+      this.inflight,
+      this.processingOldest,
+      this.admissionRateLimit,
+      this.eventStock,
+      this.eventOpen,
+    ])
+      gauge.remove(labels);
+    this.admitted.remove(labels);
+    for (const reason of REQUEUE_REASONS) this.requeued.remove({ ...labels, reason });
+    for (const outcome of issueOutcomes) this.results.remove({ ...labels, outcome });
+    this.joinCounts.delete(key);
+  }
+
+  /** The labels an event's joins and results count under: its own while configured. */
+  labelsOf(tenant: string, eventId: string): Readonly<EventLabels> {
+    return this.configured.has(keyOf(tenant, eventId)) ? { tenant, event: eventId } : UNKNOWN_EVENT;
+  }
+
+  /** One join's answer; `event` undefined (or no longer configured): an unknown event's. */
+  countJoin(event: { tenant: string; id: string } | undefined, answer: string): void {
+    let key = event ? keyOf(event.tenant, event.id) : '';
+    if (!this.configured.has(key)) key = '';
+    let entry = this.joinCounts.get(key);
+    if (!entry) {
+      entry = {
+        labels: key === '' ? UNKNOWN_EVENT : { tenant: event!.tenant, event: event!.id },
+        answers: new Map(),
+      };
+      this.joinCounts.set(key, entry);
+    }
+    entry.answers.set(answer, (entry.answers.get(answer) ?? 0) + 1);
+  }
+
+  countResult(tenant: string, eventId: string, outcome: string): void {
+    this.results.inc({ ...this.labelsOf(tenant, eventId), outcome });
+  }
+
+  /** What the last dispatch of a configured event saw (a late one of a removed event: nothing). */
+  sawDispatch(event: LiveEvent, view: DispatchView): void {
+    if (!this.isConfigured(event)) return;
+    const labels = { tenant: event.tenant, event: event.id };
+    this.queueLength.set(labels, view.waiting);
+    this.inflight.set(labels, view.processing);
+    this.processingOldest.set(labels, view.oldestAgeMs / 1000);
+  }
+
+  countAdmitted(event: LiveEvent, count: number): void {
+    if (this.isConfigured(event))
+      this.admitted.inc({ tenant: event.tenant, event: event.id }, count);
+  }
+
+  countRequeued(event: LiveEvent, reason: RequeueReason, count: number): void {
+    if (this.isConfigured(event))
+      this.requeued.inc({ tenant: event.tenant, event: event.id, reason }, count);
+  }
+
+  /** A rate limit in force: its counter starts at 0. */
+  limitRoute(route: RateLimitedRoute): void {
+    this.rateLimited.inc({ route }, 0);
+  }
+
+  countRateLimited(route: RateLimitedRoute): void {
+    this.rateLimited.inc({ route });
+  }
+
+  /** A gauge with one series per configured event (applyConfig removes the others). */
+  private eventGauge(name: string, help: string): Gauge<'tenant' | 'event'> {
+    return new Gauge({ name, help, labelNames: ['tenant', 'event'], registers: [this.registry] });
+  }
+
+  private isConfigured(event: LiveEvent): boolean {
+    return this.configured.has(keyOf(event.tenant, event.id));
   }
 }

@@ -553,15 +553,19 @@ describe('event page and metrics', () => {
 
   it('exposes queue length, admissions, results by outcome and latency histograms', async () => {
     const text = (await admin.inject({ url: '/metrics' })).body;
+    const eta = `tenant="${TENANT}",event="${ids.eta}"`;
+    expect(text).toMatch(new RegExp(`rediclaim_gate_queue_length\\{${eta}\\} \\d+`));
+    expect(text).toMatch(new RegExp(`rediclaim_gate_admitted_total\\{${eta}\\} [1-9]`));
+    const of = (id: string) => `tenant="${TENANT}",event="${id}"`;
     expect(text).toMatch(
-      new RegExp(`rediclaim_gate_queue_length\\{event="${TENANT}/${ids.eta}"\\} \\d+`),
+      new RegExp(`rediclaim_gate_results_total\\{${of(ids.soldOut)},outcome="ISSUED"\\} [1-9]`),
     );
     expect(text).toMatch(
-      new RegExp(`rediclaim_gate_admitted_total\\{event="${TENANT}/${ids.eta}"\\} [1-9]`),
+      new RegExp(`rediclaim_gate_results_total\\{${of(ids.rejected)},outcome="REJECTED"\\} [1-9]`),
     );
-    expect(text).toMatch(/rediclaim_gate_results_total\{outcome="ISSUED"\} [1-9]/);
-    expect(text).toMatch(/rediclaim_gate_results_total\{outcome="REJECTED"\} [1-9]/);
-    expect(text).toMatch(/rediclaim_gate_joins_total\{answer="SOLD_OUT"\} [1-9]/);
+    expect(text).toMatch(
+      new RegExp(`rediclaim_gate_joins_total\\{${of(ids.soldOut)},answer="SOLD_OUT"\\} [1-9]`),
+    );
     expect(text).toMatch(
       /rediclaim_gate_http_request_duration_seconds_bucket\{method="POST",route="\/v1\/events\/:eventId\/queue",status_code="201",le="0.05"\} [1-9]/,
     );

@@ -4,6 +4,7 @@ import { eventKeys, type EventKeys } from '@rediclaim/core';
 import { testRedis, uniqueName } from '@rediclaim/hack/testing';
 import {
   GateScripts,
+  scriptKeys,
   type AdmitReply,
   type RecordResultArgs,
   type StaleReply,
@@ -365,6 +366,64 @@ describe('requeue scripts and re-sends', () => {
   });
 });
 
+describe('the oldest admission in flight (admit reply)', () => {
+  const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  it('is 0 while nobody is in flight, and grows from the first admission through re-sends', async () => {
+    const { k, s } = freshEvent();
+    expect((await s.admit()).oldestAgeMs).toBe(0);
+    for (const u of ['a', 'b']) await s.enqueue(u);
+    await pause(10);
+    const [a] = pairsOf(await s.admit({ batch: 1 })) as [[string, string]];
+    expect(await redis.zrange(k.admittedAt, 0, '-1')).toEqual(['a']);
+    await pause(150);
+    // b is admitted now; a, admitted 150 ms ago, is still the oldest.
+    const second = await s.admit();
+    expect(pairsOf(second).map(([u]) => u)).toEqual(['b']);
+    expect(second.oldestAgeMs).toBeGreaterThanOrEqual(140);
+    expect(second.oldestAgeMs).toBeLessThan(5_000);
+    // A failed send and its re-send keep a's admission time: a waited all along.
+    await s.requeueFailed(...a);
+    await pause(100);
+    const resent = await s.admit();
+    expect(resent.resent).toBe(1);
+    expect(resent.oldestAgeMs).toBeGreaterThanOrEqual(second.oldestAgeMs + 90);
+  });
+
+  it("moves to the next shopper once the oldest one's result is recorded, and is 0 once all are", async () => {
+    const { k, s } = freshEvent();
+    await s.admit(); // the bucket starts empty
+    await s.enqueue('first');
+    await pause(10);
+    const [first] = pairsOf(await s.admit()) as [[string, string]];
+    await pause(200);
+    await s.enqueue('second');
+    const [second] = pairsOf(await s.admit()) as [[string, string]];
+    expect((await s.admit()).oldestAgeMs).toBeGreaterThanOrEqual(190);
+    await s.record(...first, 'ISSUED', { code: 'F' });
+    const after = await s.admit();
+    expect(after.oldestAgeMs).toBeLessThan(190);
+    await s.record(...second, 'ISSUED', { code: 'S' });
+    expect((await s.admit()).oldestAgeMs).toBe(0);
+    expect(await redis.exists(k.admittedAt)).toBe(0);
+  });
+
+  it('drops entries of shoppers no longer in flight (answered by an older gate), and retire deletes the key', async () => {
+    const { k, s } = freshEvent();
+    await s.admit(); // the bucket starts empty
+    await s.enqueue('kept');
+    await pause(10);
+    expect(pairsOf(await s.admit())).toHaveLength(1);
+    // An entry whose shopper is not in flight, older than everyone's.
+    await redis.zadd(k.admittedAt, 1, 'gone');
+    const reply = await s.admit();
+    expect(reply.oldestAgeMs).toBeLessThan(5_000);
+    expect(await redis.zrange(k.admittedAt, 0, '-1')).toEqual(['kept']);
+    await s.retire();
+    expect(await redis.exists(k.admittedAt)).toBe(0);
+  });
+});
+
 describe('recordResults script', () => {
   it('records a result once: a redelivery changes nothing', async () => {
     const { k, s } = freshEvent();
@@ -477,8 +536,8 @@ describe('recordResults script, many results a call', () => {
       const p = pipeline(...args);
       const call = p.rcRecordResults.bind(p);
       p.rcRecordResults = (...argv) => {
-        // 8 KEYS and the retention, then 7 per result.
-        sizes.push((argv.length - 9) / 7);
+        // The KEYS and the retention, then 7 per result.
+        sizes.push((argv.length - scriptKeys.recordResults.length - 1) / 7);
         return call(...argv);
       };
       return p;

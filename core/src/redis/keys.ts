@@ -28,6 +28,11 @@ export interface EventKeys {
    * ticket, before anyone new is admitted.
    */
   retry: string;
+  /**
+   * ZSET shopper → when they were admitted (ms, Redis time) while in flight, kept through
+   * re-sends: the age of the oldest admission still awaiting its result.
+   */
+  admittedAt: string;
   /** HASH shopper → JSON outcome, kept for the event's retention. */
   results: string;
   /** HASH of counters (admitted, issued, soldOut, ...) and event state (soldOutAtStock). */
@@ -63,6 +68,7 @@ export function eventKeys(tenant: string, eventId: string): EventKeys {
     inflight: `${p}inflight`,
     deadlines: `${p}deadlines`,
     retry: `${p}retry`,
+    admittedAt: `${p}admitted-at`,
     results: `${p}results`,
     stats: `${p}stats`,
     limiter: `${p}limiter`,

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import { Phase } from '@rediclaim/core';
+import { Phase, newTrace } from '@rediclaim/core';
 import type { EventsStore } from '../config/events-store.js';
 import type { LiveEvent } from '../config/live-event.js';
 import type { IssueRequestSender } from '../kafka/issue-requests.js';
@@ -161,7 +161,7 @@ export class Dispatcher {
     if (requeue) {
       const back = await scripts.requeueStale(event.keys, 1000);
       if (back.moved.length > 0) {
-        metrics.requeued.inc({ event: label, reason: 'timeout' }, back.moved.length);
+        metrics.countRequeued(event, 'timeout', back.moved.length);
         this.deps.logger.warn(
           { event: label, count: back.moved.length },
           'admitted shoppers got no result in time; their requests will be sent again',
@@ -200,8 +200,7 @@ export class Dispatcher {
         );
         return;
       }
-      metrics.queueLength.set({ event: label }, reply.waiting);
-      metrics.inflight.set({ event: label }, reply.processing);
+      metrics.sawDispatch(event, reply);
       const admitted = reply.shoppers.length;
       if (admitted === 0) return;
       if (reply.resent > 0)
@@ -216,24 +215,42 @@ export class Dispatcher {
         );
         await Promise.race([sleep(this.options.holdAfterAdmitMs), this.stopping.promise]);
       }
-      await this.send(event, label, reply.nowMs, reply.shoppers);
+      await this.send(event, reply.nowMs, reply.shoppers, reply.resent);
       if (admitted < this.options.batchMax) return;
     }
   }
 
-  /** Sends the requests of one admission batch; on failure, puts the shoppers back. */
+  /**
+   * Sends the requests of one admission batch; on failure, puts the shoppers back. Each
+   * batch is a new trace (its records carry it): the issuer's decision and the recorded
+   * results of these shoppers log the same traceId. A batch sent again is a new trace
+   * too: the first one's id is not kept with the shoppers (see the README's logs).
+   */
   private async send(
     event: LiveEvent,
-    label: string,
     admittedAtMs: number,
     shoppers: readonly AdmittedShopper[],
+    resent: number,
   ): Promise<void> {
     const { requests, scripts, metrics, logger, kafka } = this.deps;
     const started = performance.now();
+    const trace = newTrace();
     try {
-      await requests.send(event, admittedAtMs, shoppers);
+      await requests.send(event, admittedAtMs, shoppers, trace);
       kafka.sendSucceeded();
-      metrics.admitted.inc({ event: label }, shoppers.length);
+      logger.debug(
+        {
+          traceId: trace.traceId,
+          tenant: event.tenant,
+          event: event.id,
+          count: shoppers.length,
+          resent,
+          firstUserId: shoppers[0]?.userId,
+          lastUserId: shoppers.at(-1)?.userId,
+        },
+        'admission batch sent',
+      );
+      metrics.countAdmitted(event, shoppers.length);
       metrics.admitDuration.observe({ step: 'send' }, (performance.now() - started) / 1000);
     } catch (error) {
       metrics.sendFailures.inc();
@@ -243,9 +260,15 @@ export class Dispatcher {
       // are sent again (same requestId). If this fails too (Redis away), their deadline
       // brings them to the retry set through requeueStale.
       const back = await scripts.requeueFailed(event.keys, shoppers);
-      metrics.requeued.inc({ event: label, reason: 'send_failed' }, back);
+      metrics.countRequeued(event, 'send_failed', back);
       logger.warn(
-        { err: error, event: label, count: shoppers.length, requeued: back },
+        {
+          err: error,
+          event: `${event.tenant}/${event.id}`,
+          count: shoppers.length,
+          requeued: back,
+          traceId: trace.traceId,
+        },
         'Kafka did not acknowledge the issue requests; they will be sent again',
       );
     }

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { ErrorCode, RediclaimError, UserStatus, isRediclaimError } from '@rediclaim/core';
-import type { GateMetrics } from '../metrics.js';
+import type { GateMetrics, RateLimitedRoute } from '../metrics.js';
 import type { LiveEvent } from '../config/live-event.js';
 import type { WaitingRoom } from '../queue/waiting-room.js';
 import type { TicketSigner } from '../queue/tickets.js';
@@ -45,10 +45,20 @@ export const publicApi: FastifyPluginAsync<PublicApiOptions> = async (app, optio
   const { room, identity, tickets, metrics } = options;
   // One limiter for both join routes (a client has one budget of joins, whichever API)
   // and one for both status routes, each counted under its own key.
-  const limiter = (kind: string, limit: { max: number; timeWindow: number } | undefined) =>
-    limit
-      ? { onRequest: app.rateLimit({ ...limit, keyGenerator: (r) => `${kind}:${clientKeyOf(r)}` }) }
-      : {};
+  const limiter = (
+    kind: RateLimitedRoute,
+    limit: { max: number; timeWindow: number } | undefined,
+  ) => {
+    if (!limit) return {};
+    metrics.limitRoute(kind);
+    return {
+      onRequest: app.rateLimit({
+        ...limit,
+        keyGenerator: (r) => `${kind}:${clientKeyOf(r)}`,
+        onExceeded: () => metrics.countRateLimited(kind),
+      }),
+    };
+  };
   const rateLimit = limiter('join', options.joinRateLimit);
   const pollLimit = limiter('poll', options.pollRateLimit);
   const eventOf = async (eventId: string): Promise<LiveEvent> => {
@@ -57,12 +67,15 @@ export const publicApi: FastifyPluginAsync<PublicApiOptions> = async (app, optio
     return event;
   };
   const join = async (eventId: string, userId: string): Promise<JoinResult> => {
+    // Unknown: the id is the caller's, counted under the bounded UNKNOWN_EVENT labels.
+    const event = room.event(eventId);
     try {
-      const result = await room.join(await eventOf(eventId), userId);
-      metrics.countJoin(result.answer);
+      if (!event) throw await room.refuseUnknown(eventId);
+      const result = await room.join(event, userId);
+      metrics.countJoin(event, result.answer);
       return result;
     } catch (error) {
-      if (isRediclaimError(error)) metrics.countJoin(error.code);
+      if (isRediclaimError(error)) metrics.countJoin(event, error.code);
       throw error;
     }
   };

@@ -196,7 +196,11 @@ export const eventInfoJson = {
     soldOut: { type: 'boolean' },
     waiting: { type: 'integer' },
     dispatchPerSecond: { type: 'integer' },
-    admissionRate: { type: 'number', description: 'Observed admissions per second (fleet).' },
+    admissionRate: {
+      type: 'number',
+      description:
+        'Observed admissions per second (fleet, shoppers/s, an EWMA over >= 1 s windows), to 2 decimals; 0 when not measured.',
+    },
   },
   required: ['eventId', 'displayName', 'phase', 'opensAt', 'stock', 'remaining', 'soldOut'],
 } as const;

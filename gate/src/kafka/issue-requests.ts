@@ -1,12 +1,15 @@
 import type { Producer } from 'kafkajs';
 import {
   SIGNATURE_HEADER,
+  TRACEPARENT_HEADER,
   encodeIssueRequests,
+  formatTraceparent,
   requestIdOf,
   signRecord,
   type SigningKey,
   type IssueRequestBatchHeader,
   type IssueRequestItem,
+  type TraceContext,
 } from '@rediclaim/core';
 import type { LiveEvent } from '../config/live-event.js';
 import type { AdmittedShopper } from '../redis/gate-scripts.js';
@@ -21,7 +24,9 @@ import type { AdmittedShopper } from '../redis/gate-scripts.js';
  * is acknowledged by every in-sync replica (acks -1) before the dispatcher counts the
  * batch as sent, all of them or the whole batch is sent again (same requestIds). Only
  * issuers that read v2 can take these: upgrade the issuers before the gates. Each record
- * is signed (HMAC in a header): the issuers decide nothing a gate did not send.
+ * is signed (HMAC in a header): the issuers decide nothing a gate did not send. Every
+ * record of the batch carries its trace (a W3C traceparent header, the send's span),
+ * which the issuer continues on its answers.
  */
 export class IssueRequestSender {
   constructor(
@@ -36,6 +41,7 @@ export class IssueRequestSender {
     event: LiveEvent,
     admittedAtMs: number,
     shoppers: readonly AdmittedShopper[],
+    trace: TraceContext,
   ): Promise<void> {
     const header: IssueRequestBatchHeader = {
       type: 'IssueRequestBatch',
@@ -51,6 +57,7 @@ export class IssueRequestSender {
       userId,
       ticket,
     }));
+    const traceparent = formatTraceparent(trace);
     await this.producer.send({
       topic: this.topic,
       acks: -1,
@@ -58,7 +65,10 @@ export class IssueRequestSender {
       messages: encodeIssueRequests(header, items).map(({ key, value }) => ({
         key,
         value,
-        headers: { [SIGNATURE_HEADER]: signRecord(value, this.signingKey) },
+        headers: {
+          [SIGNATURE_HEADER]: signRecord(value, this.signingKey),
+          [TRACEPARENT_HEADER]: traceparent,
+        },
       })),
     });
   }

@@ -12,8 +12,10 @@ import {
 import type { EventsStore } from '../config/events-store.js';
 import type { GateMetrics } from '../metrics.js';
 import type { GateScripts, RecordResultArgs } from '../redis/gate-scripts.js';
+import type { RecordResultReply } from '../redis/script-replies.js';
 import { sendDeadLetters } from './dead-letters.js';
 import { GroupConsumer, type GroupConsumerOptions } from './group-consumer.js';
+import { logRecordedResults, resultRecordSpan, type ResultRecordSpan } from './result-log.js';
 
 export interface ResultsConsumerOptions extends GroupConsumerOptions {
   deadLetterTopic: string;
@@ -32,7 +34,8 @@ export interface ResultsConsumerOptions extends GroupConsumerOptions {
  * (rebalance, crash before the commit) changes nothing. A record that cannot be read
  * goes to the dead-letter topic with its reason, and so does a bad item of a batch on
  * its own (its index in the letter's source) while the others are recorded: neither
- * ever stops the consumer.
+ * ever stops the consumer. At debug, each result record recorded is a line with the
+ * traceId of its traceparent header (result-log.ts): the admission batch's trace.
  *
  * Kafka going away never ends it (GroupConsumer). Out of its group, results wait in
  * Kafka and their shoppers keep reading PROCESSING.
@@ -68,6 +71,7 @@ export class ResultsConsumer extends GroupConsumer {
   }: EachBatchPayload): Promise<void> {
     const results: IssueResult[] = [];
     const dead: DeadLetter[] = [];
+    const spans: ResultRecordSpan[] = [];
     const now = new Date();
     for (const message of batch.messages) {
       const source: MessageSource = {
@@ -81,6 +85,9 @@ export class ResultsConsumer extends GroupConsumer {
           message.value,
           `issue result ${batch.topic}/${batch.partition}@${message.offset}`,
         );
+        spans.push(
+          resultRecordSpan(batch.partition, message, results.length, decoded.values.length),
+        );
         for (const result of decoded.values) results.push(result);
         for (const item of decoded.dead)
           dead.push(
@@ -92,7 +99,8 @@ export class ResultsConsumer extends GroupConsumer {
     }
     if (dead.length > 0) await this.sendDeadLetters(dead);
     // A Redis failure fails the batch: kafkajs redelivers it, recording is idempotent.
-    if (results.length > 0) await this.record(results);
+    if (results.length > 0)
+      logRecordedResults(this.deps.logger, spans, results, await this.record(results));
     for (const message of batch.messages) resolveOffset(message.offset);
     await heartbeat();
   }
@@ -103,7 +111,8 @@ export class ResultsConsumer extends GroupConsumer {
     metrics.resultsIgnored.inc({ reason: 'invalid' }, dead.length);
   }
 
-  private async record(results: readonly IssueResult[]): Promise<void> {
+  /** Records the results; how each was taken, in their order. */
+  private async record(results: readonly IssueResult[]): Promise<RecordResultReply[]> {
     const { scripts, metrics } = this.deps;
     const calls = results.map((result) => this.callOf(result));
     const replies = await scripts.recordResults(calls, this.options.recordChunk);
@@ -111,12 +120,13 @@ export class ResultsConsumer extends GroupConsumer {
     replies.forEach((reply, i) => {
       const result = results[i]!;
       if (reply === 'recorded' || reply === 'former') {
-        metrics.results.inc({ outcome: result.outcome });
+        metrics.countResult(result.tenant, result.eventId, result.outcome);
         metrics.resultLag.observe(Math.max(0, now - Date.parse(result.decidedAt)) / 1000);
       } else {
         metrics.resultsIgnored.inc({ reason: reply });
       }
     });
+    return replies;
   }
 
   /** Where and how one result is recorded: its event's keys (known or not) and the args. */

@@ -47,7 +47,9 @@ export function eventStatsOf(
     },
     stock,
     generation: event?.config.generation ?? 0,
-    admissionRate: num('rate'),
+    // Shoppers per second, to 2 decimals: an EWMA carries no more precision than that,
+    // and slow sales (under 1/s) still read more than 0.
+    admissionRate: Math.round(num('rate') * 100) / 100,
     requeued: { timeout: num('requeuedTimeout'), sendFailed: num('requeuedFailed') },
     deleted,
   };

@@ -27,7 +27,7 @@ import {
 export const scriptKeys = {
   enqueue: ['queue', 'seq', 'inflight', 'results', 'stats', 'tombstone'],
   status: ['queue', 'inflight', 'results', 'stats', 'tombstone', 'retired'],
-  admit: ['queue', 'inflight', 'deadlines', 'stats', 'limiter', 'tombstone', 'retry'],
+  admit: ['queue', 'inflight', 'deadlines', 'stats', 'limiter', 'tombstone', 'retry', 'admittedAt'],
   requeueStale: ['inflight', 'deadlines', 'stats', 'retry'],
   requeueFailed: ['inflight', 'deadlines', 'stats', 'retry'],
   recordResults: [
@@ -39,6 +39,7 @@ export const scriptKeys = {
     'tombstone',
     'retry',
     'retired',
+    'admittedAt',
   ],
   stats: ['queue', 'inflight', 'stats', 'tombstone'],
   retire: [
@@ -52,6 +53,7 @@ export const scriptKeys = {
     'retry',
     'tombstone',
     'retired',
+    'admittedAt',
   ],
   applyCouponEvent: ['redemptions', 'stats', 'tombstone', 'retired'],
 } as const satisfies Record<string, readonly (keyof EventKeys)[]>;

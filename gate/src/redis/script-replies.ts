@@ -49,6 +49,11 @@ export interface AdmitReply {
   processing: number;
   /** How many of `shoppers` (the first ones) are sent again from the retry set. */
   resent: number;
+  /**
+   * How long ago (ms, Redis time) the oldest shopper in flight after the call was
+   * admitted, re-sends not resetting it; 0 when nobody is in flight.
+   */
+  oldestAgeMs: number;
   shoppers: { userId: string; ticket: number }[];
 }
 
@@ -132,7 +137,7 @@ export function parseStatus(reply: Reply): StatusReply {
 export function parseAdmit(reply: Reply): AdmitReply | StaleReply {
   if (reply[0] === 'STALE') return { kind: 'STALE', owner: String(reply[1]) };
   const shoppers: AdmitReply['shoppers'] = [];
-  for (let i = 5; i + 1 < reply.length; i += 2)
+  for (let i = 6; i + 1 < reply.length; i += 2)
     shoppers.push({ userId: String(reply[i]), ticket: Number(reply[i + 1]) });
   return {
     kind: 'ADMITTED',
@@ -141,6 +146,7 @@ export function parseAdmit(reply: Reply): AdmitReply | StaleReply {
     soldOut: Number(reply[2]) === 1,
     processing: Number(reply[3]),
     resent: Number(reply[4]),
+    oldestAgeMs: Number(reply[5]),
     shoppers,
   };
 }

@@ -22,3 +22,4 @@ export {
 export { startE2E, type E2E } from './e2e.js';
 export { startGateAdminFake, type GateAdminFake, type GateAdminStats } from './gate-admin-fake.js';
 export { waitFor } from './wait.js';
+export { parseMetrics, samplesOf, valueOf, type Sample } from './metrics-text.js';
