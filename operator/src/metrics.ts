@@ -1,51 +1,25 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { CouponEvent } from '@rediclaim/core';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { registerCouponEventMetrics } from './couponevent-metrics.js';
+import { createRuntimeMetrics } from './runtime/metrics.js';
 
+/** The `controller` label of the machinery's metrics: one controller per reconciler. */
 export type ReconcileKind = 'couponevent' | 'platform' | 'kafka';
 
-/** The operator's Prometheus metrics, on a registry of its own (tests run several operators). */
+/**
+ * The operator's Prometheus metrics, on a registry of its own (tests run several
+ * operators): the machinery's under controller-runtime's names, the CouponEvents' in
+ * kube-state-metrics' style, and the operator's own under `rediclaim_operator_`.
+ */
 export function createMetrics() {
   const registry = new Registry();
   // Node's metrics under their standard names (process_*, nodejs_*), as stock dashboards expect.
   collectDefaultMetrics({ register: registry });
-  let queueDepth: () => number = () => 0;
-  let phases: () => string[] = () => [];
+  let couponEvents: () => readonly CouponEvent[] = () => [];
+  registerCouponEventMetrics(registry, () => couponEvents());
   return {
     registry,
-    reconciles: new Counter({
-      name: 'rediclaim_operator_reconcile_total',
-      help: 'Reconciles run, by what was reconciled and how it ended.',
-      labelNames: ['kind', 'result'] as const,
-      registers: [registry],
-    }),
-    reconcileErrors: new Counter({
-      name: 'rediclaim_operator_reconcile_errors_total',
-      help: 'Reconciles that failed and were requeued with backoff.',
-      labelNames: ['kind'] as const,
-      registers: [registry],
-    }),
-    reconcileDuration: new Histogram({
-      name: 'rediclaim_operator_reconcile_duration_seconds',
-      help: 'How long one reconcile took.',
-      labelNames: ['kind'] as const,
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-      registers: [registry],
-    }),
-    queueDepth: new Gauge({
-      name: 'rediclaim_operator_work_queue_depth',
-      help: 'Keys waiting in the work queue (not counting delayed requeues).',
-      registers: [registry],
-      collect() {
-        this.set(queueDepth());
-      },
-    }),
-    setQueueDepthSource(source: () => number) {
-      queueDepth = source;
-    },
-    leader: new Gauge({
-      name: 'rediclaim_operator_leader',
-      help: '1 while this replica holds the leader Lease and acts, else 0.',
-      registers: [registry],
-    }),
+    ...createRuntimeMetrics(registry),
     leaderTransitions: new Counter({
       name: 'rediclaim_operator_leader_transitions_total',
       help: 'Times this replica started or stopped leading.',
@@ -97,12 +71,16 @@ export function createMetrics() {
       collect() {
         this.reset();
         const counts = new Map<string, number>();
-        for (const phase of phases()) counts.set(phase, (counts.get(phase) ?? 0) + 1);
+        for (const event of couponEvents()) {
+          const phase = event.status?.phase ?? 'Unknown';
+          counts.set(phase, (counts.get(phase) ?? 0) + 1);
+        }
         for (const [phase, n] of counts) this.set({ phase }, n);
       },
     }),
-    setPhaseSource(source: () => string[]) {
-      phases = source;
+    /** The CouponEvents the per-event gauges describe: the informer's cache. */
+    setCouponEventSource(source: () => readonly CouponEvent[]) {
+      couponEvents = source;
     },
     gateErrors: new Counter({
       name: 'rediclaim_operator_gate_errors_total',

@@ -109,12 +109,11 @@ export class Operator {
       renewDeadlineMs: settings.LEASE_RENEW_DEADLINE_SECONDS * 1000,
       retryPeriodMs: settings.LEASE_RETRY_PERIOD_SECONDS * 1000,
       logger,
+      status: metrics.leaderElectionStatus,
       onStartedLeading: () => this.startTerm(),
       onStoppedLeading: () => void this.stopTerm(),
     });
-    metrics.setQueueDepthSource(() => this.term?.queueLength ?? 0);
-    metrics.setPhaseSource(() => this.informer.list().map((e) => e.status?.phase ?? 'Unknown'));
-    metrics.leader.set(0);
+    metrics.setCouponEventSource(() => this.informer.list());
   }
 
   get isLeader(): boolean {
@@ -176,7 +175,6 @@ export class Operator {
   private startTerm(): void {
     const term = new Term(this.clients, this.kafka);
     this.term = term;
-    this.metrics.leader.set(1);
     this.metrics.leaderTransitions.inc({ to: 'leader' });
     this.termStart = term.run().catch((error: unknown) => {
       this.options.logger.error({ err: error }, 'starting the reconcile loop failed');
@@ -187,7 +185,6 @@ export class Operator {
     const term = this.term;
     if (!term) return;
     this.term = undefined;
-    this.metrics.leader.set(0);
     this.metrics.leaderTransitions.inc({ to: 'follower' });
     await term.stop();
     await this.termStart;

@@ -20,8 +20,6 @@ const RECONCILE_BACKOFF = { baseMs: 100, capMs: 60_000 };
 /** Between attempts to read the ConfigMap shards when a term starts. */
 const SEED_BACKOFF = { baseMs: 250, capMs: 10_000 };
 
-const newQueue = () => new WorkQueue((attempt) => backoffDelay(attempt, RECONCILE_BACKOFF));
-
 /**
  * One leadership term: fresh queues, a fresh hand-off seeded from the ConfigMaps, and a
  * controller per reconciler (CouponEvents, the platform, Kafka). Ends when leadership is
@@ -38,10 +36,16 @@ export class Term {
   private readonly controllers: Controller[];
 
   constructor(clients: OperatorClients, topics: KafkaTopics | undefined) {
-    const { settings } = clients;
-    const platformQueue = newQueue();
+    const { settings, metrics } = clients;
+    /** A fresh queue named after its controller (the workqueue_* metrics' `name`). */
+    const newQueue = (kind: ReconcileKind) =>
+      new WorkQueue(
+        (attempt) => backoffDelay(attempt, RECONCILE_BACKOFF),
+        metrics.workQueue.forQueue(kind),
+      );
+    const platformQueue = newQueue('platform');
     this.cadence = new RenderCadence(platformQueue, settings.PLATFORM_RESYNC_SECONDS * 1000);
-    const eventQueue = newQueue();
+    const eventQueue = newQueue('couponevent');
     this.ctx = {
       ...clients,
       served: new ServedEvents(() => this.cadence.request()),
@@ -57,7 +61,7 @@ export class Term {
     });
     const platform = new PlatformReconciler(this.ctx, this.cadence);
     this.kafka =
-      topics && this.controller('kafka', newQueue(), new KafkaReconciler(topics, clients));
+      topics && this.controller('kafka', newQueue('kafka'), new KafkaReconciler(topics, clients));
     this.controllers = [
       this.events,
       this.controller('platform', platformQueue, platform),

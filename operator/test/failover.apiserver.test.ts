@@ -68,11 +68,14 @@ describe('two operator processes, one leader', () => {
     const tenant = fx.tenants[0]!;
     await fx.apply(tenant, 'relay', openSpec());
     await fx.waitForStatus(tenant, 'relay', configured, 'configured by the leader');
-    expect(await metric(leader, 'rediclaim_operator_leader')).toBe(1);
-    expect(await metric(follower, 'rediclaim_operator_leader')).toBe(0);
+    expect(await metric(leader, 'leader_election_master_status')).toBe(1);
+    expect(await metric(follower, 'leader_election_master_status')).toBe(0);
+    expect(await metric(leader, 'controller_runtime_reconcile_total')).toBeGreaterThan(0);
     // The follower is ready (warm cache) but has reconciled nothing.
     expect((await fetch(`${follower.admin}/readyz`)).status).toBe(200);
-    expect(await metric(follower, 'rediclaim_operator_reconcile_total')).toBe(0);
+    expect(await metric(follower, 'controller_runtime_reconcile_total')).toBe(0);
+    // What its cache holds it describes all the same.
+    expect(await metric(follower, 'rediclaim_couponevent_info')).toBe(1);
 
     const killed = Date.now();
     await leader.process.stop('SIGKILL');
@@ -93,7 +96,7 @@ describe('two operator processes, one leader', () => {
       'stock 321',
     );
     expect((await fx.configEvent(tenant, 'relay'))?.coupon.stock).toBe(321);
-    expect(await metric(follower, 'rediclaim_operator_leader')).toBe(1);
+    expect(await metric(follower, 'leader_election_master_status')).toBe(1);
 
     // A graceful stop releases the lease: nobody holds it afterwards.
     expect(await follower.process.stop('SIGTERM')).toBe(0);

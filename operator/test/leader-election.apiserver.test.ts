@@ -8,8 +8,11 @@ import {
   type TestNamespace,
 } from '@rediclaim/hack/testing';
 import { pino } from 'pino';
+import { Registry } from 'prom-client';
 import { LeaderElector } from '../src/runtime/leader-election.js';
+import { createRuntimeMetrics } from '../src/runtime/metrics.js';
 import { waitFor } from './support/fixture.js';
+import { scrape, valueOf } from './support/metrics.js';
 
 const leaseDurationMs = 2_000;
 const retryPeriodMs = 200;
@@ -30,7 +33,9 @@ describe('leader election (real Lease)', () => {
 
   function candidates(lease: string) {
     const log: string[] = [];
+    const registries = new Map<LeaderElector, Registry>();
     const make = (identity: string) => {
+      const registry = new Registry();
       const elector = new LeaderElector({
         api,
         namespace: ns.name,
@@ -40,14 +45,21 @@ describe('leader election (real Lease)', () => {
         renewDeadlineMs: 1_500,
         retryPeriodMs,
         logger: pino({ level: 'silent' }),
+        status: createRuntimeMetrics(registry).leaderElectionStatus,
         onStartedLeading: () => log.push(`${identity} leads`),
         onStoppedLeading: () => log.push(`${identity} stops`),
       });
       electors.push(elector);
+      registries.set(elector, registry);
       elector.start();
       return elector;
     };
-    return { a: make('a'), b: make('b'), log };
+    /** leader_election_master_status{name=<lease>} of one candidate, as scraped. */
+    const status = async (elector: LeaderElector) =>
+      valueOf(await scrape(registries.get(elector)!), 'leader_election_master_status', {
+        name: lease,
+      });
+    return { a: make('a'), b: make('b'), log, status };
   }
 
   /** Samples both every 20 ms: two leaders at once must never be seen. */
@@ -61,7 +73,7 @@ describe('leader election (real Lease)', () => {
   }
 
   it('lets exactly one of two candidates lead, and the other take over when it dies', async () => {
-    const { a, b } = candidates(uniqueName('lease'));
+    const { a, b, status } = candidates(uniqueName('lease'));
     const twoLeaders = watchForTwoLeaders(a, b);
     const leader = await waitFor('a leader', () => (a.isLeader ? a : b.isLeader ? b : undefined));
     const follower = leader === a ? b : a;
@@ -75,17 +87,23 @@ describe('leader election (real Lease)', () => {
     expect(takeover).toBeGreaterThanOrEqual(leaseDurationMs - retryPeriodMs);
     expect(takeover).toBeLessThan(leaseDurationMs + 4 * retryPeriodMs + 500);
     expect(twoLeaders()).toBe(false);
+    expect(await status(follower)).toBe(1);
+    expect(await status(leader)).toBe(0);
   });
 
   it('hands over at once when the leader stops gracefully (releases the lease)', async () => {
     const lease = uniqueName('lease');
-    const { a, b, log } = candidates(lease);
+    const { a, b, log, status } = candidates(lease);
     const leader = await waitFor('a leader', () => (a.isLeader ? a : b.isLeader ? b : undefined));
     const follower = leader === a ? b : a;
+    expect(await status(leader)).toBe(1);
+    expect(await status(follower)).toBe(0);
     const stopped = Date.now();
     await leader.stop();
+    expect(await status(leader)).toBe(0);
     await waitFor('the follower to take over', () => follower.isLeader, 5_000);
     expect(Date.now() - stopped).toBeLessThan(leaseDurationMs);
+    expect(await status(follower)).toBe(1);
     expect(log.filter((l) => l.endsWith('leads'))).toHaveLength(2);
     const record = await api.readNamespacedLease({ namespace: ns.name, name: lease });
     expect(record.spec).toMatchObject({

@@ -396,12 +396,18 @@ describe('the operator (real API server, chart RBAC)', () => {
       expect((await fetch(`${base}/readyz`)).status).toBe(200);
       const metrics = await (await fetch(`${base}/metrics`)).text();
       expect(metrics).toMatch(
-        /rediclaim_operator_reconcile_total\{kind="couponevent",result="(success|requeue)"\} \d+/,
+        /controller_runtime_reconcile_total\{controller="couponevent",result="(success|requeue_after)"\} [1-9]/,
       );
-      expect(metrics).toMatch(/rediclaim_operator_reconcile_duration_seconds_bucket/);
-      expect(metrics).toMatch(/rediclaim_operator_work_queue_depth \d+/);
-      expect(metrics).toMatch(/rediclaim_operator_leader 1/);
+      expect(metrics).toMatch(
+        /controller_runtime_reconcile_total\{controller="kafka",result="requeue_after"\} [1-9]/,
+      );
+      expect(metrics).toMatch(
+        /controller_runtime_reconcile_time_seconds_bucket\{le="60",controller="platform"\}/,
+      );
+      expect(metrics).toMatch(/workqueue_depth\{name="couponevent",controller="couponevent"\} \d+/);
+      expect(metrics).toMatch(/leader_election_master_status\{name="rediclaim-operator"\} 1/);
       expect(metrics).toMatch(/rediclaim_operator_couponevents\{phase="Open"\} \d+/);
+      expect(metrics).not.toMatch(/rediclaim_operator_(reconcile|work_queue|leader )/);
     } finally {
       await app.close();
     }

@@ -137,7 +137,7 @@ async function operatorCounters(metricsUrl: string) {
     configWrites: sum('rediclaim_operator_config_writes_total'),
     configWrittenMiB: Math.round(sum('rediclaim_operator_config_written_bytes_total') / 2 ** 20),
     informerRestarts: sum('rediclaim_operator_informer_restarts_total'),
-    reconcileErrors: sum('rediclaim_operator_reconcile_errors_total'),
+    reconcileErrors: sum('controller_runtime_reconcile_errors_total'),
     heapUsedMiB: Math.round(sum('nodejs_heap_size_used_bytes') / 2 ** 20),
     rssMiB: Math.round(sum('process_resident_memory_bytes') / 2 ** 20),
   };

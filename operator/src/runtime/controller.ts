@@ -1,17 +1,18 @@
 import type { Logger } from 'pino';
 import { describeKubeError } from './kube/errors.js';
-import type { Reconciler } from './reconciler.js';
+import { reconcileOutcomes, type ControllerMetrics, type ReconcileOutcome } from './metrics.js';
+import type { ReconcileResult, Reconciler } from './reconciler.js';
 import type { WorkQueue } from './work-queue.js';
 
-/** The reconcile metrics a controller reports, labelled with its name. */
-export interface ControllerMetrics {
-  reconciles: { inc(labels: { kind: string; result: 'success' | 'requeue' | 'error' }): void };
-  reconcileErrors: { inc(labels: { kind: string }): void };
-  reconcileDuration: { startTimer(labels: { kind: string }): () => void };
+/** controller-runtime's `result` label: `requeue` is "again at once", `requeue_after` later. */
+function outcomeOf(result: ReconcileResult): ReconcileOutcome {
+  const after = result.requeueAfterMs;
+  if (after === undefined) return 'success';
+  return after > 0 ? 'requeue_after' : 'requeue';
 }
 
 export interface ControllerOptions {
-  /** The `kind` of its metrics. */
+  /** The `controller` label of its metrics. */
   name: string;
   queue: WorkQueue;
   reconciler: Reconciler;
@@ -39,7 +40,15 @@ export class Controller {
   }
 
   start(): void {
-    for (let i = 0; i < this.options.workers; i++) this.workers.push(this.work());
+    const { metrics, name: controller, workers } = this.options;
+    // Every series present from the start (as controller-runtime's initMetrics): a rate
+    // over a counter that appears at its first increment misses that increment.
+    for (const result of reconcileOutcomes) metrics.reconcileTotal.inc({ controller, result }, 0);
+    metrics.reconcileErrors.inc({ controller }, 0);
+    metrics.maxConcurrentReconciles.set({ controller }, workers);
+    // Not set to 0: the last term's workers may still be finishing theirs.
+    metrics.activeWorkers.inc({ controller }, 0);
+    for (let i = 0; i < workers; i++) this.workers.push(this.work());
   }
 
   /** Drops the keys that wait and lets the reconciles under way finish. */
@@ -49,19 +58,20 @@ export class Controller {
   }
 
   private async work(): Promise<void> {
-    const { queue, reconciler, metrics, logger, name: kind } = this.options;
+    const { queue, reconciler, metrics, logger, name: controller } = this.options;
     for (;;) {
       const key = await queue.get();
       if (key === undefined) return;
-      const endTimer = metrics.reconcileDuration.startTimer({ kind });
+      metrics.activeWorkers.inc({ controller });
+      const endTimer = metrics.reconcileTime.startTimer({ controller });
       try {
         const result = await reconciler.reconcile(key);
         queue.forget(key);
         if (result.requeueAfterMs !== undefined) queue.addAfter(key, result.requeueAfterMs);
-        metrics.reconciles.inc({ kind, result: result.requeueAfterMs ? 'requeue' : 'success' });
+        metrics.reconcileTotal.inc({ controller, result: outcomeOf(result) });
       } catch (error) {
-        metrics.reconciles.inc({ kind, result: 'error' });
-        metrics.reconcileErrors.inc({ kind });
+        metrics.reconcileTotal.inc({ controller, result: 'error' });
+        metrics.reconcileErrors.inc({ controller });
         if (!queue.isShutDown) {
           const retryInMs = queue.addRateLimited(key);
           logger.warn(
@@ -72,6 +82,7 @@ export class Controller {
       } finally {
         endTimer();
         queue.done(key);
+        metrics.activeWorkers.dec({ controller });
         this.options.onDone?.(key);
       }
     }

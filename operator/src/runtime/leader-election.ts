@@ -1,5 +1,6 @@
 import type * as k8s from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import type { RuntimeMetrics } from './metrics.js';
 import { describeKubeError, isConflict, isNotFound } from './kube/errors.js';
 import { microTime } from './kube/time.js';
 import { sleep } from './retry.js';
@@ -17,6 +18,8 @@ export interface LeaderElectionOptions {
   /** Time between attempts to acquire or renew. */
   retryPeriodMs: number;
   logger: Logger;
+  /** leader_election_master_status{name=<lease>}: 1 while leading, else 0. */
+  status?: RuntimeMetrics['leaderElectionStatus'];
   onStartedLeading(): void;
   onStoppedLeading(): void;
 }
@@ -71,6 +74,9 @@ export class LeaderElector {
   }
 
   start(): void {
+    // 0 from the start: a replica that never led says so, and `max by (name)` over all
+    // replicas shows a lease that nobody holds.
+    if (!this.loop) this.options.status?.set({ name: this.options.name }, 0);
     this.loop ??= this.run();
   }
 
@@ -89,6 +95,7 @@ export class LeaderElector {
     if (this.leading === leading) return;
     this.leading = leading;
     const { logger, identity, name } = this.options;
+    this.options.status?.set({ name }, leading ? 1 : 0);
     if (leading) {
       logger.info({ lease: name, identity }, 'became the leader');
       this.options.onStartedLeading();

@@ -1,6 +1,9 @@
 /** What a reconcile asks of its queue when it succeeds (controller-runtime's `Result`). */
 export interface ReconcileResult {
-  /** Look again after this long (schedule boundary, polling), even if nothing changes. */
+  /**
+   * Look again after this long (schedule boundary, polling), even if nothing changes;
+   * 0 or less: at once.
+   */
   requeueAfterMs?: number;
 }
 

@@ -1,4 +1,5 @@
 import type { Backoff } from './retry.js';
+import type { QueueMetrics } from './work-queue-metrics.js';
 
 /**
  * The controller-runtime work queue, in one file:
@@ -8,6 +9,9 @@ import type { Backoff } from './retry.js';
  * - `addRateLimited` requeues a failed key after the backoff for its consecutive failures,
  *   counted until `forget` (on success);
  * - `addAfter` queues a key later (schedule boundaries, polling); the earliest request wins.
+ * Instrumented as client-go's queue is: a key counts as added and in the depth from the
+ * moment it waits (also while its previous processing ends) until a worker gets it; every
+ * delayed add is a retry.
  */
 export class WorkQueue {
   private readonly queue: string[] = [];
@@ -19,23 +23,22 @@ export class WorkQueue {
   private readonly waiters: ((key: string | undefined) => void)[] = [];
   private stopped = false;
 
-  constructor(private readonly backoff: Backoff) {}
+  constructor(
+    private readonly backoff: Backoff,
+    private readonly metrics?: QueueMetrics,
+  ) {}
 
   add(key: string): void {
     if (this.stopped || this.dirty.has(key)) return;
     this.dirty.add(key);
-    if (this.processing.has(key)) return;
-    const waiter = this.waiters.shift();
-    if (waiter) {
-      this.dirty.delete(key);
-      this.processing.add(key);
-      waiter(key);
-    } else this.queue.push(key);
+    this.metrics?.add(key);
+    if (!this.processing.has(key)) this.enqueue(key);
   }
 
   addAfter(key: string, delayMs: number): void {
     if (this.stopped) return;
     if (delayMs <= 0) return this.add(key);
+    this.metrics?.retry();
     const at = Date.now() + delayMs;
     const existing = this.timers.get(key);
     if (existing && existing.at <= at) return;
@@ -71,20 +74,16 @@ export class WorkQueue {
   get(): Promise<string | undefined> {
     if (this.stopped) return Promise.resolve(undefined);
     const key = this.queue.shift();
-    if (key !== undefined) {
-      this.dirty.delete(key);
-      this.processing.add(key);
-      return Promise.resolve(key);
-    }
-    return new Promise((resolve) => this.waiters.push(resolve));
+    if (key === undefined) return new Promise((resolve) => this.waiters.push(resolve));
+    this.handOut(key);
+    return Promise.resolve(key);
   }
 
   /** The worker finished `key`; if it was added meanwhile, it is queued again. */
   done(key: string): void {
     this.processing.delete(key);
-    if (this.stopped || !this.dirty.has(key)) return;
-    this.dirty.delete(key);
-    this.add(key);
+    this.metrics?.done(key);
+    if (!this.stopped && this.dirty.has(key)) this.enqueue(key);
   }
 
   /** Keys waiting to be processed (not counting delayed ones). */
@@ -106,11 +105,30 @@ export class WorkQueue {
 
   /** Drops everything waiting and wakes every idle worker with `undefined`. */
   shutdown(): void {
+    if (this.stopped) return;
     this.stopped = true;
     for (const { timer } of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
     this.queue.length = 0;
+    this.metrics?.shutdown(this.dirty);
     this.dirty.clear();
     for (const waiter of this.waiters.splice(0)) waiter(undefined);
+  }
+
+  /** A dirty key not being processed: to an idle worker, or into the line. */
+  private enqueue(key: string): void {
+    const waiter = this.waiters.shift();
+    if (!waiter) {
+      this.queue.push(key);
+      return;
+    }
+    this.handOut(key);
+    waiter(key);
+  }
+
+  private handOut(key: string): void {
+    this.dirty.delete(key);
+    this.processing.add(key);
+    this.metrics?.get(key);
   }
 }
