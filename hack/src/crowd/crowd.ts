@@ -1,13 +1,16 @@
 import { Pool, type Dispatcher } from 'undici';
 import { isFinalStatus, UserStatus } from '@rediclaim/core';
+import { arrivalOffsetMs, type ArrivalShape } from './arrival.js';
 import { percentiles } from './percentiles.js';
 
 export interface CrowdOptions {
   gateUrls: string[];
   eventId: string;
   users: number;
-  /** Shoppers arrive evenly over this many seconds; 0 = everybody in the same instant. */
+  /** The window the crowd arrives in, in seconds; 0 = everybody in the same instant. */
   arrivalSeconds: number;
+  /** How arrivals fill the window (arrival.ts); default spread (evenly). */
+  arrival?: ArrivalShape;
   userIdPrefix: string;
   connectionsPerGate?: number;
   /** Poll interval when the gate suggests none. */
@@ -39,6 +42,10 @@ export interface ShopperResult {
   rankAtJoin?: number;
   /** The queue ticket (arrival order), read from the v1 signed ticket. */
   ticket?: number;
+  /** When the gate answered the join (epoch ms). */
+  joinedAt?: number;
+  /** The join answer said the shopper is in the pre-queue (joined before the opening). */
+  preQueue?: boolean;
   /** From the join request to learning the outcome. */
   waitMs?: number;
   couponCode?: string;
@@ -46,6 +53,8 @@ export interface ShopperResult {
 
 export interface CrowdReport {
   users: number;
+  arrival: ArrivalShape;
+  arrivalSeconds: number;
   outcomes: Record<string, number>;
   waitMs: { p50: number; p95: number; p99: number; max: number };
   /** When the last shopper learned their outcome, from the first arrival. */
@@ -69,6 +78,7 @@ interface GateAnswer {
   /** v1: the signed ticket, `base64url(JSON {t, e, u, n}).mac`. */
   ticket?: string;
   rank?: number | null;
+  preQueue?: boolean;
   pollAfterMs?: number;
   coupon?: { code?: string };
   couponCode?: string;
@@ -110,6 +120,7 @@ export async function runCrowd(options: CrowdOptions): Promise<CrowdReport> {
       }),
   );
   const pollMs = options.pollMs ?? 1_000;
+  const arrival = options.arrival ?? 'spread';
   const giveUpMs = options.giveUpMs ?? 300_000;
   const errors = { http5xx: 0, http503: 0, http429: 0, http4xx: 0, network: 0 };
   const byStatus: Record<string, number> = {};
@@ -206,21 +217,23 @@ export async function runCrowd(options: CrowdOptions): Promise<CrowdReport> {
       : `/v1/events/${event}/queue/me?userId=${user}`;
     const result: ShopperResult = { userId, status: 'NOT_JOINED' };
     shoppers.push(result);
-    await sleep(
-      options.arrivalSeconds > 0 ? (index / options.users) * options.arrivalSeconds * 1000 : 0,
-    );
+    await sleep(arrivalOffsetMs(arrival, index, options.users, options.arrivalSeconds));
     const joinedAt = Date.now();
     const deadline = joinedAt + giveUpMs;
     let status: string | undefined;
     let answer: GateAnswer | undefined;
-    // Join, retrying politely while the gate sheds load.
-    while (!answer && Date.now() < deadline) {
+    // Join, retrying politely while the gate sheds load, and again a moment later when
+    // the sale has not opened yet (as the waiting-room page does at the countdown's end).
+    while ((!answer || answer.status === UserStatus.EventNotOpen) && Date.now() < deadline) {
+      if (answer) await sleep(pollMs * (0.8 + Math.random() * 0.4));
       const r = await call(pool, 'POST', joinPath);
       if (r.answer) answer = r.answer;
       else await sleep(r.retryAfterMs!);
     }
     joined++;
     if (answer) {
+      result.joinedAt = Date.now();
+      if (answer.preQueue) result.preQueue = true;
       result.rankAtJoin = answer.rank ?? undefined;
       result.ticket = ticketNumber(answer.ticket);
       const joinedStatus =
@@ -283,6 +296,8 @@ export async function runCrowd(options: CrowdOptions): Promise<CrowdReport> {
   for (const s of shoppers) outcomes[s.status] = (outcomes[s.status] ?? 0) + 1;
   return {
     users: options.users,
+    arrival,
+    arrivalSeconds: options.arrivalSeconds,
     outcomes,
     waitMs: { p50: p50!, p95: p95!, p99: p99!, max: max! },
     allKnowMs: lastFinish - started,

@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
+import mysql from 'mysql2/promise';
 import { CouponEventApi, type CouponEventSpecInput, type CouponEventStatus } from '@rediclaim/core';
 import { uniqueName, waitFor } from '@rediclaim/hack/testing';
 import {
@@ -202,6 +203,97 @@ describe('the chart installed with helm on a real cluster', () => {
       expect(status.counts).toMatchObject({ issued: 1_000, remaining: 0 });
     },
     minutes(5),
+  );
+
+  it(
+    'runs rediclaim-crowd as a Job in the cluster (loadTest.enabled): it succeeds, and its summary matches MySQL and the CouponEvent',
+    async () => {
+      const name = 'crowd-job';
+      const eventId = `${id}-${name}`;
+      await applySale(name, saleSpec({ eventId, stock: 400, rate: 400 }));
+      await gateKnows(gateUrl, eventId);
+      note('helm upgrade: loadTest.enabled, a spike of 2,000 shoppers from a Job');
+      await release.upgrade({
+        loadTest: {
+          enabled: true,
+          event: eventId,
+          users: 2_000,
+          arrival: 'spike',
+          seconds: 1,
+          expectStock: 400,
+          userPrefix: `${name}-`,
+        },
+      });
+      const batch = release.kc.makeApiClient(k8s.BatchV1Api);
+      const jobs = await batch.listNamespacedJob({
+        namespace: release.namespace,
+        labelSelector: `app.kubernetes.io/instance=${release.name},app.kubernetes.io/component=crowd`,
+      });
+      expect(jobs.items).toHaveLength(1);
+      const job = jobs.items[0]!.metadata!.name!;
+      const done = await waitFor(
+        `Job ${job} to finish`,
+        async () => {
+          const s = (await batch.readNamespacedJob({ name: job, namespace: release.namespace }))
+            .status;
+          return (s?.succeeded ?? 0) > 0 || (s?.failed ?? 0) > 0 ? s : undefined;
+        },
+        minutes(5),
+        1_000,
+      );
+      const logs = await release.kubectl(['logs', `job/${job}`]);
+      note(`crowd Job ${job}:\n${logs}`);
+      expect({ succeeded: done.succeeded ?? 0, failed: done.failed ?? 0 }).toEqual({
+        succeeded: 1,
+        failed: 0,
+      });
+      const value = (label: string) => new RegExp(`^  ${label} +(.+)$`, 'm').exec(logs)?.[1];
+      expect(value('shoppers')).toBe('2000');
+      expect(value('issued')).toBe('400');
+      expect(value('sold out')).toBe('1600');
+      expect(value('other outcomes')).toBe('none');
+      expect(logs).not.toMatch(/^ {2}FAIL/m);
+      expect(logs).toContain('every shopper learned the outcome and every check held');
+      // The summary is what MySQL holds: 400 coupons, one per shopper, all of this crowd.
+      const conn = await mysql.createConnection(await release.mysqlUrl());
+      try {
+        const [rows] = await conn.query(
+          `SELECT COUNT(*) AS n, COUNT(DISTINCT c.user_id) AS users,
+                  SUM(c.user_id LIKE ?) AS crowd
+             FROM issued_coupons c JOIN coupon_events e ON e.id = c.event_id
+            WHERE e.tenant = ? AND e.event_id = ?`,
+          [`${name}-%`, tenant, eventId],
+        );
+        const r = (rows as { n: number; users: number; crowd: number }[])[0]!;
+        expect({ n: Number(r.n), users: Number(r.users), crowd: Number(r.crowd) }).toEqual({
+          n: 400,
+          users: 400,
+          crowd: 400,
+        });
+      } finally {
+        await conn.end();
+      }
+      const status = await waitFor('phase SoldOut with its counts', async () => {
+        const s = await statusOf(name);
+        return s?.phase === 'SoldOut' && s.counts?.issued === 400 ? s : undefined;
+      });
+      expect(status.counts).toMatchObject({ issued: 400, remaining: 0 });
+      // Off again: helm deletes the Job.
+      await release.upgrade({});
+      await waitFor(
+        'the crowd Job to be gone',
+        async () =>
+          (
+            await batch.listNamespacedJob({
+              namespace: release.namespace,
+              labelSelector: `app.kubernetes.io/instance=${release.name},app.kubernetes.io/component=crowd`,
+            })
+          ).items.length === 0,
+        minutes(1),
+        1_000,
+      );
+    },
+    minutes(10),
   );
 
   it(
