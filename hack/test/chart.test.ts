@@ -32,7 +32,10 @@ describe('helm lint --strict', () => {
     ['the defaults (bundled dependencies)', {}],
     ['external Redis, Kafka and MySQL', externalDeps],
     ['the values hack/kind/up installs', kindValues()],
-    ['HPA, NetworkPolicies, ServiceMonitor, Ingress and watched namespaces', everythingOn],
+    [
+      'HPA, NetworkPolicies, ServiceMonitor, alerts, dashboard, Ingress and watched namespaces',
+      everythingOn,
+    ],
   ])('passes with %s', async (_name, values) => {
     const result = await helm(
       ['lint', '--strict', chartDir, '--kube-version', kubeVersion],

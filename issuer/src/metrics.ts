@@ -1,6 +1,14 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { ErrorCode } from '@rediclaim/core';
 
 const PREFIX = 'rediclaim_issuer_';
+
+/** Why the issuer sets a message aside (the dead letter's reason code). */
+const DEAD_LETTER_REASONS = [
+  ErrorCode.InvalidMessage,
+  ErrorCode.UnsupportedMessageVersion,
+  ErrorCode.InvalidSignature,
+];
 
 /** Every metric the issuer exports, on a registry of its own (tests run several issuers). */
 export class IssuerMetrics {
@@ -207,5 +215,7 @@ export class IssuerMetrics {
     // Node's metrics under their standard names (process_*, nodejs_*): stock dashboards
     // and alerts find them; the job and instance labels tell the services apart.
     collectDefaultMetrics({ register: this.registry });
+    // At 0 from the start: a counter born at 1 shows no increase() to alerts.
+    for (const reason of DEAD_LETTER_REASONS) this.deadLetters.inc({ reason }, 0);
   }
 }

@@ -57,6 +57,8 @@ export interface LocalPlatform {
   adminToken: string;
   /** REQUEST_SIGNING_KEYS of the gates and issuers (`id=secret`). */
   requestSigningKeys: string;
+  /** The issuers' admin ports (metrics, probes), one per running replica slot. */
+  issuerAdminUrls(): string[];
   /** The issuers' redemption APIs (one per replica slot), and a token acting for every tenant. */
   redemptionUrls(): string[];
   redemptionToken: string;
@@ -224,6 +226,10 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       mysqlUrl,
       adminToken,
       requestSigningKeys,
+      issuerAdminUrls: () =>
+        [...issuerPorts.keys()]
+          .filter((i) => i < issuers.count)
+          .map((i) => `http://127.0.0.1:${issuerPorts.get(i)!.admin}`),
       redemptionUrls: () =>
         [...issuerPorts.keys()]
           .filter((i) => i < issuers.count)

@@ -44,7 +44,11 @@ export const everythingOn: Values = {
     enabled: true,
     metricsFrom: [{ namespaceSelector: { matchLabels: { name: 'monitoring' } } }],
   },
-  metrics: { serviceMonitor: { enabled: true } },
+  metrics: {
+    serviceMonitor: { enabled: true },
+    prometheusRule: { enabled: true },
+    grafanaDashboard: { enabled: true },
+  },
   operator: { watchNamespaces: ['shop-a', 'shop-b'] },
 };
 
