@@ -90,7 +90,7 @@ export { env, loadEnvConfig } from './config/env.js';
 
 // HTTP: the status of each error code, and validation errors in words.
 export { describeValidation, httpStatusOf, type AjvError } from './http-errors.js';
-export { errorJsonSchema, jsonSchemaOf } from './json-schema.js';
+export { errorJsonSchema, jsonSchemaOf, openApiComponentName } from './json-schema.js';
 
 // Kafka: topics, messages, their codec, and the client configuration.
 export { DEFAULT_COUPONS_TOPIC, DefaultTopics, type Topics } from './messages/topics.js';

@@ -24,3 +24,12 @@ export function errorJsonSchema<const Id extends string>(id: Id) {
     required: ['code', 'message'],
   } as const;
 }
+
+/**
+ * The name a shared schema gets under the OpenAPI document's components: its $id without
+ * the API's namespace (`rediclaim.gate.Status` → `Status`), not @fastify/swagger's
+ * default `def-<n>`, so generated clients get types with real names.
+ */
+export function openApiComponentName(json: { $id?: unknown }, index: number): string {
+  return typeof json.$id === 'string' ? json.$id.replace(/^.*\./, '') : `def-${index}`;
+}

@@ -5,7 +5,7 @@ import swagger from '@fastify/swagger';
 import underPressure from '@fastify/under-pressure';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { ErrorCode } from '@rediclaim/core';
+import { ErrorCode, openApiComponentName } from '@rediclaim/core';
 import type { GateMetrics } from './metrics.js';
 import type { WaitingRoom } from './queue/waiting-room.js';
 import type { TicketSigner } from './queue/tickets.js';
@@ -14,6 +14,7 @@ import { installErrorHandling } from './http/errors.js';
 import { healthRoutes, type HealthOptions } from './http/health.js';
 import { REQUEST_ID_HEADER, echoRequestId, requestIdOf } from './http/request-id.js';
 import { publicApi } from './http/public-api.js';
+import { shopperSecuritySchemes } from './http/openapi-security.js';
 import { adminApi } from './http/admin-api.js';
 import { waitingRoomPage } from './http/page.js';
 import { errorJson, joinJson, statusJson } from './http/schemas.js';
@@ -153,9 +154,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addSchema(statusJson);
   app.addSchema(joinJson);
 
+  const security = shopperSecuritySchemes(deps.identity.mode, deps.identity.header);
   await app.register(swagger, {
+    refResolver: {
+      buildLocalReference: (json, _uri, _fragment, i) => openApiComponentName(json, i),
+    },
     openapi: {
       openapi: '3.1.0',
+      components: { securitySchemes: security.schemes },
       info: {
         title: 'rediclaim gate',
         description:

@@ -93,3 +93,4 @@ export {
   type IdentityOptions,
 } from './http/identity.js';
 export { LatencyHistogram } from './http/latency-histogram.js';
+export { TICKET_SCHEME, shopperSecuritySchemes } from './http/openapi-security.js';

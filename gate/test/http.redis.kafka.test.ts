@@ -510,6 +510,20 @@ describe('documents and probes', () => {
       expect.arrayContaining(['200', '201', '4XX', '5XX']),
     );
     expect(JSON.stringify(join.parameters)).toContain('^[A-Za-z0-9._@:+=-]+$');
+    // Named schemas, not def-0: generated clients get Status, Join and Error types.
+    expect(Object.keys(doc.components.schemas).sort()).toEqual(['Error', 'Join', 'Status']);
+    expect(JSON.stringify(doc.paths)).not.toContain('def-');
+    // How each route identifies the shopper (this gate runs the query mode).
+    expect(doc.components.securitySchemes).toEqual({
+      userIdQuery: expect.objectContaining({ type: 'apiKey', in: 'query', name: 'userId' }),
+      queueTicket: expect.objectContaining({ type: 'apiKey', in: 'query', name: 'ticket' }),
+    });
+    expect(join.security).toEqual([{ userIdQuery: [] }]);
+    expect(doc.paths['/v1/events/{eventId}/queue/me'].get.security).toEqual([
+      { userIdQuery: [] },
+      { queueTicket: [] },
+    ]);
+    expect(doc.paths['/v1/events/{eventId}'].get.security).toEqual([]);
   });
 
   it('answers /healthz and /readyz on both ports, and reports Redis when it cannot reach it', async () => {

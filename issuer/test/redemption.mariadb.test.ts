@@ -349,9 +349,16 @@ describe('redeeming coupons exactly once (MariaDB)', () => {
     }
   });
 
-  it('describes itself in an OpenAPI document with a bearer security scheme', async () => {
+  it('describes itself in an OpenAPI document with a bearer security scheme and named schemas', async () => {
     const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
     expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.components.schemas).sort()).toEqual([
+      'Coupon',
+      'Redemption',
+      'RedemptionError',
+      'Validation',
+    ]);
+    expect(JSON.stringify(doc.paths)).not.toContain('def-');
     expect(doc.components.securitySchemes.shopToken).toMatchObject({
       type: 'http',
       scheme: 'bearer',

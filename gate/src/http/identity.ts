@@ -137,7 +137,8 @@ export class Identity {
   readonly mode: IdentityMode;
   /** jwt mode: the algorithms tokens may be signed with. */
   readonly jwtAlgorithms: readonly Algorithm[] = [];
-  private readonly header: string;
+  /** header mode: the header the trusted proxy sets (lower case). */
+  readonly header: string;
   private readonly verify: ((token: string) => unknown) | undefined;
 
   constructor(options: IdentityOptions) {

@@ -4,6 +4,7 @@ import type { GateMetrics, RateLimitedRoute } from '../metrics.js';
 import type { LiveEvent } from '../config/live-event.js';
 import type { WaitingRoom } from '../queue/waiting-room.js';
 import type { TicketSigner } from '../queue/tickets.js';
+import { TICKET_SCHEME, shopperSecuritySchemes } from './openapi-security.js';
 import type { JoinResult, StatusView } from '../queue/views.js';
 import { clientKeyOf } from './client-key.js';
 import type { Identity } from './identity.js';
@@ -43,6 +44,8 @@ interface IdentityQuery {
  */
 export const publicApi: FastifyPluginAsync<PublicApiOptions> = async (app, options) => {
   const { room, identity, tickets, metrics } = options;
+  // The OpenAPI document's word for how these routes identify the shopper.
+  const shopper = [{ [shopperSecuritySchemes(identity.mode, identity.header).scheme]: [] }];
   // One limiter for both join routes (a client has one budget of joins, whichever API)
   // and one for both status routes, each counted under its own key.
   const limiter = (
@@ -106,6 +109,7 @@ export const publicApi: FastifyPluginAsync<PublicApiOptions> = async (app, optio
       schema: {
         tags: ['seed'],
         summary: 'Join the queue (seed API)',
+        security: shopper,
         params: eventParams,
         querystring: identityQuery(identity.queryRequired),
         response: { 200: seedEnqueueJson, ...errorResponses },
@@ -133,6 +137,7 @@ export const publicApi: FastifyPluginAsync<PublicApiOptions> = async (app, optio
       schema: {
         tags: ['seed'],
         summary: 'Where the shopper stands (seed API)',
+        security: shopper,
         params: eventParams,
         querystring: identityQuery(identity.queryRequired),
         response: { 200: seedRankJson, ...errorResponses },
@@ -164,6 +169,7 @@ export const publicApi: FastifyPluginAsync<PublicApiOptions> = async (app, optio
       schema: {
         tags: ['v1'],
         summary: 'Join the queue',
+        security: shopper,
         description:
           'Idempotent: one place per shopper per event. 201 when the shopper joined now, 200 when they already hold a place (or were admitted). Refusals: EVENT_NOT_OPEN, EVENT_CLOSED, SOLD_OUT, ALREADY_ISSUED (409), QUEUE_FULL (503 + Retry-After), UNKNOWN_EVENT (404).',
         params: eventParams,
@@ -196,6 +202,7 @@ export const publicApi: FastifyPluginAsync<PublicApiOptions> = async (app, optio
       schema: {
         tags: ['v1'],
         summary: "The shopper's status",
+        security: [...shopper, { [TICKET_SCHEME]: [] }],
         description:
           'Identify with the configured identity, or with the signed ticket from the join (?ticket=) to resume after a reload.',
         params: eventParams,
@@ -240,6 +247,7 @@ export const publicApi: FastifyPluginAsync<PublicApiOptions> = async (app, optio
       schema: {
         tags: ['v1'],
         summary: 'The event: schedule, phase, discount and live counts',
+        security: [],
         params: eventParams,
         response: { 200: eventInfoJson, ...errorResponses },
       },

@@ -1,7 +1,12 @@
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
 import type { Logger } from 'pino';
-import { ErrorCode, RediclaimError, redemptionNumberOf } from '@rediclaim/core';
+import {
+  ErrorCode,
+  RediclaimError,
+  redemptionNumberOf,
+  openApiComponentName,
+} from '@rediclaim/core';
 import type { Redemptions } from '../redemption/redemptions.js';
 import { installApiErrors } from './api-errors.js';
 import type { ApiKeys } from './api-keys.js';
@@ -50,6 +55,9 @@ export async function buildRedemptionApp(options: RedemptionApiOptions): Promise
   app.addSchema(couponJson);
   app.addSchema(validationJson);
   await app.register(swagger, {
+    refResolver: {
+      buildLocalReference: (json, _uri, _fragment, i) => openApiComponentName(json, i),
+    },
     openapi: {
       openapi: '3.1.0',
       info: {
