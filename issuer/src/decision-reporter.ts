@@ -27,7 +27,7 @@ export class DecisionReporter implements LaneHooks<EventDecision> {
     seconds: number,
     copies: number,
   ): void {
-    const labels = { tenant: key.tenant, event: key.eventId };
+    const labels = this.metrics.eventLabels(key.tenant, key.eventId);
     const m = this.metrics;
     m.transactionRequests.observe(requests);
     m.transactionSeconds.observe(seconds);

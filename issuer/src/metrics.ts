@@ -10,9 +10,23 @@ const DEAD_LETTER_REASONS = [
   ErrorCode.InvalidSignature,
 ];
 
+export interface IssuerMetricsOptions {
+  /**
+   * An event's series (decisions, coupons issued, remaining, ...) are dropped once it has
+   * seen no decision and no redemption for this long: the issuer does not follow the
+   * config, so idleness is how it learns an event is over (ISSUER_EVENT_SERIES_TTL_SECONDS).
+   */
+  eventSeriesTtlMs?: number;
+  clock?: () => number;
+}
+
 /** Every metric the issuer exports, on a registry of its own (tests run several issuers). */
 export class IssuerMetrics {
   readonly registry = new Registry();
+  private readonly eventSeriesTtlMs: number;
+  private readonly clock: () => number;
+  /** Last activity per event (`tenant\0event`), for dropping the series of idle ones. */
+  private readonly lastSeen = new Map<string, number>();
 
   readonly couponsIssued = new Counter({
     name: `${PREFIX}coupons_issued_total`,
@@ -46,6 +60,7 @@ export class IssuerMetrics {
     help: 'Stock left after the last transaction of the event this replica ran.',
     labelNames: ['tenant', 'event'] as const,
     registers: [this.registry],
+    collect: () => this.forgetIdleEvents(),
   });
 
   readonly redemptions = new Counter({
@@ -211,7 +226,43 @@ export class IssuerMetrics {
     registers: [this.registry],
   });
 
-  constructor() {
+  /** Labels of an event's series; marks it active (its series are kept). */
+  eventLabels(tenant: string, event: string): { tenant: string; event: string } {
+    this.lastSeen.set(`${tenant}\0${event}`, this.clock());
+    return { tenant, event };
+  }
+
+  /** Removes every series of the events idle past the TTL (at scrape). */
+  async forgetIdleEvents(): Promise<void> {
+    const now = this.clock();
+    const idle: { tenant: string; event: string }[] = [];
+    for (const [key, seen] of this.lastSeen) {
+      if (now - seen < this.eventSeriesTtlMs) continue;
+      const [tenant, event] = key.split('\0') as [string, string];
+      idle.push({ tenant, event });
+      this.lastSeen.delete(key);
+    }
+    if (idle.length === 0) return;
+    const perEvent = [
+      this.couponsIssued,
+      this.decisions,
+      this.soldOut,
+      this.remaining,
+      this.redemptions,
+      this.stockRefusals,
+    ] as const;
+    for (const metric of perEvent) {
+      const { values } = await metric.get();
+      for (const { labels } of values) {
+        if (idle.some((e) => e.tenant === labels.tenant && e.event === labels.event))
+          (metric as Gauge<string>).remove(labels as Record<string, string>);
+      }
+    }
+  }
+
+  constructor(options: IssuerMetricsOptions = {}) {
+    this.eventSeriesTtlMs = options.eventSeriesTtlMs ?? 3_600_000;
+    this.clock = options.clock ?? Date.now;
     // Node's metrics under their standard names (process_*, nodejs_*): stock dashboards
     // and alerts find them; the job and instance labels tell the services apart.
     collectDefaultMetrics({ register: this.registry });

@@ -68,7 +68,9 @@ export class Issuer {
   constructor(private readonly options: IssuerOptions) {
     this.settings = options.settings;
     this.logger = options.logger;
-    this.metrics = options.metrics ?? new IssuerMetrics();
+    this.metrics =
+      options.metrics ??
+      new IssuerMetrics({ eventSeriesTtlMs: this.settings.ISSUER_EVENT_SERIES_TTL_SECONDS * 1000 });
     this.backoff = {
       baseMs: this.settings.ISSUER_RETRY_BASE_MS,
       capMs: this.settings.ISSUER_RETRY_MAX_MS,
@@ -108,8 +110,7 @@ export class Issuer {
       hooks: {
         decided: (operation, outcome, coupon) =>
           this.metrics.redemptions.inc({
-            tenant: coupon.tenant,
-            event: coupon.eventId,
+            ...this.metrics.eventLabels(coupon.tenant, coupon.eventId),
             operation,
             outcome,
           }),

@@ -76,6 +76,8 @@ export const settingsSchema = z
     /** Published rows are deleted after this long (0: at the next purge). */
     OUTBOX_RETENTION_HOURS: env.int(0, 24 * 365 * 10).default(168),
     TOPIC_COUPONS: z.string().min(1).default(DEFAULT_COUPONS_TOPIC),
+    /** An event's metric series are dropped after this long without a decision or redemption. */
+    ISSUER_EVENT_SERIES_TTL_SECONDS: env.int(60, 30 * 24 * 3600).default(3600),
     LOG_LEVEL: env.logLevel(),
   })
   .refine((s) => s.ISSUER_RETRY_BASE_MS <= s.ISSUER_RETRY_MAX_MS, {
