@@ -490,7 +490,8 @@ describe('request ids and browsers on other origins', () => {
 describe('documents and probes', () => {
   let g: InProcessGate;
   beforeAll(async () => {
-    g = gates[0] ?? (await gateWith({}));
+    // The default identity mode (query): the document says so.
+    g = await gateWith({});
   });
 
   it('serves an OpenAPI 3.1 document of every public route with its schemas', async () => {
@@ -513,17 +514,28 @@ describe('documents and probes', () => {
     // Named schemas, not def-0: generated clients get Status, Join and Error types.
     expect(Object.keys(doc.components.schemas).sort()).toEqual(['Error', 'Join', 'Status']);
     expect(JSON.stringify(doc.paths)).not.toContain('def-');
-    // How each route identifies the shopper (this gate runs the query mode).
+    // How each route identifies the shopper: this gate runs the query mode, which is
+    // no authentication (userId stays a parameter); the status read also takes the ticket.
     expect(doc.components.securitySchemes).toEqual({
-      userIdQuery: expect.objectContaining({ type: 'apiKey', in: 'query', name: 'userId' }),
       queueTicket: expect.objectContaining({ type: 'apiKey', in: 'query', name: 'ticket' }),
     });
-    expect(join.security).toEqual([{ userIdQuery: [] }]);
+    expect(join.security).toEqual([{}]);
     expect(doc.paths['/v1/events/{eventId}/queue/me'].get.security).toEqual([
-      { userIdQuery: [] },
+      {},
       { queueTicket: [] },
     ]);
     expect(doc.paths['/v1/events/{eventId}'].get.security).toEqual([]);
+  });
+
+  it("documents the header mode's trusted header as the shoppers' security scheme", async () => {
+    const header = await gateWith({ IDENTITY_MODE: 'header', IDENTITY_HEADER: 'X-Shopper' });
+    const doc = (await header.http({ url: '/openapi.json' })).json();
+    expect(doc.components.securitySchemes.trustedHeader).toMatchObject({
+      type: 'apiKey',
+      in: 'header',
+      name: 'x-shopper',
+    });
+    expect(doc.paths['/v1/events/{eventId}/queue'].post.security).toEqual([{ trustedHeader: [] }]);
   });
 
   it('answers /healthz and /readyz on both ports, and reports Redis when it cannot reach it', async () => {

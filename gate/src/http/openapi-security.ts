@@ -10,7 +10,7 @@ const ticket = {
   description: 'The signed queue ticket a join returned: resumes the status after a reload.',
 } as const;
 
-/** The scheme of each identity mode (query mode declared for what it is: no authentication). */
+/** The scheme of each identity mode; none for the query mode, which authenticates nobody. */
 function identityScheme(mode: IdentityMode, header: string) {
   switch (mode) {
     case 'jwt':
@@ -34,24 +34,28 @@ function identityScheme(mode: IdentityMode, header: string) {
         },
       } as const;
     case 'query':
-      return {
-        name: 'userIdQuery',
-        definition: {
-          type: 'apiKey',
-          in: 'query',
-          name: 'userId',
-          description:
-            "Not authentication: the seed-compatible mode takes the client's word for who it is. For demos and the seed's clients only.",
-        },
-      } as const;
+      // No scheme: the seed-compatible mode takes the client's word for who it is (the
+      // userId query parameter, documented as a parameter), which is no authentication.
+      return undefined;
   }
 }
 
 /**
- * How the OpenAPI document says a shopper identifies: the scheme of the configured
- * identity mode (its name, for the routes' `security`), and the ticket's.
+ * How the OpenAPI document says a shopper identifies: the schemes (the identity mode's
+ * and the ticket's), and the `security` of the routes that identify a shopper: the
+ * identity's scheme, or none in the query mode; the status read also takes the ticket.
  */
 export function shopperSecuritySchemes(mode: IdentityMode, header: string) {
-  const { name, definition } = identityScheme(mode, header);
-  return { scheme: name, schemes: { [name]: definition, [TICKET_SCHEME]: ticket } };
+  const identity = identityScheme(mode, header);
+  const shopper: Record<string, string[]> = identity ? { [identity.name]: [] } : {};
+  return {
+    schemes: {
+      ...(identity ? { [identity.name]: identity.definition } : {}),
+      [TICKET_SCHEME]: ticket,
+    },
+    /** `security` of the joins and the seed's routes. */
+    identified: [shopper],
+    /** `security` of the status read: the identity, or the signed ticket. */
+    identifiedOrTicket: [shopper, { [TICKET_SCHEME]: [] }],
+  };
 }

@@ -4,7 +4,7 @@ import type { GateMetrics, RateLimitedRoute } from '../metrics.js';
 import type { LiveEvent } from '../config/live-event.js';
 import type { WaitingRoom } from '../queue/waiting-room.js';
 import type { TicketSigner } from '../queue/tickets.js';
-import { TICKET_SCHEME, shopperSecuritySchemes } from './openapi-security.js';
+import { shopperSecuritySchemes } from './openapi-security.js';
 import type { JoinResult, StatusView } from '../queue/views.js';
 import { clientKeyOf } from './client-key.js';
 import type { Identity } from './identity.js';
@@ -45,7 +45,8 @@ interface IdentityQuery {
 export const publicApi: FastifyPluginAsync<PublicApiOptions> = async (app, options) => {
   const { room, identity, tickets, metrics } = options;
   // The OpenAPI document's word for how these routes identify the shopper.
-  const shopper = [{ [shopperSecuritySchemes(identity.mode, identity.header).scheme]: [] }];
+  const security = shopperSecuritySchemes(identity.mode, identity.header);
+  const shopper = security.identified;
   // One limiter for both join routes (a client has one budget of joins, whichever API)
   // and one for both status routes, each counted under its own key.
   const limiter = (
@@ -202,7 +203,7 @@ export const publicApi: FastifyPluginAsync<PublicApiOptions> = async (app, optio
       schema: {
         tags: ['v1'],
         summary: "The shopper's status",
-        security: [...shopper, { [TICKET_SCHEME]: [] }],
+        security: security.identifiedOrTicket,
         description:
           'Identify with the configured identity, or with the signed ticket from the join (?ticket=) to resume after a reload.',
         params: eventParams,
