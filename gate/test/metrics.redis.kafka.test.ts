@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { GATE_ADMIN_PREFIX } from '@rediclaim/core';
-import { uniqueName, waitFor } from '@rediclaim/hack/testing';
+import {
+  parseMetrics,
+  samplesOf,
+  uniqueName,
+  valueOf,
+  waitFor,
+  type Sample,
+} from '@rediclaim/hack/testing';
 import { SuiteEvents } from './support/suite-events.js';
 import {
   gateEnv,
@@ -11,7 +18,7 @@ import {
 } from './support/harness.js';
 import { IssuerSim } from './support/issuer-sim.js';
 import { shopperApi } from './support/shoppers.js';
-import { parseMetrics, samplesOf, valueOf, type Sample } from '@rediclaim/hack/testing';
+import { PER_EVENT_METRICS } from './support/per-event-metrics.js';
 
 /**
  * The gate's /metrics (admin port) as Prometheus scrapes it, from a gate in this process
@@ -229,20 +236,7 @@ describe('the admission rate the gate reports', () => {
 describe('an event that leaves the config', () => {
   it('takes every series of its own with it, and later joins of its id count as unknown', async () => {
     const before = seriesOf(await scrape(), ids.dropped);
-    expect(new Set(before.map((s) => s.name))).toEqual(
-      new Set([
-        'rediclaim_gate_queue_length',
-        'rediclaim_gate_processing',
-        'rediclaim_gate_processing_oldest_seconds',
-        'rediclaim_gate_admission_rate_limit',
-        'rediclaim_gate_event_stock',
-        'rediclaim_gate_event_open',
-        'rediclaim_gate_admitted_total',
-        'rediclaim_gate_requeued_total',
-        'rediclaim_gate_results_total',
-        'rediclaim_gate_joins_total',
-      ]),
-    );
+    expect(new Set(before.map((s) => s.name))).toEqual(new Set(PER_EVENT_METRICS));
     await events.drop(g.gate, ids.dropped);
     const after = await scrape();
     expect(seriesOf(after, ids.dropped)).toEqual([]);

@@ -3,22 +3,11 @@ import { eventConfigSchema } from '@rediclaim/core';
 import { GateMetrics, LiveEvent } from '@rediclaim/gate';
 import { eventConfig, type EventOptions } from '../support/events.js';
 import { parseMetrics, samplesOf, valueOf } from '@rediclaim/hack/testing';
+import { PER_EVENT_METRICS } from '../support/per-event-metrics.js';
 
 const live = (id: string, o: EventOptions = {}) =>
   new LiveEvent(eventConfigSchema.parse(eventConfig(id, { tenant: 'shop', ...o })));
 const scrape = async (m: GateMetrics) => parseMetrics(await m.registry.metrics());
-const PER_EVENT = [
-  'rediclaim_gate_queue_length',
-  'rediclaim_gate_processing',
-  'rediclaim_gate_processing_oldest_seconds',
-  'rediclaim_gate_admission_rate_limit',
-  'rediclaim_gate_event_stock',
-  'rediclaim_gate_event_open',
-  'rediclaim_gate_admitted_total',
-  'rediclaim_gate_requeued_total',
-  'rediclaim_gate_results_total',
-  'rediclaim_gate_joins_total',
-];
 
 /** Every sample naming the event, whatever the metric. */
 const seriesOf = async (m: GateMetrics, tenant: string, event: string) =>
@@ -55,7 +44,7 @@ describe('the gate metrics (registry)', () => {
       m.countJoin(e, 'ENQUEUED');
     }
     const before = await seriesOf(m, 'shop', 'gone');
-    expect(new Set(before.map((s) => s.name))).toEqual(new Set(PER_EVENT));
+    expect(new Set(before.map((s) => s.name))).toEqual(new Set(PER_EVENT_METRICS));
     m.applyConfig([kept, live('gone', { tenant: 'other' })]);
     expect(await seriesOf(m, 'shop', 'gone')).toEqual([]);
     expect((await seriesOf(m, 'shop', 'kept')).length).toBe(before.length);
