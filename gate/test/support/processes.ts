@@ -1,8 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { EventKeys } from '@rediclaim/core';
-import { startService, type ServiceProcess } from '@rediclaim/hack/testing';
+import { freePorts, startService, type ServiceProcess } from '@rediclaim/hack/testing';
 import { GateScripts } from '@rediclaim/gate';
-import { freePort } from './ports.js';
 
 export interface GateProcess extends ServiceProcess {
   url: string;
@@ -11,7 +10,7 @@ export interface GateProcess extends ServiceProcess {
 
 /** A gate as production runs it (node gate/dist/main.js), on free loopback ports. */
 export async function spawnGate(env: Record<string, string>): Promise<GateProcess> {
-  const [port, adminPort] = [await freePort(), await freePort()];
+  const [port, adminPort] = await freePorts(2);
   const proc = await startService(
     'gate',
     { ...env, GATE_PORT: String(port), GATE_ADMIN_PORT: String(adminPort), GATE_HOST: '127.0.0.1' },

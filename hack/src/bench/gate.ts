@@ -20,6 +20,7 @@ import { eventKeys, renderEventsConfig, eventConfigSchema } from '@rediclaim/cor
 import {
   createTestTopics,
   deleteTestTopics,
+  freePorts,
   repoRoot,
   stackEnv,
   startPrivateStack,
@@ -130,15 +131,6 @@ async function waitHttp(url: string, what: string, proc?: ChildProcess): Promise
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`${what} did not answer at ${url}`);
-}
-
-async function freePort(): Promise<number> {
-  const net = await import('node:net');
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
 }
 
 // --- runs ----------------------------------------------------------------------------------
@@ -276,7 +268,7 @@ async function main(): Promise<void> {
         }),
       ]),
     );
-    const [gatePort, gateAdmin, basePort] = [await freePort(), await freePort(), await freePort()];
+    const [gatePort, gateAdmin, basePort] = await freePorts(3);
     const gate = await startService(
       'gate',
       {

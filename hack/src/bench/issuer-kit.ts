@@ -2,7 +2,6 @@
 // a topic as the gate would, and starting and stopping node processes with their logs.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { Partitioners, type Kafka } from 'kafkajs';
 import {
   SIGNATURE_HEADER,
@@ -14,17 +13,6 @@ import {
   type OutgoingRecord,
   type SigningKey,
 } from '@rediclaim/core';
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** How requests travel: v2 batch records of BATCH shoppers, or one v1 record each. */
 export type RecordFormat = 'v2' | 'v1';

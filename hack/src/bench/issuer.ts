@@ -28,11 +28,12 @@ import { signingKeysSchema } from '@rediclaim/core';
 import { repoRoot, stackEnv } from '../testing/env.js';
 import { createTestDatabase, type TestDatabase } from '../testing/mysql.js';
 import { uniqueName } from '../testing/names.js';
+import { freePorts } from '../testing/free-ports.js';
 import { machine } from './machine.js';
 import { cpuSeconds as cpuOf, uptime } from './process-stats.js';
 import { peakRssMiB, pidFromFile } from './memory.js';
 import { PER_MESSAGE_SCHEMA } from './issuer-seed-schema.js';
-import { freePort, preload, spawnNode, stopAll, type RecordFormat } from './issuer-kit.js';
+import { preload, spawnNode, stopAll, type RecordFormat } from './issuer-kit.js';
 
 const { values } = parseArgs({
   options: {
@@ -281,7 +282,7 @@ async function runIssuer(logDir: string, format: RecordFormat, n: number): Promi
     );
     const loadBefore = uptime();
     const cpuBefore = serverCpu();
-    const ports = await Promise.all(Array.from({ length: REPLICAS }, () => freePort()));
+    const ports = await freePorts(REPLICAS);
     const processes = ports.map((port, i) =>
       spawnNode(
         path.join(repoRoot, 'issuer/dist/main.js'),

@@ -20,7 +20,8 @@ import { signingKeysSchema } from '@rediclaim/core';
 import { repoRoot, stackEnv } from '../testing/env.js';
 import { createTestDatabase } from '../testing/mysql.js';
 import { uniqueName } from '../testing/names.js';
-import { freePort, preload, spawnNode, stopAll } from './issuer-kit.js';
+import { freePorts } from '../testing/free-ports.js';
+import { preload, spawnNode, stopAll } from './issuer-kit.js';
 import { machine } from './machine.js';
 import { cpuSeconds, uptime } from './process-stats.js';
 
@@ -134,7 +135,7 @@ async function main(): Promise<void> {
   const db = await createTestDatabase('bench_redemption');
   const conn = await mysql.createConnection(db.url);
   const total = N + RACE_CODES;
-  const [adminPort, apiPort] = [await freePort(), await freePort()];
+  const [adminPort, apiPort] = await freePorts(2);
   const issuer = spawnNode(
     path.join(repoRoot, 'issuer/dist/main.js'),
     {

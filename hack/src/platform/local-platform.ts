@@ -2,7 +2,7 @@ import * as k8s from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import type { StackEnv } from '../testing/env.js';
 import { ensureCouponEventCrd } from '../testing/crd.js';
-import { freePorts } from '../testing/private-stack.js';
+import { freePorts } from '../testing/free-ports.js';
 import { startService, type ServiceProcess } from '../testing/services.js';
 import { ensureDeployment, ensureNamespace } from './kube-objects.js';
 import { ReplicaFollower } from './replica-follower.js';

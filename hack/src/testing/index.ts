@@ -7,12 +7,8 @@ export { createTestDatabase, type TestDatabase } from './mysql.js';
 export { createTestTopics, deleteTestTopics, testKafka } from './kafka.js';
 export { createTestNamespace, testKubeConfig, type TestNamespace } from './kube.js';
 export { ensureCouponEventCrd } from './crd.js';
-export {
-  freePorts,
-  startPrivateStack,
-  type Component,
-  type PrivateStack,
-} from './private-stack.js';
+export { freePorts } from './free-ports.js';
+export { startPrivateStack, type Component, type PrivateStack } from './private-stack.js';
 export {
   startService,
   type ServiceName,

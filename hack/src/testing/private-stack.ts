@@ -1,33 +1,15 @@
 import { execFile } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { repoRoot, type StackEnv } from './env.js';
 import { uniqueName } from './names.js';
+import { freePorts } from './free-ports.js';
 
 const run = promisify(execFile);
 
 export type Component = 'redis' | 'mariadb' | 'kafka' | 'apiserver';
-
-/** Ports the OS says are free right now. */
-export async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<net.Server>((resolve, reject) => {
-          const server = net.createServer();
-          server.once('error', reject);
-          server.listen(0, '127.0.0.1', () => resolve(server));
-        }),
-    ),
-  );
-  const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return ports;
-}
 
 export interface PrivateStack {
   env: StackEnv;

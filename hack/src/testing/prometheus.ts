@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { dump } from 'js-yaml';
-import { freePorts } from './private-stack.js';
+import { freePorts } from './free-ports.js';
 import { waitFor } from './wait.js';
 
 export interface PrometheusOptions {
