@@ -7,6 +7,7 @@
   KEYS[4] stats      HASH counters and sale state
   KEYS[5] tombstone  STRING uid of a deleted event
   KEYS[6] retired    ZSET uid -> retiredAt: retired sales of this id, outcomes kept
+  KEYS[7] admittedAt ZSET userId -> when admitted (ms, Redis time), while in flight
 
   ARGV[1] userId
   ARGV[2] stock      the event's current stock, '' when the event is not in the config
@@ -50,13 +51,21 @@ local owner = staleOwner(KEYS[4], ARGV[3])
 if owner then return {'STALE', owner} end
 
 local inflight = redis.call('HGET', KEYS[2], userId)
-if inflight then return {'INFLIGHT', inflight} end
+if inflight then
+  -- How long the issuer has had the request tells how soon to ask again.
+  local since = redis.call('ZSCORE', KEYS[7], userId)
+  if not since then return {'INFLIGHT', inflight, ''} end
+  local time = redis.call('TIME')
+  local nowMs = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+  return {'INFLIGHT', inflight, math.max(0, nowMs - tonumber(since))}
+end
 
 local score = redis.call('ZSCORE', KEYS[1], userId)
 if score then
   if stock and soldOut(KEYS[4], stock) then return {'SOLD_OUT'} end
-  local r = redis.call('HMGET', KEYS[4], 'rate', 'rateAt')
-  return {'QUEUED', redis.call('ZRANK', KEYS[1], userId) + 1, score, r[1] or '', r[2] or ''}
+  local r = redis.call('HMGET', KEYS[4], 'rate', 'rateAt', 'issued')
+  return {'QUEUED', redis.call('ZRANK', KEYS[1], userId) + 1, score, r[1] or '', r[2] or '',
+    tonumber(r[3]) or 0, redis.call('HLEN', KEYS[2])}
 end
 
 local stored = redis.call('HGET', KEYS[3], userId)

@@ -169,7 +169,13 @@ describe('a request Kafka stored although the send failed', () => {
     ]);
     await waitFor('the gate to derive sold out', async () => (await stats(id)).soldOut === true);
 
-    expect(await me(id, 'ann')).toMatchObject({ status: 'PROCESSING', pollAfterMs: 1000 });
+    // Asked back after half as long as she has been in flight (re-sends do not reset it).
+    const asked = Date.now();
+    const processing = await me(id, 'ann');
+    const halfAge = (at: number) => Math.max(1000, (at - reply.nowMs) / 2);
+    expect(processing.status).toBe('PROCESSING');
+    expect(processing.pollAfterMs).toBeGreaterThanOrEqual(halfAge(asked) - 50);
+    expect(processing.pollAfterMs).toBeLessThanOrEqual(halfAge(Date.now()) + 50);
     expect((await join(id, 'ann')).json()).toMatchObject({
       joined: 'PROCESSING',
       status: 'PROCESSING',

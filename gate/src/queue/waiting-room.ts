@@ -172,7 +172,7 @@ export class WaitingRoom {
         if (phase === Phase.Closed) return closedView(event, ClosedReason.Ended);
         return waitingView(event, phase, reply, now);
       case 'INFLIGHT':
-        return { ...processingView(event, phase), ticketNumber: reply.ticket };
+        return { ...processingView(event, phase, reply.ageMs), ticketNumber: reply.ticket };
       case 'RESULT':
         return resultView(event.id, parseStored(reply.stored), phase);
       case 'SOLD_OUT':

@@ -26,7 +26,7 @@ import {
  */
 export const scriptKeys = {
   enqueue: ['queue', 'seq', 'inflight', 'results', 'stats', 'tombstone'],
-  status: ['queue', 'inflight', 'results', 'stats', 'tombstone', 'retired'],
+  status: ['queue', 'inflight', 'results', 'stats', 'tombstone', 'retired', 'admittedAt'],
   admit: ['queue', 'inflight', 'deadlines', 'stats', 'limiter', 'tombstone', 'retry', 'admittedAt'],
   requeueStale: ['inflight', 'deadlines', 'stats', 'retry'],
   requeueFailed: ['inflight', 'deadlines', 'stats', 'retry'],

@@ -19,9 +19,20 @@ export type EnqueueReply =
   | { kind: 'STALE'; owner: string };
 
 export type StatusReply =
-  /** Waiting; with the fleet's observed admissions/s and when it was measured (ms), '' when never. */
-  | { kind: 'QUEUED'; rank: number; ticket: number; rate: string; rateAt: string }
-  | { kind: 'INFLIGHT'; ticket: number }
+  | {
+      /** Waiting. */
+      kind: 'QUEUED';
+      rank: number;
+      ticket: number;
+      /** The fleet's observed admissions/s and when it was measured (ms), '' when never. */
+      rate: string;
+      rateAt: string;
+      /** Coupons confirmed issued, and shoppers in flight (admitted, awaiting the issuer). */
+      issued: number;
+      inflight: number;
+    }
+  /** Admitted; `ageMs` since the admission (re-sends do not reset it), absent when unrecorded. */
+  | { kind: 'INFLIGHT'; ticket: number; ageMs?: number }
   | { kind: 'RESULT'; stored: string }
   | { kind: 'SOLD_OUT' }
   | { kind: 'CLOSED' }
@@ -127,7 +138,15 @@ export function parseStatus(reply: Reply): StatusReply {
       ticket: Number(reply[2]),
       rate: String(reply[3] ?? ''),
       rateAt: String(reply[4] ?? ''),
+      issued: Number(reply[5] ?? 0),
+      inflight: Number(reply[6] ?? 0),
     };
+  if (reply[0] === 'INFLIGHT') {
+    const age = reply[2] ?? '';
+    return age === ''
+      ? { kind: 'INFLIGHT', ticket: Number(reply[1]) }
+      : { kind: 'INFLIGHT', ticket: Number(reply[1]), ageMs: Number(age) };
+  }
   if (reply[0] === 'NONE') return { kind: 'NONE' };
   if (reply[0] === 'FORMER')
     return { kind: 'FORMER', uid: String(reply[1]), stored: String(reply[2]) };
