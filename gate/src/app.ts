@@ -10,6 +10,7 @@ import type { GateMetrics } from './metrics.js';
 import type { WaitingRoom } from './queue/waiting-room.js';
 import type { TicketSigner } from './queue/tickets.js';
 import type { Identity } from './http/identity.js';
+import type { PushHub } from './push/push-hub.js';
 import { installErrorHandling } from './http/errors.js';
 import { healthRoutes, type HealthOptions } from './http/health.js';
 import { REQUEST_ID_HEADER, echoRequestId, requestIdOf } from './http/request-id.js';
@@ -55,6 +56,8 @@ export interface AppDeps {
   health: HealthOptions;
   drain: DrainState;
   options: AppOptions;
+  /** The push streams, when GATE_PUSH_ENABLED; the clock their schedule phases follow. */
+  push?: { hub: PushHub; clock: () => number };
 }
 
 const ajv = {
@@ -116,6 +119,9 @@ function closeWhileDraining(app: FastifyInstance, drain: DrainState): void {
 
 function observeLatency(app: FastifyInstance, metrics: GateMetrics): void {
   app.addHook('onResponse', (request, reply, done) => {
+    // A push stream's "response time" is how long the shopper stayed: not a latency.
+    // Its refusals (before the stream) are answers like any other.
+    if (request.routeOptions.config.stream && reply.statusCode === 200) return done();
     metrics.httpDuration.observe(
       request.method,
       request.routeOptions.url ?? 'unmatched',
@@ -224,6 +230,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       identity: deps.identity,
       tickets: deps.tickets,
       metrics,
+      ...(deps.push ? { push: deps.push } : {}),
       ...(options.pollRateLimitMax > 0
         ? {
             pollRateLimit: {

@@ -22,6 +22,8 @@ import { GateMetrics } from './metrics.js';
 import { TicketSigner } from './queue/tickets.js';
 import type { WaitingRoom } from './queue/waiting-room.js';
 import { GateScripts } from './redis/gate-scripts.js';
+import { ChangePublisher } from './push/change-publisher.js';
+import { PushHub } from './push/push-hub.js';
 import type { GateSettings } from './settings.js';
 
 export interface GateOptions {
@@ -35,6 +37,8 @@ export interface GateOptions {
   background?: boolean;
 }
 
+/** How long the public server's close waits for requests in flight before cutting connections. */
+const CLOSE_GRACE_MS = 3_000;
 /** Between attempts to connect to Kafka while it does not answer. */
 const KAFKA_RETRY_MS = 2_000;
 
@@ -61,6 +65,10 @@ export class Gate {
   /** Follows the coupons' redemptions; undefined when GATE_COUPONS_ENABLED is false. */
   readonly coupons: CouponsConsumer | undefined;
   readonly configSource: ConfigSource;
+  readonly changes: ChangePublisher;
+  /** The push streams; undefined when GATE_PUSH_ENABLED is false. */
+  readonly push: PushHub | undefined;
+  private readonly clock: () => number;
   app!: FastifyInstance;
   adminApp!: FastifyInstance;
   private shuttingDown = false;
@@ -83,6 +91,10 @@ export class Gate {
     });
     this.redis.on('error', (error) => this.logger.debug({ err: error }, 'Redis connection error'));
     this.scripts = new GateScripts(this.redis);
+    // Published whether or not this replica streams: another one may.
+    this.changes = new ChangePublisher(this.redis, this.logger, this.metrics);
+    this.push = s.GATE_PUSH_ENABLED ? this.createPushHub(clock) : undefined;
+    this.clock = clock;
     // The dispatcher is created below; the room asks it only once requests come.
     this.room = new AdmissionAwareRoom(
       () => this.dispatcher.pause(),
@@ -129,6 +141,7 @@ export class Gate {
         kafka: this.kafkaMonitor,
         logger: this.logger,
         metrics: this.metrics,
+        changes: this.changes,
         clock,
       },
       {
@@ -147,6 +160,7 @@ export class Gate {
         events: this.events,
         logger: this.logger,
         metrics: this.metrics,
+        changes: this.changes,
       },
       {
         groupId: s.KAFKA_GROUP_ID,
@@ -198,9 +212,31 @@ export class Gate {
         });
   }
 
+  private createPushHub(clock: () => number): PushHub {
+    const s = this.options.settings;
+    // Subscribed, a connection does nothing else; and a stream's wait is not a command's.
+    const subscriber = this.redis.duplicate({ commandTimeout: undefined });
+    subscriber.on('error', (error) =>
+      this.logger.debug({ err: error }, 'Redis subscriber connection error'),
+    );
+    return new PushHub(
+      { subscriber, logger: this.logger, metrics: this.metrics, clock },
+      {
+        maxStreams: s.GATE_PUSH_MAX_STREAMS,
+        heartbeatMs: s.GATE_PUSH_HEARTBEAT_SECONDS * 1000,
+        resyncMs: s.GATE_PUSH_RESYNC_SECONDS * 1000,
+        retryMs: s.GATE_PUSH_RETRY_MS,
+        readConcurrency: s.GATE_PUSH_READ_CONCURRENCY,
+        tickMs: 500,
+        maxPendingBytes: 256 * 1024,
+      },
+    );
+  }
+
   private appDeps(): AppDeps {
     const s = this.options.settings;
     return {
+      ...(this.push ? { push: { hub: this.push, clock: this.clock } } : {}),
       room: this.room,
       identity: this.identity,
       tickets: this.tickets,
@@ -253,6 +289,7 @@ export class Gate {
         'Kafka does not answer: serving the waiting room with admission paused; connecting in the background',
       );
     if (background) this.dispatcher.start();
+    this.push?.start();
     const deps = this.appDeps();
     this.app = await buildApp(deps);
     this.adminApp = await buildAdminApp(deps);
@@ -344,9 +381,13 @@ export class Gate {
     await this.dispatcher.stop().catch(() => undefined);
     if (drainMs > 0 && this.app) {
       this.draining = true;
+      // Streams reconnect now, through the Service, to a replica that stays.
+      this.push?.drain();
       await new Promise((r) => setTimeout(r, drainMs));
     }
-    await this.app?.close().catch(() => undefined);
+    // Open streams would hold the server's close forever.
+    await this.push?.stop();
+    await this.closePublicServer();
     await this.kafkaConnecting?.catch(() => undefined);
     await Promise.allSettled([
       this.results.stop(),
@@ -358,6 +399,20 @@ export class Gate {
     await this.adminApp?.close().catch(() => undefined);
     await this.redis.quit().catch(() => this.redis.disconnect());
     this.logger.info('gate stopped');
+  }
+
+  /**
+   * Closes the public server: requests in flight are answered, idle kept-alive
+   * connections closed. A connection that sent no request at all (a client that
+   * connected and went quiet, a keep-alive socket a client holds half open) would keep
+   * it waiting for headersTimeout (a minute): after a grace period the rest is cut.
+   */
+  private async closePublicServer(): Promise<void> {
+    if (!this.app) return;
+    const closing = this.app.close().catch(() => undefined);
+    const grace = new Promise<'late'>((r) => setTimeout(() => r('late'), CLOSE_GRACE_MS).unref());
+    if ((await Promise.race([closing, grace])) === 'late') this.app.server.closeAllConnections();
+    await closing;
   }
 
   /**

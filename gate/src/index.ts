@@ -94,3 +94,14 @@ export {
 } from './http/identity.js';
 export { LatencyHistogram } from './http/latency-histogram.js';
 export { TICKET_SCHEME, shopperSecuritySchemes } from './http/openapi-security.js';
+export { PushHub, PushFullError, type PushHubOptions, type PushSink } from './push/push-hub.js';
+export { ChangePublisher } from './push/change-publisher.js';
+export { decodeChangeNotice, encodeChangeNotice, type ChangeNotice } from './push/change-notice.js';
+export {
+  endsStream,
+  isMilestone,
+  movedOn,
+  stateIdOf,
+  type StreamedStatus,
+} from './push/stream-state.js';
+export { SSE_HEARTBEAT, sseFrame, sseRetry } from './push/sse.js';

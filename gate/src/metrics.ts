@@ -23,6 +23,18 @@ export type RateLimitedRoute = 'join' | 'poll';
 const RESULTS_IGNORED_REASONS = ['duplicate', 'deleted', 'invalid'] as const;
 export type RequeueReason = 'timeout' | 'send_failed';
 const REQUEUE_REASONS: readonly RequeueReason[] = ['timeout', 'send_failed'];
+/** Why a push stream read a shopper's status (push_reads_total's trigger). */
+export type PushReadTrigger = 'open' | 'notice' | 'resync' | 'phase' | 'reconnect';
+const PUSH_READ_TRIGGERS: readonly PushReadTrigger[] = [
+  'open',
+  'notice',
+  'resync',
+  'phase',
+  'reconnect',
+];
+const PUSH_FRAME_KINDS = ['status', 'progress', 'heartbeat', 'end'] as const;
+const PUSH_REFUSALS = ['limit', 'slow_reader'] as const;
+const PUSH_NOTICE_OUTCOMES = ['published', 'publish_failed', 'received', 'invalid'] as const;
 
 /** What one dispatch read of an event's queue (the admit script's reply). */
 export interface DispatchView {
@@ -240,6 +252,51 @@ export class GateMetrics {
     registers: [this.registry],
   });
 
+  private pushStreamCount: () => number = () => 0;
+
+  readonly pushStreams = new Gauge({
+    name: 'rediclaim_gate_push_streams',
+    help: 'Push streams (server-sent events) this replica holds open.',
+    registers: [this.registry],
+    collect: () => {
+      this.pushStreams.set(this.pushStreamCount());
+    },
+  });
+
+  readonly pushFrames = new Counter({
+    name: 'rediclaim_gate_push_frames_total',
+    help: 'What push streams were sent, by kind: status (a state read), progress (a place moved up between reads), heartbeat, end.',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
+  readonly pushRefused = new Counter({
+    name: 'rediclaim_gate_push_refused_total',
+    help: 'Push streams refused or cut off, by reason: limit (GATE_PUSH_MAX_STREAMS reached: 503, the shopper polls), slow_reader (a peer that stopped reading).',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly pushNotices = new Counter({
+    name: 'rediclaim_gate_push_notices_total',
+    help: "Change notices on the events' Redis channels: published (or publish_failed) by this replica, received for its streams, invalid (not understood, ignored).",
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly pushReads = new Counter({
+    name: 'rediclaim_gate_push_reads_total',
+    help: "Status reads for push streams, by trigger: open, notice (a change named the shopper or everyone), resync (the periodic read), phase (the event's schedule moved), reconnect (the subscriber reconnected).",
+    labelNames: ['trigger'] as const,
+    registers: [this.registry],
+  });
+
+  readonly pushReadFailures = new Counter({
+    name: 'rediclaim_gate_push_read_failures_total',
+    help: 'Status reads for push streams that failed (Redis away); the stream is read again later.',
+    registers: [this.registry],
+  });
+
   constructor(options: { defaultMetrics?: boolean; clock?: () => number } = {}) {
     this.clock = options.clock ?? Date.now;
     // Node's metrics under their standard names (process_*, nodejs_*): stock dashboards
@@ -250,6 +307,15 @@ export class GateMetrics {
     for (const cause of SHED_CAUSES) this.shed.inc({ cause }, 0);
     for (const reason of RESULTS_IGNORED_REASONS) this.resultsIgnored.inc({ reason }, 0);
     this.admissionPaused.set({ cause: 'kafka_unavailable' }, 0);
+    for (const trigger of PUSH_READ_TRIGGERS) this.pushReads.inc({ trigger }, 0);
+    for (const kind of PUSH_FRAME_KINDS) this.pushFrames.inc({ kind }, 0);
+    for (const reason of PUSH_REFUSALS) this.pushRefused.inc({ reason }, 0);
+    for (const outcome of PUSH_NOTICE_OUTCOMES) this.pushNotices.inc({ outcome }, 0);
+  }
+
+  /** Where the push_streams gauge reads its value (the PushHub). */
+  pushStreamsOf(count: () => number): void {
+    this.pushStreamCount = count;
   }
 
   /**

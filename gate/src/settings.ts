@@ -204,6 +204,20 @@ export const gateSettingsSchema = z
     RESULTS_DEFAULT_RETENTION_SECONDS: env.int(60, 2_592_000).default(86_400),
     /** Most results one Lua call records: Redis serves nobody else while it runs. */
     RESULTS_RECORD_CHUNK: env.int(1, 1_000).default(200),
+    /**
+     * Push streams (server-sent events, GET /v1/events/:id/queue/me/stream): off, the route
+     * is not there and shoppers poll. GATE_PUSH_MAX_STREAMS bounds them per replica (0:
+     * every stream refused with 503, the shopper polls); past it, 503 + Retry-After.
+     */
+    GATE_PUSH_ENABLED: env.bool().default(true),
+    GATE_PUSH_MAX_STREAMS: env.int(0, 1_000_000).default(10_000),
+    GATE_PUSH_HEARTBEAT_SECONDS: env.int(1, 300).default(15),
+    /** Every stream is read again after this long, even if no notice named its shopper. */
+    GATE_PUSH_RESYNC_SECONDS: env.int(1, 3_600).default(30),
+    /** The reconnect delay browsers are told (jittered up to +50 %). */
+    GATE_PUSH_RETRY_MS: env.int(100, 600_000).default(3_000),
+    /** Status reads for streams in flight at most (a sold-out re-reads every stream). */
+    GATE_PUSH_READ_CONCURRENCY: env.int(1, 10_000).default(64),
     SHUTDOWN_TIMEOUT_MS: env.int(100, 600_000).default(20_000),
     SHUTDOWN_DRAIN_MS: env.int(0, 300_000).default(0),
     /** Test hook only: wait this long between admitting shoppers and sending their requests. */

@@ -505,7 +505,13 @@ describe('documents and probes', () => {
       '/v1/events/{eventId}',
       '/v1/events/{eventId}/queue',
       '/v1/events/{eventId}/queue/me',
+      '/v1/events/{eventId}/queue/me/stream',
     ]);
+    // The stream is described as what it is: server-sent events, the poll's refusals.
+    const stream = doc.paths['/v1/events/{eventId}/queue/me/stream'].get;
+    expect(Object.keys(stream.responses['200'].content)).toEqual(['text/event-stream']);
+    expect(stream.description).toContain('Last-Event-ID');
+    expect(Object.keys(stream.responses)).toEqual(expect.arrayContaining(['4XX', '5XX']));
     const join = doc.paths['/v1/events/{eventId}/queue'].post;
     expect(Object.keys(join.responses)).toEqual(
       expect.arrayContaining(['200', '201', '4XX', '5XX']),

@@ -54,6 +54,13 @@ export interface EventKeys {
    * apart), kept for the retention after the last change.
    */
   redemptions: string;
+  /**
+   * Pub/sub channel (not a key): the gates announce here what changed for whom (admitted,
+   * decided, sold out, retired), so the replica holding a shopper's push stream hears of
+   * it whichever replica made the change. Carries the event's hash tag too, so a sharded
+   * Redis (SPUBLISH) keeps it on the event's shard.
+   */
+  changes: string;
 }
 
 export function eventHashTag(tenant: string, eventId: string): string {
@@ -75,6 +82,7 @@ export function eventKeys(tenant: string, eventId: string): EventKeys {
     tombstone: `${p}tombstone`,
     retired: `${p}retired`,
     redemptions: `${p}redemptions`,
+    changes: `${p}changes`,
   };
 }
 

@@ -6,6 +6,7 @@ import type { LiveEvent } from '../config/live-event.js';
 import type { IssueRequestSender } from '../kafka/issue-requests.js';
 import type { GateMetrics } from '../metrics.js';
 import type { AdmittedShopper, GateScripts } from '../redis/gate-scripts.js';
+import type { ChangePublisher } from '../push/change-publisher.js';
 
 export interface DispatcherOptions {
   /** How often each open event is considered (ms). */
@@ -28,6 +29,8 @@ export interface DispatcherDeps {
   kafka: KafkaAvailability;
   logger: Logger;
   metrics: GateMetrics;
+  /** Tells every replica's push streams whom it admitted. */
+  changes: ChangePublisher;
   clock?: () => number;
 }
 
@@ -203,6 +206,12 @@ export class Dispatcher {
       metrics.sawDispatch(event, reply);
       const admitted = reply.shoppers.length;
       if (admitted === 0) return;
+      // PROCESSING from now on, whatever becomes of the send: their streams may say so.
+      this.deps.changes.admitted(
+        event.keys,
+        reply.shoppers.map((s) => s.userId),
+        admitted - reply.resent,
+      );
       if (reply.resent > 0)
         this.deps.logger.info(
           { event: label, count: reply.resent },

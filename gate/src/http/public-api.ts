@@ -1,11 +1,14 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
-import { ErrorCode, RediclaimError, UserStatus, isRediclaimError } from '@rediclaim/core';
+import { ErrorCode, UserStatus, isRediclaimError } from '@rediclaim/core';
 import type { GateMetrics, RateLimitedRoute } from '../metrics.js';
 import type { LiveEvent } from '../config/live-event.js';
 import type { WaitingRoom } from '../queue/waiting-room.js';
 import type { TicketSigner } from '../queue/tickets.js';
 import { shopperSecuritySchemes } from './openapi-security.js';
-import type { JoinResult, StatusView } from '../queue/views.js';
+import type { JoinResult } from '../queue/views.js';
+import { StatusReader } from './status-reader.js';
+import type { PushHub } from '../push/push-hub.js';
+import { pushApi } from './push-api.js';
 import { clientKeyOf } from './client-key.js';
 import type { Identity } from './identity.js';
 import {
@@ -28,6 +31,8 @@ export interface PublicApiOptions {
   joinRateLimit?: { max: number; timeWindow: number };
   /** Per-client limit on status reads; undefined disables it. */
   pollRateLimit?: { max: number; timeWindow: number };
+  /** The push streams (GATE_PUSH_ENABLED), and the clock their schedule phases follow. */
+  push?: { hub: PushHub; clock: () => number };
 }
 
 interface EventParams {
@@ -83,24 +88,7 @@ export const publicApi: FastifyPluginAsync<PublicApiOptions> = async (app, optio
       throw error;
     }
   };
-  // The ticket presented is handed back while it is good (see TicketSigner.reissue).
-  const signed = (
-    event: LiveEvent | undefined,
-    userId: string,
-    view: StatusView,
-    presented?: string,
-  ) =>
-    event && view.ticketNumber !== undefined
-      ? tickets.reissue(presented, {
-          tenant: event.tenant,
-          eventId: event.id,
-          userId,
-          ticket: view.ticketNumber,
-        })
-      : undefined;
-  // In the pre-queue the order is drawn at opening: v1 shows no rank until then.
-  const v1View = (view: StatusView) =>
-    view.preQueue ? { ...view, rank: null, ahead: null, etaSeconds: null } : view;
+  const reader = new StatusReader(room, identity, tickets);
 
   // --- The seed's API ------------------------------------------------------------
   app.post<{ Params: EventParams; Querystring: IdentityQuery }>(
@@ -190,8 +178,8 @@ export const publicApi: FastifyPluginAsync<PublicApiOptions> = async (app, optio
       reply.code(answer === 'ENQUEUED' ? 201 : 200);
       return {
         joined: answer,
-        ...v1View(view),
-        ticket: signed(room.event(request.params.eventId), userId, view),
+        ...reader.v1View(view),
+        ticket: reader.signed(room.event(request.params.eventId), userId, view),
       };
     },
   );
@@ -215,30 +203,8 @@ export const publicApi: FastifyPluginAsync<PublicApiOptions> = async (app, optio
     },
     async (request) => {
       const { eventId } = request.params;
-      const event = room.event(eventId);
-      let userId: string;
-      if (request.query.ticket !== undefined) {
-        // A deleted event's tickets still verify (against its former tenant): their
-        // holders get the same answer as by identity, their coupon or EVENT_CLOSED.
-        const tenant = await room.tenantOf(eventId);
-        if (!tenant) throw await room.refuseUnknown(eventId);
-        userId = tickets.verify(request.query.ticket, tenant, eventId).userId;
-        if (request.query.userId !== undefined && request.query.userId !== userId)
-          throw new RediclaimError(
-            ErrorCode.ValidationFailed,
-            'querystring.userId: does not match the ticket',
-          );
-      } else {
-        if (identity.queryRequired && request.query.userId === undefined)
-          throw new RediclaimError(
-            ErrorCode.ValidationFailed,
-            'querystring.userId: is required (or pass the signed ticket as ?ticket=)',
-          );
-        userId = identity.resolve(request, request.query.userId);
-      }
-      const view = await room.status(eventId, userId);
-      const ticket = signed(event, userId, view, request.query.ticket);
-      return ticket ? { ...v1View(view), ticket } : v1View(view);
+      const userId = await reader.shopperOf(request, eventId, request.query);
+      return reader.body(eventId, userId, request.query.ticket);
     },
   );
 
@@ -255,6 +221,15 @@ export const publicApi: FastifyPluginAsync<PublicApiOptions> = async (app, optio
     },
     async (request) => room.info(await eventOf(request.params.eventId)),
   );
+
+  if (options.push)
+    await app.register(pushApi, {
+      ...options.push,
+      room,
+      reader,
+      security: security.identifiedOrTicket,
+      ...pollLimit,
+    });
 };
 
 export type { FastifyInstance };

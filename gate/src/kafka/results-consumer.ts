@@ -13,6 +13,7 @@ import type { EventsStore } from '../config/events-store.js';
 import type { GateMetrics } from '../metrics.js';
 import type { GateScripts, RecordResultArgs } from '../redis/gate-scripts.js';
 import type { RecordResultReply } from '../redis/script-replies.js';
+import type { ChangePublisher } from '../push/change-publisher.js';
 import { sendDeadLetters } from './dead-letters.js';
 import { GroupConsumer, type GroupConsumerOptions } from './group-consumer.js';
 import { logRecordedResults, resultRecordSpan, type ResultRecordSpan } from './result-log.js';
@@ -49,6 +50,8 @@ export class ResultsConsumer extends GroupConsumer {
       events: EventsStore;
       logger: Logger;
       metrics: GateMetrics;
+      /** Tells every replica's push streams whose outcome is recorded. */
+      changes: ChangePublisher;
     },
     private readonly options: ResultsConsumerOptions,
   ) {
@@ -117,15 +120,23 @@ export class ResultsConsumer extends GroupConsumer {
     const calls = results.map((result) => this.callOf(result));
     const replies = await scripts.recordResults(calls, this.options.recordChunk);
     const now = Date.now();
+    const decided = new Map<string, { keys: EventKeys; userIds: string[]; soldOut: boolean }>();
     replies.forEach((reply, i) => {
       const result = results[i]!;
       if (reply === 'recorded' || reply === 'former') {
         metrics.countResult(result.tenant, result.eventId, result.outcome);
         metrics.resultLag.observe(Math.max(0, now - Date.parse(result.decidedAt)) / 1000);
+        const { keys } = calls[i]!;
+        let entry = decided.get(keys.changes);
+        if (!entry) decided.set(keys.changes, (entry = { keys, userIds: [], soldOut: false }));
+        entry.userIds.push(result.userId);
+        entry.soldOut ||= result.outcome === 'SOLD_OUT' || result.remaining === 0;
       } else {
         metrics.resultsIgnored.inc({ reason: reply });
       }
     });
+    for (const { keys, userIds, soldOut } of decided.values())
+      this.deps.changes.decided(keys, userIds, soldOut);
     return replies;
   }
 
