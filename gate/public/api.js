@@ -56,6 +56,12 @@ export function createApi({ eventId, identityMode, credentials, base = window.lo
 
   return {
     identityMode,
+    /** The status stream's address (EventSource sends no headers: the ticket identifies). */
+    streamUrl: (ticket) => {
+      const url = new URL(`${root.href}/queue/me/stream`);
+      url.searchParams.set('ticket', ticket);
+      return url.href;
+    },
     /** The event: schedule, phase, discount, live counts. */
     event: () => call('GET', ''),
     /** Join (idempotent: the same place for the same shopper). */

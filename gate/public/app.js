@@ -1,9 +1,12 @@
 // The waiting room page: asks the gate's /v1 API where the shopper stands and shows it.
-// One state (`state.view`) drives one render; a Poller decides when to ask again; a
-// one-second ticker moves the countdowns. Text goes in with textContent only.
+// One state (`state.view`) drives one render; once the page holds a ticket the gate
+// pushes each change over a status stream (push.js), and a Poller asks when there is no
+// stream (before the join, or when it fails); a one-second ticker moves the countdowns.
+// Text goes in with textContent only.
 
 import { LANGUAGES, createI18n, pickLanguage } from './i18n.js';
 import { Poller, countdownTarget as targetOf } from './poller.js';
+import { Push } from './push.js';
 import { createApi } from './api.js';
 import * as session from './session.js';
 
@@ -445,6 +448,33 @@ function show(kind, data = {}) {
 
 const poller = new Poller(step);
 
+// A stream and its frames cost little while the tab is hidden, so it stays open: the
+// page is current when the shopper comes back, and a crowd of tabs shown again does not
+// reconnect at once. Only the Poller rests while hidden.
+const push = new Push({
+  url: (ticket) => api.streamUrl(ticket),
+  onStatus: (body) => {
+    clearTrouble();
+    applyStatus(body);
+  },
+  onChange: (mode) => {
+    poller.standBy(push.active);
+    document.documentElement.dataset.updates = mode;
+  },
+});
+
+/** Nothing more to learn: no polls, no stream. */
+function stopAsking() {
+  poller.stop();
+  push.close();
+}
+
+/** The state can still change: the stream says when (if there is one), else the next poll. */
+function keepAsking(v) {
+  push.follow(v.ticket ?? session.loadPlace(eventId)?.ticket);
+  return poller.after(v.pollAfterMs);
+}
+
 function trouble(key, delay) {
   if (!state.problem) announce(t('announceProblem'));
   state.problem = { key, until: Date.now() + delay };
@@ -480,7 +510,7 @@ function ended(result) {
   else return false;
   state.joining = false;
   clearTrouble();
-  poller.stop();
+  stopAsking();
   return true;
 }
 
@@ -488,7 +518,7 @@ function fail(result) {
   state.joining = false;
   clearTrouble();
   show('error', { message: result.message });
-  poller.stop();
+  stopAsking();
 }
 
 /** The place held, if it is this shopper's (a stored ticket of someone else is dropped). */
@@ -572,13 +602,13 @@ async function sendJoin() {
       return poller.runNow();
     case 'SOLD_OUT':
       show('soldOut');
-      return poller.stop();
+      return stopAsking();
     case 'ALREADY_ISSUED':
       show('alreadyIssued', result.details?.status ?? {});
-      return poller.stop();
+      return stopAsking();
     case 'UNAUTHENTICATED':
       show('signIn');
-      return poller.stop();
+      return stopAsking();
     default:
       return fail(result);
   }
@@ -590,38 +620,39 @@ function applyStatus(v) {
     case 'WAITING':
       if (v.preQueue) show('preQueue', { until: targetOf(state.info) });
       else show('waiting', v);
-      return poller.after(v.pollAfterMs);
+      return keepAsking(v);
     case 'PROCESSING':
       show('processing', v);
-      return poller.after(v.pollAfterMs);
+      return keepAsking(v);
     case 'ISSUED':
       show('issued', v);
-      return poller.stop();
+      return stopAsking();
     case 'ALREADY_ISSUED':
       show('alreadyIssued', v);
-      return poller.stop();
+      return stopAsking();
     case 'SOLD_OUT':
       show('soldOut', v);
-      return poller.stop();
+      return stopAsking();
     case 'REJECTED':
       show('rejected', v);
-      return poller.stop();
+      return stopAsking();
     case 'EVENT_CLOSED':
       show('closed', v);
-      return poller.stop();
+      return stopAsking();
     case 'EVENT_NOT_OPEN':
       landing();
       // Read the schedule again at the server's pace (it may move); the countdown
-      // itself ends the wait when it reaches zero.
+      // itself ends the wait when it reaches zero. The stream ends here: join first.
       state.infoStale = true;
+      push.close();
       return poller.after(v.pollAfterMs);
     case 'UNKNOWN_EVENT':
       show('unknown');
-      return poller.stop();
+      return stopAsking();
     default: // NOT_IN_QUEUE
       if (session.loadPlace(eventId)) session.savePlace(eventId, null);
       landing();
-      return poller.stop();
+      return stopAsking();
   }
 }
 
@@ -707,6 +738,7 @@ function start() {
     });
   document.addEventListener('visibilitychange', () => poller.setHidden(document.hidden));
   window.addEventListener('online', () => poller.online());
+  window.addEventListener('offline', () => push.offline());
   // Another tab joined, or changed the language: follow it.
   window.addEventListener('storage', (e) => {
     if (e.key === session.languageKey && e.newValue) setLanguage(e.newValue);

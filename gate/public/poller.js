@@ -1,7 +1,8 @@
 // When to ask the gate again, politely: the interval the server suggests (pollAfterMs),
 // Retry-After on 503/429, exponential backoff with jitter on network errors, nothing
-// while the tab is hidden, nothing after a final answer. Pure: timers, clock and
-// randomness are injected, so the rules are unit-tested without a browser.
+// while the tab is hidden, nothing while the status stream delivers the answers (push.js),
+// nothing after a final answer. Pure: timers, clock and randomness are injected, so the
+// rules are unit-tested without a browser.
 
 export const BACKOFF_BASE_MS = 1000;
 export const BACKOFF_MAX_MS = 60_000;
@@ -10,11 +11,15 @@ export const DEFAULT_POLL_MS = 5000;
 
 /**
  * Delay before retry number `attempt` (0-based) after a failure: doubling from 1 s up to
- * a minute, "equal jitter" (between half and all of it) so a crowd that lost its
- * connection together does not come back together.
+ * a minute (or from `base` up to `max`), "equal jitter" (between half and all of it) so a
+ * crowd that lost its connection together does not come back together.
  */
-export function backoffDelay(attempt, random = Math.random) {
-  const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** Math.max(0, attempt));
+export function backoffDelay(
+  attempt,
+  random = Math.random,
+  { base = BACKOFF_BASE_MS, max = BACKOFF_MAX_MS } = {},
+) {
+  const ceiling = Math.min(max, base * 2 ** Math.max(0, attempt));
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }
 
@@ -50,14 +55,18 @@ export class Poller {
     /** When the task is next due (ms), undefined when nothing is planned. */
     this.dueAt = undefined;
     this.hidden = false;
+    /** The status stream delivers the answers: planned runs wait, asked-for ones go. */
+    this.standingBy = false;
+    /** The planned run was asked for (runNow), so standing by does not hold it. */
+    this.asked = false;
     this.running = false;
     this.rerun = false;
     this.stopped = false;
   }
 
-  /** Runs the task now (a user's click, the page's start). */
+  /** Runs the task now (a user's click, the page's start), even while standing by. */
   runNow() {
-    this.plan(0);
+    this.plan(0, true);
   }
 
   /** An answer that can change: ask again after the server's interval. Returns the delay. */
@@ -96,6 +105,16 @@ export class Poller {
     else if (this.dueAt !== undefined) this.arm();
   }
 
+  /**
+   * Another channel (the status stream) delivers the answers: planned runs keep their
+   * time but wait, so nothing is asked twice; when it stops, whatever fell due runs at once.
+   */
+  standBy(on) {
+    if (on === this.standingBy) return;
+    this.standingBy = on;
+    this.arm();
+  }
+
   /** Back online: a retry waiting out a backoff goes now. */
   online() {
     if (this.failures > 0 && this.dueAt !== undefined && !this.stopped) this.plan(0);
@@ -106,16 +125,22 @@ export class Poller {
     return this.dueAt === undefined ? undefined : Math.max(0, this.dueAt - this.now());
   }
 
-  plan(delay) {
+  plan(delay, asked = false) {
     this.stopped = false;
+    this.asked = asked;
     this.dueAt = this.now() + delay;
     this.arm();
     return delay;
   }
 
+  /** Whether the planned run must wait: the tab is hidden, or the stream answers for it. */
+  get held() {
+    return this.hidden || (this.standingBy && !this.asked);
+  }
+
   arm() {
     this.cancel();
-    if (this.hidden || this.dueAt === undefined) return;
+    if (this.held || this.dueAt === undefined) return;
     this.timer = this.setTimer(() => this.fire(), Math.max(0, this.dueAt - this.now()));
   }
 
@@ -126,13 +151,14 @@ export class Poller {
 
   async fire() {
     this.timer = undefined;
-    if (this.hidden || this.stopped) return;
+    if (this.held || this.stopped) return;
     if (this.running) {
       // Due while the last run is still out (a click during a poll): run again after it.
       this.rerun = true;
       return;
     }
     this.dueAt = undefined;
+    this.asked = false;
     this.running = true;
     try {
       await this.task();
@@ -144,7 +170,7 @@ export class Poller {
       this.running = false;
       if (this.rerun) {
         this.rerun = false;
-        this.plan(0);
+        this.plan(0, true);
       }
     }
   }

@@ -64,6 +64,7 @@ const ids = {
   lang: uniqueName('lang'),
   jwt: uniqueName('jwt'),
   used: uniqueName('used'),
+  refused: uniqueName('refused'),
 };
 const JWT_SECRET = 'a-jwt-secret-for-page-tests-long-enough';
 
@@ -116,6 +117,24 @@ const storedPlace = (page: Page, ev: string) =>
   page.evaluate((key) => JSON.parse(localStorage.getItem(key) ?? 'null'), `rediclaim.place.${ev}`);
 const noHorizontalScroll = (page: Page) =>
   page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+/** Who tells the page about changes now (push.js): connecting, live, polling, off. */
+const updatesOf = (page: Page) =>
+  page.evaluate(() => document.documentElement.dataset.updates ?? 'none');
+
+/** The page's status traffic: polls (GET .../queue/me) and the streams it opened. */
+function statusTraffic(page: Page): { polls: number; streams: string[]; answers: number[] } {
+  const traffic = { polls: 0, streams: [] as string[], answers: [] as number[] };
+  page.on('request', (r) => {
+    const url = new URL(r.url());
+    if (url.pathname.endsWith('/queue/me')) traffic.polls += 1;
+    else if (url.pathname.endsWith('/queue/me/stream'))
+      traffic.streams.push(url.searchParams.get('ticket') ?? '');
+  });
+  page.on('response', (r) => {
+    if (new URL(r.url()).pathname.endsWith('/queue/me/stream')) traffic.answers.push(r.status());
+  });
+  return traffic;
+}
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
@@ -135,6 +154,7 @@ beforeAll(async () => {
   events.define(ids.lang, { mode: 'paused' });
   events.define(ids.jwt, { mode: 'paused' });
   events.define(ids.used, { rate: 200 });
+  events.define(ids.refused, { rate: 1, stock: 1_000 });
   sim = new IssuerSim(topics, { kind: 'issue' });
   sim.set(ids.stuck, { kind: 'silent' });
   sim.set(ids.rejected, { kind: 'reject', reason: 'COUPON_WINDOW_ENDED' });
@@ -222,15 +242,18 @@ describe('serving the page', () => {
 });
 
 describe('the waiting-room page in Chromium', () => {
-  it('joins, shows the place, people ahead and ETA updating live, then the coupon', async () => {
+  it('joins, shows the place, people ahead and ETA updating live by push, then the coupon, without polling', async () => {
     for (let i = 0; i < 12; i++)
       expect((await apiJoin(ids.flow, `early-${i}`)).statusCode).toBe(201);
     const { context, page } = await newPage();
     await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+    const traffic = statusTraffic(page);
     await page.goto(pageUrl(ids.flow));
     await untilState(page, 'canJoin');
     expect(await textOf(page, '#offer')).toContain('10% off');
     await shot(page, '01-join');
+    // Before the join: one read by identity (not in the queue), no stream (no ticket).
+    expect(traffic).toEqual({ polls: 1, streams: [], answers: [] });
 
     await page.getByRole('button', { name: 'Join the queue' }).click();
     await untilState(page, 'waiting');
@@ -243,6 +266,10 @@ describe('the waiting-room page in Chromium', () => {
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('view-title');
     expect(await textOf(page, '#announcer')).toMatch(/You are number \d+ in line/);
     await shot(page, '02-waiting');
+    // The join's ticket opened the stream.
+    await page.waitForFunction(() => document.documentElement.dataset.updates === 'live');
+    expect(traffic.streams).toEqual([(await storedPlace(page, ids.flow)).ticket]);
+    expect(traffic.answers).toEqual([200]);
 
     // One admission per second: the page moves up without a reload.
     await page.waitForFunction(
@@ -269,11 +296,51 @@ describe('the waiting-room page in Chromium', () => {
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(code);
     expect(await textOf(page, '#copy')).toBe('Copied');
     await shot(page, '03-issued');
+    // Admission and the coupon came by push: not one poll since the join, and the
+    // stream ended with the outcome.
+    expect(traffic.polls).toBe(1);
+    expect(traffic.streams.length).toBe(1);
+    expect(await updatesOf(page)).toBe('off');
 
     // A reload shows the coupon again (the ticket resumes the shopper).
     await page.reload();
     await untilState(page, 'issued');
     expect(await textOf(page, '#coupon-code')).toBe(code);
+    // One read, final: nothing to stream.
+    expect(traffic.polls).toBe(2);
+    expect(traffic.streams.length).toBe(1);
+  });
+
+  it('polls when the gate refuses the stream (its stream limit is 0), and still reaches the coupon', async () => {
+    const limited = await startGate(
+      gateEnv(topics, {
+        EVENTS_FILE: events.path(),
+        GATE_PUSH_MAX_STREAMS: '0',
+        ENQUEUE_RATE_LIMIT_MAX: '0',
+      }),
+      { background: false }, // the suite's gate dispatches; this one only answers HTTP
+    );
+    try {
+      // A short wait in line (one admission a second), so the page has to ask.
+      for (let i = 0; i < 3; i++) await apiJoin(ids.refused, `early-${i}`);
+      const port = (limited.gate.app.server.address() as AddressInfo).port;
+      const { page } = await newPage();
+      const traffic = statusTraffic(page);
+      await page.goto(`http://127.0.0.1:${port}/events/${ids.refused}`);
+      await untilState(page, 'canJoin');
+      const pollsAtJoin = traffic.polls;
+      await page.getByRole('button', { name: 'Join the queue' }).click();
+      await untilState(page, 'waiting');
+      await untilState(page, 'issued', 20_000);
+      expect(await textOf(page, '#coupon-code')).toMatch(/^C\d{11}$/);
+      // One stream asked for, refused (503 OVERLOADED), then polls, as before push.
+      expect(traffic.answers).toEqual([503]);
+      expect(traffic.streams.length).toBe(1);
+      expect(traffic.polls).toBeGreaterThan(pollsAtJoin);
+      expect(await updatesOf(page)).toBe('polling');
+    } finally {
+      await limited.stop();
+    }
   });
 
   it('says a coupon is available, and when it was used once the shop redeemed it', async () => {
@@ -341,10 +408,14 @@ describe('the waiting-room page in Chromium', () => {
 
     const second = await context.newPage();
     watch(second);
+    const traffic = statusTraffic(second);
     await second.goto(pageUrl(ids.place));
     await untilState(second, 'waiting');
     expect(await numberOf(second, '#rank')).toBe(4);
     expect((await storedPlace(second, ids.place)).ticket).toBe(ticket);
+    // The kept ticket: one read to show the place, then the stream tells the rest.
+    await second.waitForFunction(() => document.documentElement.dataset.updates === 'live');
+    expect(traffic).toEqual({ polls: 1, streams: [ticket], answers: [200] });
     await shot(second, '04-second-tab');
 
     await page.reload();
@@ -436,12 +507,17 @@ describe('the waiting-room page in Chromium', () => {
     const { context, page } = await newPage();
     await page.goto(pageUrl(ids.stuck));
     await page.getByRole('button', { name: 'Join the queue' }).click();
-    await untilState(page, 'processing'); // the silent issuer never answers: polled every second
+    await untilState(page, 'processing'); // the silent issuer never answers
+    await page.waitForFunction(() => document.documentElement.dataset.updates === 'live');
     await shot(page, '09-processing');
     const failures: number[] = [];
-    page.on('requestfailed', () => failures.push(Date.now()));
+    page.on('requestfailed', (r) => {
+      if (new URL(r.url()).pathname.endsWith('/queue/me')) failures.push(Date.now());
+    });
+    // The browser says it is offline: the stream cannot deliver, the page polls (and fails).
     await context.setOffline(true);
     await waitFor('four failed polls', () => failures.length >= 4, 20_000, 50);
+    expect(await updatesOf(page)).toBe('polling');
     await page.waitForSelector('#problem:not([hidden])');
     expect(await textOf(page, '#problem-text')).toMatch(/Connection lost/);
     await shot(page, '10-offline');
@@ -453,6 +529,8 @@ describe('the waiting-room page in Chromium', () => {
     await context.setOffline(false);
     await page.waitForSelector('#problem[hidden]', { state: 'attached', timeout: 10_000 });
     expect(await stateOf(page)).toBe('processing');
+    // The first answer back online opened the stream again.
+    await page.waitForFunction(() => document.documentElement.dataset.updates === 'live');
   });
 
   it('shows the other outcomes: rejected with its reason, an ended event, an unknown event', async () => {

@@ -9,10 +9,19 @@ import {
   parseRetryAfter,
   politeDelay,
 } from '../../public/poller.js';
+import {
+  FIRST_FRAME_TIMEOUT_MS,
+  HEALTHY_AFTER_MS,
+  MAX_ERRORS_IN_ROW,
+  Push,
+  RETRY_BASE_MS,
+} from '../../public/push.js';
+import { createApi } from '../../public/api.js';
 
 /**
- * The waiting-room page's rules that need no browser: when to poll again, and the words
- * and numbers it shows. The page itself is driven in Chromium by page.test.ts.
+ * The waiting-room page's rules that need no browser: when to poll again, when the status
+ * stream answers instead, and the words and numbers it shows. The page itself is driven
+ * in Chromium by page.chromium.test.ts.
  */
 
 /** Timers on a hand-moved clock. */
@@ -179,6 +188,395 @@ describe('polling politely', () => {
       slow + 60_000,
     );
     expect(countdownTarget({ nextChangeAt: null, secondsToNextChange: null })).toBeUndefined();
+  });
+});
+
+/** An EventSource the test drives: what the browser's would see from the gate. */
+class FakeSource {
+  static made: FakeSource[] = [];
+  readyState = 0; // CONNECTING
+  closed = false;
+  private listeners = new Map<string, ((event: { data?: string }) => void)[]>();
+  constructor(readonly url: string) {
+    FakeSource.made.push(this);
+  }
+  addEventListener(type: string, listener: (event: { data?: string }) => void) {
+    this.listeners.set(type, [...(this.listeners.get(type) ?? []), listener]);
+  }
+  close() {
+    this.closed = true;
+    this.readyState = 2;
+  }
+  emit(type: string, data?: string) {
+    for (const listener of this.listeners.get(type) ?? []) listener({ data });
+  }
+  /** 200 text/event-stream: connected (first connect or one of EventSource's reconnects). */
+  open() {
+    this.readyState = 1;
+    this.emit('open');
+  }
+  status(body: object) {
+    this.emit('status', JSON.stringify(body));
+  }
+  /** The connection broke: EventSource reconnects by itself after `retry` ms. */
+  drop() {
+    this.readyState = 0;
+    this.emit('error');
+  }
+  /** A non-200 answer: EventSource gives up for good. */
+  refuse() {
+    this.readyState = 2;
+    this.emit('error');
+  }
+}
+
+/**
+ * The page's wiring (app.js): status bodies from polls and frames go to one handler,
+ * which plans the next poll and follows the ticket; the Poller stands by while the
+ * stream answers.
+ */
+function pushWith({
+  EventSource = FakeSource as unknown,
+  random = (): number => 0,
+}: { EventSource?: unknown; random?: () => number } = {}) {
+  FakeSource.made = [];
+  const time = fakeTime();
+  const polls: number[] = [];
+  const heard: string[] = [];
+  const states: string[] = [];
+  /** What the gate answers the next polls (WAITING by default). */
+  let answer = { status: 'WAITING', pollAfterMs: 1000, ticket: 'T1' };
+  const env = { ...time, random, EventSource: EventSource as typeof FakeSource | null };
+  const handle = (body: { status: string; pollAfterMs?: number; ticket?: string }) => {
+    heard.push(body.status);
+    if (body.status === 'WAITING' || body.status === 'PROCESSING') {
+      push.follow(body.ticket);
+      poller.after(body.pollAfterMs ?? 1000);
+    } else if (body.status === 'EVENT_NOT_OPEN') {
+      push.close();
+      poller.after(body.pollAfterMs ?? 1000);
+    } else {
+      poller.stop();
+      push.close();
+    }
+  };
+  const poller: Poller = new Poller(async () => {
+    polls.push(time.now());
+    handle(answer);
+  }, env);
+  const push: Push = new Push(
+    {
+      url: (ticket) => `/v1/events/e1/queue/me/stream?ticket=${ticket}`,
+      onStatus: handle,
+      onChange: (state) => {
+        states.push(state);
+        poller.standBy(push.active);
+      },
+    },
+    env,
+  );
+  return {
+    time,
+    polls,
+    heard,
+    states,
+    poller,
+    push,
+    /** The latest EventSource the page made. */
+    source: () => FakeSource.made.at(-1)!,
+    answer: (next: typeof answer) => (answer = next),
+    /** The join's answer, as app.js hands it over. */
+    join: () => handle({ status: 'WAITING', pollAfterMs: 1000, ticket: 'T1' }),
+  };
+}
+
+describe('hearing the gate push, polling as the fallback', () => {
+  it('opens the stream with the ticket after the join and polls nothing while it answers', async () => {
+    const p = pushWith();
+    p.join();
+    expect(FakeSource.made.map((s) => s.url)).toEqual(['/v1/events/e1/queue/me/stream?ticket=T1']);
+    p.source().open();
+    p.source().status({ status: 'WAITING', rank: 3, pollAfterMs: 1000, ticket: 'T1' });
+    await p.time.advance(30_000);
+    p.source().status({ status: 'PROCESSING', pollAfterMs: 1000, ticket: 'T2' });
+    await p.time.advance(30_000);
+    expect(p.polls).toEqual([]);
+    expect(p.heard).toEqual(['WAITING', 'WAITING', 'PROCESSING']);
+    // A renewed ticket does not reopen a stream that works: it is the same place.
+    expect(FakeSource.made.length).toBe(1);
+    expect(p.states).toEqual(['connecting', 'live']);
+    p.source().status({ status: 'ISSUED', coupon: { code: 'C1' } });
+    p.source().emit('end', '{}');
+    expect(p.source().closed).toBe(true);
+    expect(p.push.state).toBe('off');
+    await p.time.advance(60_000);
+    expect(p.polls).toEqual([]);
+    expect(p.time.pending()).toBe(0);
+  });
+
+  it('closes on `end` and lets the Poller ask what is due (not open: the shopper joins first)', async () => {
+    const p = pushWith();
+    p.join();
+    p.source().open();
+    p.source().status({ status: 'EVENT_NOT_OPEN', pollAfterMs: 5000 });
+    p.source().emit('end', '{}');
+    expect(p.source().closed).toBe(true);
+    p.answer({ status: 'EVENT_NOT_OPEN', pollAfterMs: 5000, ticket: 'T1' });
+    await p.time.advance(5000);
+    expect(p.polls).toEqual([5000]);
+    // An `end` alone (the page still thought it could change) also hands over to polling.
+    const q = pushWith();
+    q.join();
+    q.source().open();
+    q.source().status({ status: 'WAITING', pollAfterMs: 2000, ticket: 'T1' });
+    await q.time.advance(10_000);
+    q.answer({ status: 'SOLD_OUT', pollAfterMs: 0, ticket: 'T1' });
+    q.source().emit('end', '{}');
+    expect(q.push.state).toBe('off');
+    await q.time.advance(0);
+    expect(q.polls).toEqual([10_000]); // the poll that fell due while the stream answered
+    expect(q.heard.at(-1)).toBe('SOLD_OUT');
+  });
+
+  it('falls back to polling when the stream is refused before its first frame, and tries it again later', async () => {
+    const p = pushWith();
+    p.join();
+    const refused = p.source();
+    refused.refuse(); // 503 OVERLOADED, 429, 401: EventSource is CLOSED for good
+    expect(refused.closed).toBe(true);
+    expect(p.push.state).toBe('polling');
+    expect(p.push.reason).toBe('refused');
+    await p.time.advance(1000);
+    expect(p.polls).toEqual([1000]); // the join's pollAfterMs, as without a stream
+    // Every poll answer could reopen it, but the stream rests: half a minute to a minute
+    // (random 0: half).
+    await p.time.advance(RETRY_BASE_MS / 2 - 1001);
+    expect(FakeSource.made.length).toBe(1);
+    expect(p.polls.length).toBe(RETRY_BASE_MS / 2 / 1000 - 1);
+    const before = p.polls.length;
+    await p.time.advance(1001);
+    expect(FakeSource.made.length).toBe(2);
+    p.source().open();
+    p.source().status({ status: 'WAITING', pollAfterMs: 1000, ticket: 'T1' });
+    await p.time.advance(30_000);
+    expect(p.polls.length).toBe(before + 1); // the one poll that reopened it
+    expect(p.push.state).toBe('live');
+  });
+
+  it('rests the stream longer after each fallback, from a minute doubling, until a frame comes', async () => {
+    const p = pushWith({ random: () => 1 }); // all of each rest, no jitter taken off
+    const reopenedAfter: number[] = [];
+    for (let round = 0; round < 3; round++) {
+      const start = p.time.now();
+      p.join(); // resting: nothing opens; else a new stream
+      while (FakeSource.made.length === round) {
+        await p.time.advance(1000);
+        p.join();
+      }
+      reopenedAfter.push(p.time.now() - start);
+      p.source().refuse();
+    }
+    expect(reopenedAfter[0]).toBe(0);
+    expect(reopenedAfter[1]).toBe(RETRY_BASE_MS);
+    expect(reopenedAfter[2]).toBe(2 * RETRY_BASE_MS);
+    // A frame starts the count over: the next fallback rests a minute again.
+    await p.time.advance(4 * RETRY_BASE_MS);
+    p.join();
+    p.source().open();
+    p.source().status({ status: 'WAITING', pollAfterMs: 1000, ticket: 'T1' });
+    p.source().refuse();
+    expect(p.push.restingUntil - p.time.now()).toBe(RETRY_BASE_MS);
+  });
+
+  it('falls back when the first frame never comes (a proxy that buffers the stream)', async () => {
+    const p = pushWith();
+    p.join();
+    p.source().open();
+    p.source().emit('status', 'not json'); // nor does garbage count as a frame
+    await p.time.advance(FIRST_FRAME_TIMEOUT_MS - 1);
+    expect(p.polls).toEqual([]);
+    expect(p.push.state).toBe('connecting');
+    await p.time.advance(1);
+    expect(p.source().closed).toBe(true);
+    expect(p.push.reason).toBe('silent');
+    await p.time.advance(0);
+    expect(p.polls).toEqual([FIRST_FRAME_TIMEOUT_MS]); // overdue: asked at once
+  });
+
+  it('falls back at once when a stream that never delivered breaks', async () => {
+    const p = pushWith();
+    p.join();
+    p.source().drop(); // network error: EventSource would retry, but nothing ever came
+    expect(p.push.reason).toBe('failed');
+    expect(p.source().closed).toBe(true);
+  });
+
+  it("rides out EventSource's own reconnects, and polls after three failures in a row without a frame", async () => {
+    const p = pushWith();
+    p.join();
+    const source = p.source();
+    source.open();
+    source.status({ status: 'WAITING', pollAfterMs: 1000, ticket: 'T1' });
+    // A rollout: dropped, reconnected to another replica (no frame: nothing changed).
+    source.drop();
+    await p.time.advance(3000);
+    source.open();
+    await p.time.advance(HEALTHY_AFTER_MS); // it held: that break is forgotten
+    expect(p.push.state).toBe('live');
+    // Down for good: every reconnect fails.
+    for (let i = 1; i < MAX_ERRORS_IN_ROW; i++) source.drop();
+    expect(p.push.state).toBe('live');
+    expect(p.polls).toEqual([]);
+    source.drop();
+    expect(p.push.state).toBe('polling');
+    expect(p.push.reason).toBe('broken');
+    expect(source.closed).toBe(true);
+    await p.time.advance(0);
+    expect(p.polls).toEqual([3000 + HEALTHY_AFTER_MS]); // overdue since 1000: asked at once
+  });
+
+  it('counts a reconnect that held past a heartbeat, or a frame, as healthy again', async () => {
+    const p = pushWith();
+    p.join();
+    const source = p.source();
+    source.open();
+    source.status({ status: 'WAITING', pollAfterMs: 1000, ticket: 'T1' });
+    // Rollouts hours apart, nothing changing in between: never "three in a row".
+    for (let i = 0; i < 5; i++) {
+      source.drop();
+      source.open();
+      await p.time.advance(HEALTHY_AFTER_MS);
+    }
+    expect(p.push.state).toBe('live');
+    // A reconnect that breaks again before it held does not reset the count...
+    source.drop();
+    source.open();
+    await p.time.advance(HEALTHY_AFTER_MS - 1);
+    source.drop();
+    expect(p.push.errors).toBe(2);
+    // ...a frame does.
+    source.open();
+    source.status({ status: 'WAITING', rank: 2, pollAfterMs: 1000, ticket: 'T1' });
+    expect(p.push.errors).toBe(0);
+    source.drop();
+    source.drop();
+    expect(p.push.state).toBe('live');
+    expect(p.polls).toEqual([]);
+  });
+
+  it('falls back at once when a reconnect is refused (the ticket expired, the gate is full)', async () => {
+    const p = pushWith();
+    p.join();
+    p.source().open();
+    p.source().status({ status: 'WAITING', pollAfterMs: 1000, ticket: 'T1' });
+    p.source().drop();
+    p.source().refuse();
+    expect(p.push.state).toBe('polling');
+    expect(p.push.reason).toBe('refused');
+  });
+
+  it('hands over to polling while the browser is offline, and streams again with the first answer back', async () => {
+    const p = pushWith();
+    p.join();
+    const first = p.source();
+    first.open();
+    first.status({ status: 'PROCESSING', pollAfterMs: 1000, ticket: 'T1' });
+    await p.time.advance(5000);
+    // The socket may not notice for minutes; the browser knows at once.
+    p.push.offline();
+    expect(first.closed).toBe(true);
+    expect(p.push.state).toBe('polling');
+    expect(p.push.reason).toBe('offline');
+    await p.time.advance(0);
+    expect(p.polls).toEqual([5000]); // overdue: asked at once (and here answered: online)
+    // No rest: the stream was not at fault, so that answer opened it again.
+    expect(FakeSource.made.length).toBe(2);
+    expect(p.push.state).toBe('connecting');
+    p.push.close();
+    p.push.offline(); // without a stream: nothing to do
+    expect(p.push.state).toBe('off');
+  });
+
+  it('polls as before where there is no EventSource', async () => {
+    const p = pushWith({ EventSource: null });
+    expect(p.push.state).toBe('unsupported');
+    p.join();
+    await p.time.advance(3500);
+    expect(p.polls.length).toBe(3);
+    expect(p.states).toEqual([]);
+    // A constructor that throws (a URL the browser refuses) is the same as none.
+    const q = pushWith({
+      EventSource: class {
+        constructor() {
+          throw new SyntaxError('bad URL');
+        }
+      },
+    });
+    q.join();
+    expect(q.push.state).toBe('polling');
+    await q.time.advance(1000);
+    expect(q.polls).toEqual([1000]);
+  });
+
+  it('ignores what a stream it closed still says, and a final answer closes it', async () => {
+    const p = pushWith();
+    p.join();
+    const first = p.source();
+    first.open();
+    first.status({ status: 'REJECTED', reason: 'X' });
+    expect(first.closed).toBe(true);
+    expect(p.push.state).toBe('off');
+    first.status({ status: 'WAITING', pollAfterMs: 1000, ticket: 'T1' });
+    first.drop();
+    expect(p.heard).toEqual(['WAITING', 'REJECTED']);
+    expect(p.push.state).toBe('off');
+    expect(FakeSource.made.length).toBe(1);
+    expect(p.time.pending()).toBe(0);
+    // No ticket (an answer before the join): nothing to stream.
+    const q = pushWith();
+    expect(q.push.follow(undefined)).toBe(false);
+    expect(FakeSource.made.length).toBe(0);
+  });
+
+  it("asks the stream's address relative to the page, with the ticket", () => {
+    const api = createApi({
+      eventId: 'sale 1',
+      identityMode: 'query',
+      credentials: async () => ({}),
+      base: 'https://shop.example/queue/events/sale%201',
+    });
+    expect(api.streamUrl('eyJ1Ijoi.sig+/=')).toBe(
+      'https://shop.example/queue/v1/events/sale%201/queue/me/stream?ticket=eyJ1Ijoi.sig%2B%2F%3D',
+    );
+  });
+});
+
+describe('standing by while the stream answers', () => {
+  it('keeps planned polls waiting, runs a click at once, and catches up when the stream stops', async () => {
+    const { time, runs, poller, setOnRun } = pollerWith(() => 0);
+    setOnRun((p) => p.after(1000));
+    poller.standBy(true);
+    poller.after(1000);
+    await time.advance(5000);
+    expect(runs).toEqual([]);
+    poller.runNow(); // "Try again"
+    await time.advance(0);
+    expect(runs).toEqual([5000]);
+    await time.advance(5000); // its answer planned the next one, which waits again
+    expect(runs).toEqual([5000]);
+    poller.standBy(false);
+    await time.advance(0);
+    expect(runs).toEqual([5000, 10_000]);
+    // Hidden and standing by: only being shown and the stream stopping together let it run.
+    poller.setHidden(true);
+    poller.standBy(true);
+    await time.advance(5000);
+    poller.standBy(false);
+    await time.advance(5000);
+    expect(runs).toEqual([5000, 10_000]);
+    poller.setHidden(false);
+    await time.advance(0);
+    expect(runs).toEqual([5000, 10_000, 20_000]);
   });
 });
 
