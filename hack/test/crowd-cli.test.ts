@@ -81,7 +81,8 @@ async function sale(
 
 describe('rediclaim-crowd against the local platform', () => {
   it('spread: a crowd over two gates sells exactly the stock, prints the summary and exits 0', async () => {
-    const eventId = await sale('spread', { stock: 30, rate: 200 });
+    // Slow enough for the progress line (one a second): pushed outcomes arrive fast.
+    const eventId = await sale('spread', { stock: 30, rate: 20 });
     const run = await crowd([
       '--gate',
       gates[0]!,
@@ -107,7 +108,10 @@ describe('rediclaim-crowd against the local platform', () => {
     expect(summaryValue(run.stdout, 'sold out')).toBe('50');
     expect(summaryValue(run.stdout, 'other outcomes')).toBe('none');
     expect(summaryValue(run.stdout, 'requests')).toMatch(
-      /^\d+ \(\d+\.\d per shopper: the join and the polls\)$/,
+      /^\d+ \(\d+\.\d per shopper: the join, the streams and the polls\)$/,
+    );
+    expect(summaryValue(run.stdout, 'push streams')).toMatch(
+      /^\d+ told the outcome, 0 refused or broken, 0 past this crowd's own limit/,
     );
     expect(summaryValue(run.stdout, 'gates')).toBe(gates.join(', '));
     expect(summaryValue(run.stdout, 'arrival')).toBe('spread, 1.0 s');
@@ -166,7 +170,7 @@ describe('rediclaim-crowd against the local platform', () => {
       lostShoppers: [],
       sale: { stock: 25, dispatchPerSecond: 200 },
     });
-    // Every shopper asks at least once (the join); the polls come on top.
+    // Every shopper asks at least once (the join); a stream and any polls come on top.
     expect(doc.requestsPerShopper).toBeGreaterThanOrEqual(1);
     expect(doc.requestsPerShopper).toBeCloseTo(doc.requests / 100, 2);
     expect(doc.checks.filter((c) => !c.ok)).toEqual([]);

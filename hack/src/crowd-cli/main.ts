@@ -42,6 +42,7 @@ async function main(argv: string[]): Promise<number> {
     userIdPrefix: options.userPrefix,
     connectionsPerGate: options.connections,
     api: options.api,
+    push: !options.poll,
     giveUpMs: options.timeoutSeconds * 1000,
     onProgress: (p) => say(progressLine(p)),
   });

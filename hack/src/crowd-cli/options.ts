@@ -26,6 +26,9 @@ the crowd could not start (gate unreachable, event unknown, closed, or too late)
   --connections N     HTTP connections per gate (default 64)
   --api v1|seed       v1: POST /v1/events/ID/queue and GET .../queue/me (default);
                       seed: the seed's /gate/events/ID/enqueue and /rank
+  --poll              v1: poll GET .../queue/me only; by default each shopper follows the
+                      push stream (.../queue/me/stream) as the page does, and polls only
+                      when the gate refuses it (past its stream limit)
   --timeout S         a shopper without an outcome after S seconds counts as lost (default 300)
   --expect-stock N    the stock of a fresh sale this crowd shops alone: fail when more than N
                       are ISSUED, or fewer than min(N, users)
@@ -71,6 +74,7 @@ export const crowdOptionsSchema = z.object({
     .default(() => `crowd-${new Date().toISOString().replace(/\D/g, '').slice(2, 14)}-`),
   connections: whole(1, 10_000).default(64),
   api: z.enum(['v1', 'seed'], { error: 'must be v1 or seed' }).default('v1'),
+  poll: z.boolean().default(false),
   timeoutSeconds: whole(1, 86_400).default(300),
   expectStock: whole(0, 100_000_000).optional(),
   json: z.boolean().default(false),
@@ -86,6 +90,7 @@ const flagOf: Record<string, string> = {
   userPrefix: '--user-prefix',
   connections: '--connections',
   api: '--api',
+  poll: '--poll',
   timeoutSeconds: '--timeout',
   expectStock: '--expect-stock',
   json: '--json',
@@ -108,6 +113,7 @@ export function parseCrowdOptions(argv: string[]): CrowdCliOptions | 'help' {
         'user-prefix': { type: 'string' },
         connections: { type: 'string' },
         api: { type: 'string' },
+        poll: { type: 'boolean' },
         timeout: { type: 'string' },
         'expect-stock': { type: 'string' },
         json: { type: 'boolean' },
@@ -133,6 +139,7 @@ export function parseCrowdOptions(argv: string[]): CrowdCliOptions | 'help' {
     userPrefix: values['user-prefix'],
     connections: values.connections,
     api: values.api,
+    poll: values.poll,
     timeoutSeconds: values.timeout,
     expectStock: values['expect-stock'],
     json: values.json,

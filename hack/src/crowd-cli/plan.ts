@@ -22,11 +22,16 @@ const AFTER_CHANGE_MS = 250;
 const inSeconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 export function planArrival(
-  options: Pick<CrowdCliOptions, 'arrival' | 'seconds' | 'users' | 'eventId'>,
+  options: Pick<CrowdCliOptions, 'arrival' | 'seconds' | 'users' | 'eventId'> &
+    Partial<Pick<CrowdCliOptions, 'api' | 'poll'>>,
   event: GateEvent,
   now = Date.now(),
 ): ArrivalPlan {
   const opensAt = Date.parse(event.opensAt);
+  const follow =
+    options.poll || options.api === 'seed'
+      ? 'poll'
+      : 'follow their pushed status (polling where refused)';
   const { eventId, users } = options;
   if (event.phase === 'Closed' || event.phase === 'Failed')
     throw new CrowdCliError(
@@ -46,7 +51,7 @@ export function planArrival(
       shape: options.arrival,
       seconds,
       startAt,
-      description: `${users} shoppers arrive ${how}${startAt > now ? `, when the sale opens in ${inSeconds(startAt - now)}` : ''}, join the queue and poll until they know their outcome`,
+      description: `${users} shoppers arrive ${how}${startAt > now ? `, when the sale opens in ${inSeconds(startAt - now)}` : ''}, join the queue and ${follow} until they know their outcome`,
     };
   }
 
@@ -78,6 +83,6 @@ export function planArrival(
     shape: 'spread',
     seconds,
     startAt,
-    description: `${users} shoppers join the pre-queue evenly over ${seconds.toFixed(1)} s${startAt > now ? `, from when it opens in ${inSeconds(startAt - now)}` : ''}, then wait for the opening in ${inSeconds(opensAt - now)} and poll until they know their outcome`,
+    description: `${users} shoppers join the pre-queue evenly over ${seconds.toFixed(1)} s${startAt > now ? `, from when it opens in ${inSeconds(startAt - now)}` : ''}, then wait for the opening in ${inSeconds(opensAt - now)} and ${follow} until they know their outcome`,
   };
 }

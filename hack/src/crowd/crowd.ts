@@ -1,7 +1,8 @@
-import { Pool, type Dispatcher } from 'undici';
+import { Agent, Pool, type Dispatcher } from 'undici';
 import { isFinalStatus, UserStatus } from '@rediclaim/core';
 import { arrivalOffsetMs, type ArrivalShape } from './arrival.js';
 import { percentiles } from './percentiles.js';
+import { followStream } from './push-follow.js';
 
 export interface CrowdOptions {
   gateUrls: string[];
@@ -23,6 +24,18 @@ export interface CrowdOptions {
    * (enqueue, then rank every pollMs).
    */
   api?: 'v1' | 'seed';
+  /**
+   * v1 only: after the join, follow the push stream (GET .../queue/me/stream?ticket=) as
+   * the page does, polling only when the gate refuses it (past its stream limit) or it
+   * breaks. Each stream holds a connection of its own for as long as it lasts.
+   */
+  push?: boolean;
+  /**
+   * Streams this process holds open at most (default 8,000): each is a socket, and a
+   * process here may open 20,000 files. A shopper past it polls, like a browser without
+   * EventSource; the report counts them.
+   */
+  maxOpenStreams?: number;
   onProgress?: (progress: CrowdProgress) => void;
 }
 
@@ -66,6 +79,11 @@ export interface CrowdReport {
    * just been closed by the server, before any answer (as browsers do): not failures.
    */
   connectionRetries: number;
+  /**
+   * With push: streams followed to the outcome, those given up for polling (refused or
+   * broken), and shoppers who polled because this process held its most streams.
+   */
+  streams?: { ended: number; fellBack: number; overCrowdLimit: number };
   /** The error codes of the 503 answers (OVERLOADED, QUEUE_FULL, UNAVAILABLE, ...). */
   unavailableCodes: Record<string, number>;
   /** When the first shopper was admitted (saw PROCESSING or a coupon), epoch ms. */
@@ -127,6 +145,12 @@ export async function runCrowd(options: CrowdOptions): Promise<CrowdReport> {
   const shoppers: ShopperResult[] = [];
   let requests = 0;
   let connectionRetries = 0;
+  const push = options.push === true && options.api !== 'seed';
+  // Streams are long requests: each on a connection of its own, however many.
+  const streamAgent = push ? new Agent({ connections: null, pipelining: 0 }) : undefined;
+  const streams = { ended: 0, fellBack: 0, overCrowdLimit: 0 };
+  const maxOpenStreams = options.maxOpenStreams ?? 8_000;
+  let openStreams = 0;
   const unavailableCodes: Record<string, number> = {};
   let firstAdmittedAt: number | undefined;
   let joined = 0;
@@ -243,6 +267,35 @@ export async function runCrowd(options: CrowdOptions): Promise<CrowdReport> {
       tally(status, joinedStatus);
       status = joinedStatus;
     }
+    const learned = (body: GateAnswer) => {
+      if (
+        firstAdmittedAt === undefined &&
+        (body.status === UserStatus.Processing || body.status === UserStatus.Issued)
+      )
+        firstAdmittedAt = Date.now();
+      answer = body;
+      if (body.status !== status) {
+        tally(status, body.status);
+        status = body.status;
+      }
+    };
+    const wantsStream =
+      streamAgent && answer?.ticket && status && !isFinalStatus(status as UserStatus);
+    if (wantsStream && openStreams >= maxOpenStreams) streams.overCrowdLimit++;
+    else if (wantsStream) {
+      openStreams++;
+      const base = options.gateUrls[index % options.gateUrls.length]!.replace(/\/$/, '');
+      const end = await followStream(
+        `${base}/v1/events/${event}/queue/me/stream?ticket=${encodeURIComponent(answer!.ticket!)}`,
+        streamAgent,
+        (body) => learned(body as GateAnswer),
+        () => requests++,
+        deadline,
+      );
+      openStreams--;
+      if (end.kind === 'ended') streams.ended++;
+      else if (end.kind === 'fallback') streams.fellBack++;
+    }
     while (status !== undefined && !isFinalStatus(status as UserStatus) && Date.now() < deadline) {
       const suggested = answer?.pollAfterMs ?? pollMs;
       await sleep(suggested * (0.8 + Math.random() * 0.4));
@@ -288,6 +341,7 @@ export async function runCrowd(options: CrowdOptions): Promise<CrowdReport> {
   } finally {
     if (ticker) clearInterval(ticker);
     await Promise.all(pools.map((p) => p.close()));
+    await streamAgent?.close();
   }
 
   const waits = shoppers.filter((s) => s.waitMs !== undefined).map((s) => s.waitMs!);
@@ -304,6 +358,7 @@ export async function runCrowd(options: CrowdOptions): Promise<CrowdReport> {
     requests,
     errors,
     connectionRetries,
+    ...(push ? { streams } : {}),
     unavailableCodes,
     ...(firstAdmittedAt !== undefined ? { firstAdmittedAt } : {}),
     shoppers,

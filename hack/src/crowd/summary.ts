@@ -54,8 +54,16 @@ export function summaryLines(
     ['everyone knew after', ms(report.allKnowMs)],
     [
       'requests',
-      `${report.requests} (${requestsPerShopper(report).toFixed(1)} per shopper: the join and the polls)`,
+      `${report.requests} (${requestsPerShopper(report).toFixed(1)} per shopper: the join, ${report.streams ? 'the streams ' : ''}and the polls)`,
     ],
+    ...(report.streams
+      ? ([
+          [
+            'push streams',
+            `${report.streams.ended} told the outcome, ${report.streams.fellBack} refused or broken, ${report.streams.overCrowdLimit} past this crowd's own limit of open streams (those shoppers polled)`,
+          ],
+        ] as [string, string][])
+      : []),
     [
       'errors',
       `5xx ${errors.http5xx}, shed (503) ${errors.http503}, rate-limited (429) ${errors.http429}, network ${errors.network}`,

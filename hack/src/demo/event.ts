@@ -14,6 +14,8 @@ export function demoCouponEvent(options: {
   stock: number;
   rate: number;
   opensInMs: number;
+  /** A pre-queue opening now: shoppers join before the sale, their order drawn at opening. */
+  preQueue?: boolean;
 }): CouponEvent {
   const example = yaml.load(
     readFileSync(path.join(repoRoot, 'crds/examples/flash-sale.yaml'), 'utf8'),
@@ -25,6 +27,7 @@ export function demoCouponEvent(options: {
   example.spec.schedule = {
     opensAt: opensAt.toISOString(),
     closesAt: new Date(opensAt.getTime() + 30 * 60_000).toISOString(),
+    ...(options.preQueue ? { preQueueOpensAt: new Date().toISOString() } : {}),
   };
   example.spec.admission = { ...example.spec.admission, dispatchPerSecond: options.rate };
   example.spec.coupon = { ...example.spec.coupon, stock: options.stock };

@@ -76,6 +76,8 @@ async function main(): Promise<number> {
       users: args.users,
       arrivalSeconds: args.arrivalSeconds,
       userIdPrefix: `${eventId}-shopper-`,
+      // As the waiting-room page: the status pushed, polling where a gate refuses a stream.
+      push: true,
       onProgress: (p: CrowdProgress) => say(progressLine(p)),
     });
     console.log();
