@@ -19,4 +19,10 @@ export { startE2E, type E2E } from './e2e.js';
 export { startGateAdminFake, type GateAdminFake, type GateAdminStats } from './gate-admin-fake.js';
 export { waitFor } from './wait.js';
 export { startPrometheus, type PrometheusServer, type PromSample } from './prometheus.js';
-export { parseMetrics, samplesOf, valueOf, type Sample } from './metrics-text.js';
+export {
+  histogramQuantile,
+  parseMetrics,
+  samplesOf,
+  valueOf,
+  type Sample,
+} from './metrics-text.js';

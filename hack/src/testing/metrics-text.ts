@@ -45,3 +45,31 @@ export function valueOf(
     throw new Error(`${name} ${JSON.stringify(labels)} matches ${found.length} samples`);
   return found[0]?.value;
 }
+
+/**
+ * A quantile of a histogram from its cumulative buckets, as PromQL's histogram_quantile
+ * estimates it (linear within the bucket); undefined when it has no observations.
+ */
+export function histogramQuantile(
+  samples: readonly Sample[],
+  name: string,
+  q: number,
+): number | undefined {
+  const buckets = samplesOf(samples, `${name}_bucket`)
+    .map((s) => ({ le: s.labels.le === '+Inf' ? Infinity : Number(s.labels.le), count: s.value }))
+    .sort((a, b) => a.le - b.le);
+  const total = buckets.at(-1)?.count ?? 0;
+  if (total === 0) return undefined;
+  const rank = q * total;
+  let lower = 0;
+  let below = 0;
+  for (const { le, count } of buckets) {
+    if (count >= rank) {
+      if (le === Infinity) return lower;
+      return lower + ((le - lower) * (rank - below)) / Math.max(1, count - below);
+    }
+    lower = le;
+    below = count;
+  }
+  return lower;
+}
