@@ -59,7 +59,7 @@ export function followStream(
     };
     source.addEventListener('status', (event) => {
       errorsInARow = 0;
-      last = JSON.parse((event as MessageEvent<string>).data) as unknown;
+      last = JSON.parse((event as unknown as { data: string }).data) as unknown;
       onStatus(last);
     });
     source.addEventListener('end', () => finish({ kind: 'ended', last }));

@@ -1,5 +1,6 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { stackEnv } from './env.js';
+import { waitFor } from './wait.js';
 
 /**
  * A kafkajs client of the test stack's broker. Silent: kafkajs logs retriable errors
@@ -20,14 +21,36 @@ export async function createTestTopics(
   const admin = testKafka('rediclaim-test-admin').admin();
   await admin.connect();
   try {
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: topics.map((t) => ({
-        topic: t.topic,
-        numPartitions: t.numPartitions ?? 1,
-        replicationFactor: 1,
-      })),
-    });
+    try {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: topics.map((t) => ({
+          topic: t.topic,
+          numPartitions: t.numPartitions ?? 1,
+          replicationFactor: 1,
+        })),
+      });
+    } catch (error) {
+      // A broker that just started answers the leader wait "does not host this
+      // topic-partition" (created, metadata not propagated yet), which kafkajs does not
+      // retry: wait for the leaders ourselves.
+      if ((error as { type?: string }).type !== 'UNKNOWN_TOPIC_OR_PARTITION') throw error;
+      await waitFor(
+        `leaders of ${topics.map((t) => t.topic).join(', ')}`,
+        async () => {
+          try {
+            const { topics: found } = await admin.fetchTopicMetadata({
+              topics: topics.map((t) => t.topic),
+            });
+            return found.every((t) => t.partitions.every((p) => p.leader >= 0));
+          } catch {
+            return false;
+          }
+        },
+        30_000,
+        200,
+      );
+    }
   } finally {
     await admin.disconnect();
   }
