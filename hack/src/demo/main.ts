@@ -68,7 +68,7 @@ async function main(): Promise<number> {
     }
 
     say(
-      `${args.users} shoppers arrive over ${args.arrivalSeconds} s, join the queue and poll until they know their outcome`,
+      `${args.users} shoppers arrive over ${args.arrivalSeconds} s, join the queue and follow their pushed status (polling where a gate refuses a stream) until they know their outcome`,
     );
     const report = await runCrowd({
       gateUrls: platform.gateUrls,
