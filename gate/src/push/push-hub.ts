@@ -435,6 +435,10 @@ export class PushHub {
     if (this.queueHead === this.queue.length) {
       this.queue.length = 0;
       this.queueHead = 0;
+    } else if (this.queueHead > 4096 && this.queueHead * 2 > this.queue.length) {
+      // Reads that never quite catch up never empty the queue: drop what was read.
+      this.queue.splice(0, this.queueHead);
+      this.queueHead = 0;
     }
   }
 
