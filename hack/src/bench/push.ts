@@ -5,7 +5,7 @@
 // and when the last shopper knew, next to the ideal (stock ÷ rate).
 //
 //   node hack/dist/bench/push.js [--streams 10000] [--rate 2000]
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -29,6 +29,7 @@ import { histogramQuantile, parseMetrics } from '../testing/metrics-text.js';
 import { followStream } from '../crowd/push-follow.js';
 import { percentiles } from '../crowd/percentiles.js';
 import { machine } from './machine.js';
+import { rssMiB } from './memory.js';
 
 const { values } = parseArgs({
   options: {
@@ -40,12 +41,6 @@ const STREAMS = Number(values.streams);
 const RATE = Number(values.rate);
 const TENANT = 'bench-push';
 const EVENT_ID = uniqueName('push');
-
-/** Current resident memory of a process, MiB (VmRSS). */
-function rssMiB(pid: number): number {
-  const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-  return Math.round(Number(kb) / 102.4) / 10;
-}
 
 const env = stackEnv();
 const topics = {
@@ -172,7 +167,7 @@ try {
       }),
     );
   await new Promise((r) => setTimeout(r, 2_000));
-  const rssBefore = rssMiB(gate.pid);
+  const rssBefore = rssMiB(gate.pid) ?? NaN;
 
   console.log(`[push] ${STREAMS} streams open`);
   const told = new Array<number>(STREAMS).fill(0);
@@ -213,7 +208,7 @@ try {
   const openMs = Date.now() - openStarted;
   // Let the sockets settle and the heap grow to its size with them.
   await new Promise((r) => setTimeout(r, 3_000));
-  const rssWith = rssMiB(gate.pid);
+  const rssWith = rssMiB(gate.pid) ?? NaN;
 
   console.log(`[push] the sale opens: ${STREAMS} coupons at ${RATE}/s`);
   const opened = Date.now();
