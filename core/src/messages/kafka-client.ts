@@ -1,14 +1,16 @@
 /**
  * The kafkajs client every service builds, as plain configuration: the same timeouts,
  * retries and log routing everywhere (services pass it to `new Kafka(...)`; core imports
- * no Kafka client). kafkajs logs through the service's logger: it reports trouble it
- * handles itself (a rebalance, a coordinator moving) at ERROR, which becomes debug.
+ * no Kafka client). kafkajs logs through the service's logger, at the level
+ * `kafkaLogLevel` gives a record: trouble kafkajs handles itself (a rebalance, a leader
+ * or coordinator moving, a broker restarting) is debug; what it gives up on stays loud.
  */
+import { kafkaLogLevel } from './kafka-log-level.js';
 
-/** kafkajs' numeric log levels (logLevel.ERROR, WARN, INFO, DEBUG). */
-const ERROR = 1;
+export { kafkaLogLevel } from './kafka-log-level.js';
+
+/** kafkajs' logLevel.WARN: it hands over its ERROR and WARN records only. */
 const WARN = 2;
-const INFO = 4;
 
 /** The part of a logger kafkajs' records go to (pino's, structurally). */
 export interface LevelLogger {
@@ -22,17 +24,6 @@ export interface LevelLogger {
 interface KafkaLogEntry {
   level: number;
   log: { message?: string; error?: unknown; [field: string]: unknown };
-}
-
-const ROUTINE =
-  /rebalanc|not the correct coordinator|coordinator is (loading|not available)|group coordinator/i;
-
-/** The level a kafkajs record deserves: routine group trouble is debug, not ERROR. */
-export function kafkaLogLevel(level: number, error: unknown): keyof LevelLogger {
-  if (level === ERROR) return ROUTINE.test(String(error ?? '')) ? 'debug' : 'error';
-  if (level === WARN) return ROUTINE.test(String(error ?? '')) ? 'debug' : 'warn';
-  if (level === INFO) return 'info';
-  return 'debug';
 }
 
 export interface KafkaClientOptions {
@@ -54,10 +45,7 @@ export function kafkaClientConfig(options: KafkaClientOptions) {
     logLevel: WARN,
     logCreator: () => (entry: KafkaLogEntry) => {
       const { message, ...fields } = entry.log;
-      logger[kafkaLogLevel(entry.level, fields.error)](
-        { component: 'kafkajs', ...fields },
-        message,
-      );
+      logger[kafkaLogLevel(entry.level, entry.log)]({ component: 'kafkajs', ...fields }, message);
     },
     connectionTimeout: 3_000,
     requestTimeout: 10_000,
