@@ -50,19 +50,30 @@ describe('the alert rules', () => {
     expect(result.ok).toBe(true);
   });
 
-  it('each have a unit test in which they fire', () => {
+  it('each have a unit test in which they fire and, later in the same test, resolve', () => {
+    type Check = { eval_time: string; alertname: string; exp_alerts: unknown[] };
     const tests = load(readFileSync(rulesTestFile, 'utf8')) as {
-      tests: { alert_rule_test?: { alertname: string; exp_alerts: unknown[] }[] }[];
+      tests: { alert_rule_test?: Check[] }[];
     };
-    const firing = new Set(
-      tests.tests.flatMap((t) =>
-        (t.alert_rule_test ?? []).filter((a) => a.exp_alerts.length > 0).map((a) => a.alertname),
-      ),
-    );
+    const seconds = (d: string) =>
+      [...d.matchAll(/(\d+)([hms])/g)].reduce(
+        (s, [, n, unit]) => s + Number(n) * { h: 3600, m: 60, s: 1 }[unit as 'h' | 'm' | 's'],
+        0,
+      );
+    const firesThenResolves = (alert: string) =>
+      tests.tests.some((t) => {
+        const checks = (t.alert_rule_test ?? []).filter((c) => c.alertname === alert);
+        const fired = checks
+          .filter((c) => c.exp_alerts.length > 0)
+          .map((c) => seconds(c.eval_time));
+        return checks.some(
+          (c) => c.exp_alerts.length === 0 && fired.some((f) => seconds(c.eval_time) > f),
+        );
+      });
     expect(
       alertRules()
         .map((r) => r.alert)
-        .filter((a) => !firing.has(a)),
+        .filter((a) => !firesThenResolves(a)),
     ).toEqual([]);
   });
 

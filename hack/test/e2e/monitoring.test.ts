@@ -129,6 +129,28 @@ describe('the dashboard on a real Prometheus after a sale', () => {
   });
 });
 
+describe('the metrics of every service on a real Prometheus after a sale', () => {
+  const jobs = ['rediclaim-gate-admin', 'rediclaim-issuer-admin', 'rediclaim-operator-admin'];
+
+  it("include Node's default metrics under their standard names, unprefixed", async () => {
+    for (const metric of [
+      'process_cpu_seconds_total',
+      'process_resident_memory_bytes',
+      'nodejs_eventloop_lag_p99_seconds',
+      'nodejs_heap_size_used_bytes',
+    ])
+      expect({ metric, jobs: (await prom.labelValues('job', metric)).sort() }).toEqual({
+        metric,
+        jobs,
+      });
+  });
+
+  it('label the sale with the same tenant and event in every service', async () => {
+    const sale = `{tenant="${e2e.tenants.shop}", event="${e2e.id}-sale"}`;
+    expect((await prom.labelValues('job', sale)).sort()).toEqual(jobs);
+  });
+});
+
 describe('the alert rules on a real Prometheus after a sale', () => {
   it('find series for every selector, carrying the labels they group by', async () => {
     const problems: string[] = [];
