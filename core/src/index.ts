@@ -40,10 +40,12 @@ export {
 export {
   ConditionType,
   Phase,
+  admissionStatusSchema,
   conditionSchema,
   countsSchema,
   couponEventStatusSchema,
   phases,
+  type AdmissionStatus,
   type Condition,
   type Counts,
   type CouponEventStatus,

@@ -29,10 +29,16 @@
   ARGV[5] batchMax          most shoppers sent by one call (<= 3000: Lua unpack limit)
   ARGV[6] uid               the sale: the event's CouponEvent uid ('' when unknown)
   ARGV[7] admitNew          1: also admit from the queue (the event is open); 0: retries only
+  ARGV[8] overdueMs         backpressure: an admission without a result after this long is
+                            overdue (0: no backpressure, the bucket fills at the rate)
+  ARGV[9] floor             the least share of the rate backpressure keeps (0 < floor <= 1)
+  ARGV[10] cut              the share of the allowed rate kept at each slowdown (0 < cut < 1)
+  ARGV[11] recovery         the share of the rate the allowance regains per healthy second
 
   Returns {'STALE', owner} when the live keys still hold another (retired) sale of this
   id, whose shoppers must never be sent as this sale's (retire it first); else
-  {nowMs, waiting, soldOut, processing, resent, oldestAgeMs, userId1, ticket1, ...}
+  {nowMs, waiting, soldOut, processing, resent, oldestAgeMs, allowed, overdue, slowed,
+   userId1, ticket1, ...}
     nowMs       Redis time of the admission (ms)
     waiting     shoppers in the queue after this call who can still be admitted (0 when
                 sold out)
@@ -41,7 +47,21 @@
     resent      how many of the pairs (the first ones) are sent again from the retry set
     oldestAgeMs how long ago the oldest shopper in flight after this call was admitted
                 (re-sends do not reset it); 0 when nobody is in flight
+    allowed     the share of the rate backpressure allows now (a string, 0 < allowed <= 1)
+    overdue     shoppers in flight admitted more than overdueMs ago
+    slowed      1 when this call cut the allowance
   Tickets are strings (exact up to 2^53).
+
+  Backpressure: the rate is a ceiling. When issuance falls behind (the issuer is slow, its
+  consumer lags, results are not recorded: all of them leave admitted shoppers in flight
+  longer), more than a few admissions become overdue, and the allowed share of the rate is
+  cut (multiplicative decrease), at most once per overdueMs so the effect of a cut can show
+  before the next; once almost nobody is older than half of overdueMs, it grows back by
+  `recovery` of the rate per second (additive increase) up to the whole rate. The state
+  (allowFactor, allowCutAt, allowSlowSince, allowOverdue) lives in the stats hash, so every replica
+  admits under the same allowance and a new sale starts with the whole rate. Counting the
+  overdue, not the single oldest, keeps one request the issuer will never answer (a dead
+  letter waiting for its timeout) from holding the whole sale at the floor.
 
   Also keeps the fleet's observed admission rate (an EWMA over >= 1 s windows of new
   admissions, re-sends not counted) in stats, so every replica quotes the same ETA.
@@ -50,7 +70,7 @@
 -- @include "sold_out"
 -- @include "sale_owner"
 
-if tombstoned(KEYS[6], ARGV[6]) then return {0, 0, 0, 0, 0, 0} end
+if tombstoned(KEYS[6], ARGV[6]) then return {0, 0, 0, 0, 0, 0, '1', 0, 0} end
 local owner = staleOwner(KEYS[4], ARGV[6])
 if owner then return {'STALE', owner} end
 
@@ -72,13 +92,48 @@ if not tokens or not at then
 end
 local elapsed = nowUs - at
 if elapsed < 0 then elapsed = 0 end
-tokens = math.min(burst, tokens + rate * elapsed / 1000000)
+
+-- Backpressure: how much of the rate issuance keeps up with, decided before the refill.
+local overdueMs = tonumber(ARGV[8])
+local allow, overdue, slowed = 1, 0, 0
+if overdueMs > 0 then
+  local state = redis.call('HMGET', KEYS[4], 'allowFactor', 'allowCutAt')
+  allow = tonumber(state[1]) or 1
+  local cutAt = tonumber(state[2]) or 0
+  -- A few overdue are noise (a dead letter awaiting its timeout, a GC pause); 2 % of what
+  -- the rate admits in overdueMs is a backlog.
+  local tolerated = math.max(10, rate * overdueMs / 1000 * 0.02)
+  overdue = redis.call('ZCOUNT', KEYS[8], '-inf', string.format('%.0f', nowMs - overdueMs))
+  local settled = nowMs - cutAt >= overdueMs
+  redis.call('HSET', KEYS[4], 'allowOverdue', overdue)
+  if overdue > tolerated then
+    if settled then
+      allow = math.max(tonumber(ARGV[9]), allow * tonumber(ARGV[10]))
+      slowed = 1
+      redis.call('HSET', KEYS[4], 'allowFactor', tostring(allow), 'allowCutAt', string.format('%.0f', nowMs))
+      redis.call('HSETNX', KEYS[4], 'allowSlowSince', string.format('%.0f', nowMs))
+      redis.call('HINCRBY', KEYS[4], 'slowdowns', 1)
+    end
+  elseif allow < 1 and settled
+    and redis.call('ZCOUNT', KEYS[8], '-inf', string.format('%.0f', nowMs - overdueMs / 2))
+      <= tolerated then
+    allow = math.min(1, allow + tonumber(ARGV[11]) * elapsed / 1000000)
+    if allow >= 1 then
+      redis.call('HDEL', KEYS[4], 'allowFactor', 'allowSlowSince')
+    else
+      redis.call('HSET', KEYS[4], 'allowFactor', tostring(allow))
+    end
+  end
+end
+local allowed = rate * allow
+tokens = math.min(burst, tokens + allowed * elapsed / 1000000)
 
 local isSoldOut, issued = soldOut(KEYS[4], stock)
 local waiting = redis.call('ZCARD', KEYS[1])
 local processing = redis.call('HLEN', KEYS[2])
 local batchMax = tonumber(ARGV[5])
-local out = {nowMs, isSoldOut and 0 or waiting, isSoldOut and 1 or 0, processing, 0, 0}
+local out = {nowMs, isSoldOut and 0 or waiting, isSoldOut and 1 or 0, processing, 0, 0,
+  tostring(allow), overdue, slowed}
 local deadline = string.format('%.0f', nowMs + tonumber(ARGV[4]))
 
 -- Retries first: they stay in flight, so the stock they hold is not handed to anyone else.

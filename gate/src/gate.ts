@@ -148,6 +148,8 @@ export class Gate {
         intervalMs: s.DISPATCH_INTERVAL_MS,
         batchMax: s.DISPATCH_BATCH_MAX,
         burstSeconds: s.DISPATCH_BURST_SECONDS,
+        overdueMs: s.ADMISSION_OVERDUE_MS,
+        minRateFraction: s.ADMISSION_MIN_RATE_FRACTION,
         requeueIntervalMs: s.REQUEUE_INTERVAL_MS,
         holdAfterAdmitMs: s.DISPATCH_TEST_HOLD_AFTER_ADMIT_MS,
       },

@@ -63,6 +63,7 @@ export {
   GateScripts,
   scriptKeys,
   type AdmitArgs,
+  type Backpressure,
   type AdmittedShopper,
   type ApplyCouponEventArgs,
   type EnqueueArgs,

@@ -41,6 +41,9 @@ export interface DispatchView {
   waiting: number;
   processing: number;
   oldestAgeMs: number;
+  /** The share of the configured rate backpressure allows. */
+  allowed: number;
+  overdue: number;
 }
 
 const keyOf = (tenant: string, eventId: string) => `${tenant}\n${eventId}`;
@@ -126,6 +129,23 @@ export class GateMetrics {
     'rediclaim_gate_admission_rate_limit',
     "The event's configured admission rate (dispatchPerSecond), shoppers per second, fleet-wide.",
   );
+
+  readonly admissionAllowedRate = this.eventGauge(
+    'rediclaim_gate_admission_allowed_rate',
+    'The admission rate backpressure allows now, shoppers per second, fleet-wide: the configured rate while issuance keeps up, less while admitted shoppers are overdue; as the last dispatch saw it.',
+  );
+
+  readonly admissionOverdue = this.eventGauge(
+    'rediclaim_gate_admission_overdue',
+    'Admitted shoppers still without a result after ADMISSION_OVERDUE_MS, as the last dispatch saw it: more than a few slow admission down.',
+  );
+
+  readonly admissionSlowdowns = new Counter({
+    name: 'rediclaim_gate_admission_slowdowns_total',
+    help: 'Times this replica cut the fleet-wide admission allowance because issuance fell behind.',
+    labelNames: ['tenant', 'event'] as const,
+    registers: [this.registry],
+  });
 
   readonly eventStock = this.eventGauge(
     'rediclaim_gate_event_stock',
@@ -329,6 +349,12 @@ export class GateMetrics {
       const labels = { tenant: event.tenant, event: event.id };
       next.set(keyOf(event.tenant, event.id), event);
       this.admissionRateLimit.set(labels, event.rate);
+      // Until the first dispatch says otherwise: nothing overdue, the whole rate.
+      if (!this.configured.has(keyOf(event.tenant, event.id))) {
+        this.admissionAllowedRate.set(labels, event.rate);
+        this.admissionOverdue.set(labels, 0);
+      }
+      this.admissionSlowdowns.inc(labels, 0);
       this.eventStock.set(labels, event.stock);
       this.admitted.inc(labels, 0);
       for (const reason of REQUEUE_REASONS) this.requeued.inc({ ...labels, reason }, 0);
@@ -344,11 +370,14 @@ export class GateMetrics {
       this.inflight,
       this.processingOldest,
       this.admissionRateLimit,
+      this.admissionAllowedRate,
+      this.admissionOverdue,
       this.eventStock,
       this.eventOpen,
     ])
       gauge.remove(labels);
     this.admitted.remove(labels);
+    this.admissionSlowdowns.remove(labels);
     for (const reason of REQUEUE_REASONS) this.requeued.remove({ ...labels, reason });
     for (const outcome of issueOutcomes) this.results.remove({ ...labels, outcome });
     this.joinCounts.delete(key);
@@ -385,6 +414,13 @@ export class GateMetrics {
     this.queueLength.set(labels, view.waiting);
     this.inflight.set(labels, view.processing);
     this.processingOldest.set(labels, view.oldestAgeMs / 1000);
+    this.admissionAllowedRate.set(labels, event.rate * view.allowed);
+    this.admissionOverdue.set(labels, view.overdue);
+  }
+
+  countSlowdown(event: LiveEvent): void {
+    if (this.isConfigured(event))
+      this.admissionSlowdowns.inc({ tenant: event.tenant, event: event.id });
   }
 
   countAdmitted(event: LiveEvent, count: number): void {

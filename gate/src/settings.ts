@@ -206,6 +206,14 @@ export const gateSettingsSchema = z
      * of 400 ms (admission-lag test).
      */
     DISPATCH_BURST_SECONDS: env.number(0.001, 10).default(1),
+    /**
+     * Backpressure: an admitted shopper without a result after this long is overdue; when
+     * more than a few are, the fleet admits slower (admit.lua). 0 turns it off: the
+     * configured rate always, however far issuance falls behind.
+     */
+    ADMISSION_OVERDUE_MS: env.int(0, 600_000).default(3_000),
+    /** The least share of the configured rate backpressure keeps admitting. */
+    ADMISSION_MIN_RATE_FRACTION: env.number(0.01, 1).default(0.05),
     REQUEUE_INTERVAL_MS: env.int(50, 60_000).default(1_000),
     RESULTS_DEFAULT_RETENTION_SECONDS: env.int(60, 2_592_000).default(86_400),
     /** Most results one Lua call records: Redis serves nobody else while it runs. */

@@ -6,6 +6,7 @@ import {
   GateScripts,
   scriptKeys,
   type AdmitReply,
+  type Backpressure,
   type RecordResultArgs,
   type StaleReply,
 } from '@rediclaim/gate';
@@ -62,6 +63,7 @@ function keysOf(k: EventKeys) {
         timeoutMs?: number;
         batch?: number;
         admitNew?: boolean;
+        backpressure?: Backpressure;
       } = {},
     ) =>
       scripts
@@ -73,6 +75,7 @@ function keysOf(k: EventKeys) {
           batchMax: o.batch ?? 1_000,
           uid: '',
           admitNew: o.admitNew !== false,
+          ...(o.backpressure ? { backpressure: o.backpressure } : {}),
         })
         .then(admitted),
     requeueStale: () => scripts.requeueStale(k, 1000),
@@ -254,6 +257,121 @@ describe('admit script', () => {
     const reply = await s.admit({ stock: 1 });
     expect(reply.soldOut).toBe(true);
     expect(pairsOf(reply)).toHaveLength(0);
+  });
+});
+
+describe('admit script: backpressure', () => {
+  // Short ages so the test runs in a second; the gate's default overdue age is 3 s.
+  const bp: Backpressure = { overdueMs: 300, floor: 0.2, cut: 0.5, recoveryPerSecond: 1 };
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  /**
+   * 40 shoppers admitted and left without a result: an issuer that stopped answering.
+   * The probes after it admit nobody new (admitNew false), so the overdue stay these 40.
+   */
+  async function withUnanswered(s: ReturnType<typeof keysOf>) {
+    for (let i = 0; i < 60; i++) await s.enqueue(`u${i}`, { stock: 10_000 });
+    // The bucket starts empty at the first call; 60 ms later it holds 60 tokens.
+    await s.admit({ stock: 10_000, admitNew: false, backpressure: bp });
+    await sleep(60);
+    const first = await s.admit({ stock: 10_000, batch: 40, backpressure: bp });
+    expect(first.shoppers).toHaveLength(40);
+    expect(first).toMatchObject({ allowed: 1, overdue: 0, slowed: false });
+    return first.shoppers;
+  }
+
+  it('halves the allowed rate once more than a few admissions are overdue, at most once per overdue age, down to the floor', async () => {
+    const { s, k } = freshEvent();
+    await withUnanswered(s);
+    await sleep(350);
+    const cut = await s.admit({ stock: 10_000, admitNew: false, backpressure: bp });
+    expect(cut).toMatchObject({ allowed: 0.5, overdue: 40, slowed: true });
+    // Right after a cut its effect cannot show yet: no second cut.
+    expect(await s.admit({ stock: 10_000, admitNew: false, backpressure: bp })).toMatchObject({
+      allowed: 0.5,
+      slowed: false,
+    });
+    await sleep(320);
+    expect(await s.admit({ stock: 10_000, admitNew: false, backpressure: bp })).toMatchObject({
+      allowed: 0.25,
+      slowed: true,
+    });
+    await sleep(320);
+    expect(await s.admit({ stock: 10_000, admitNew: false, backpressure: bp })).toMatchObject({
+      allowed: 0.2,
+      slowed: true,
+    });
+    const stats = (await s.stats()).fields;
+    expect(stats.get('slowdowns')).toBe('3');
+    expect(stats.get('allowOverdue')).toBe('40');
+    expect(Number(stats.get('allowSlowSince'))).toBeGreaterThan(0);
+    expect(await redis.exists(k.limiter)).toBe(1);
+  });
+
+  it('is not slowed by a few overdue shoppers (a dead letter awaiting its timeout)', async () => {
+    const { s } = freshEvent();
+    for (let i = 0; i < 8; i++) await s.enqueue(`u${i}`, { stock: 10_000 });
+    await s.admit({ stock: 10_000, admitNew: false, backpressure: bp });
+    await sleep(20);
+    await s.admit({ stock: 10_000, backpressure: bp });
+    await sleep(350);
+    expect(await s.admit({ stock: 10_000, backpressure: bp })).toMatchObject({
+      allowed: 1,
+      overdue: 8,
+      slowed: false,
+    });
+  });
+
+  it('fills the bucket at the allowed share of the rate while slowed', async () => {
+    const { s } = freshEvent();
+    await withUnanswered(s);
+    await sleep(350);
+    for (let i = 0; i < 400; i++) await s.enqueue(`w${i}`, { stock: 10_000 });
+    // Cut to 0.5 of 200/s; then count what a second of calls admits: about 100, not 200.
+    const options = { rate: 200, burst: 5, stock: 10_000, backpressure: bp };
+    expect(await s.admit(options)).toMatchObject({ allowed: 0.5, slowed: true });
+    const started = Date.now();
+    let admittedNow = 0;
+    while (Date.now() - started < 1_000) {
+      const reply = await s.admit(options);
+      // The next cut (0.25) is due 300 ms after this one: keep the first window's share.
+      if (reply.allowed !== 0.5) break;
+      admittedNow += reply.shoppers.length;
+      await sleep(20);
+    }
+    const elapsed = (Date.now() - started) / 1000;
+    expect(admittedNow).toBeLessThanOrEqual(Math.ceil(100 * elapsed) + 5);
+    expect(admittedNow).toBeGreaterThanOrEqual(Math.floor(100 * elapsed * 0.8) - 5);
+  });
+
+  it('regains the rate step by step once issuance keeps up, and forgets the slowdown at the whole rate', async () => {
+    const { s, k } = freshEvent();
+    const unanswered = await withUnanswered(s);
+    await sleep(350);
+    expect(await s.admit({ stock: 10_000, admitNew: false, backpressure: bp })).toMatchObject({
+      allowed: 0.5,
+    });
+    // The issuer catches up: every admission gets its result.
+    const inFlight = await redis.hgetall(k.inflight);
+    for (const [userId, ticket] of Object.entries(inFlight))
+      await s.record(userId, ticket, 'ISSUED', { stock: 10_000, remaining: 9_000 });
+    expect(unanswered.length).toBeGreaterThan(0);
+    await sleep(320);
+    const first = await s.admit({ stock: 10_000, admitNew: false, backpressure: bp });
+    expect(first.overdue).toBe(0);
+    expect(first.allowed).toBeGreaterThan(0.5);
+    let last = first;
+    for (let i = 0; i < 40 && last.allowed < 1; i++) {
+      await sleep(50);
+      const next = await s.admit({ stock: 10_000, admitNew: false, backpressure: bp });
+      expect(next.allowed).toBeGreaterThanOrEqual(last.allowed);
+      last = next;
+    }
+    expect(last.allowed).toBe(1);
+    const stats = (await s.stats()).fields;
+    expect(stats.has('allowFactor')).toBe(false);
+    expect(stats.has('allowSlowSince')).toBe(false);
+    expect(stats.get('slowdowns')).toBe('1');
   });
 });
 

@@ -52,6 +52,27 @@ export const eventStatsSchema = z.object({
   generation: z.int(),
   /** The fleet's observed admissions per second (EWMA); 0 when not measured. */
   admissionRate: z.number().min(0),
+  /**
+   * Backpressure, fleet-wide: the configured rate is a ceiling, and the gates admit slower
+   * while admitted shoppers stay overdue (the issuer, its consumer or the results path
+   * falls behind). Optional: gates before it do not say.
+   */
+  backpressure: z
+    .object({
+      /** spec.admission.dispatchPerSecond. */
+      configuredPerSecond: z.number().min(0),
+      /** What the gates admit at most now (shoppers per second, rounded). */
+      allowedPerSecond: z.number().min(0),
+      /** allowedPerSecond is below the configured rate. */
+      slowed: z.boolean(),
+      /** Admitted shoppers without a result past the overdue age, at the last admission. */
+      overdue: count,
+      /** Since when admission has been slowed (ISO 8601), while it is. */
+      since: z.string().optional(),
+      /** Times the allowance was cut in this sale. */
+      slowdowns: count,
+    })
+    .optional(),
   /** Admissions sent again: after their processing timeout, or after a failed send. */
   requeued: z.object({ timeout: count, sendFailed: count }),
   /** The event was deleted (a tombstone for its uid exists). */

@@ -104,6 +104,14 @@ export function couponEventCrd(): JsonSchema {
               jsonPath: '.spec.admission.dispatchPerSecond',
               priority: 1,
             },
+            {
+              name: 'Allowed',
+              type: 'integer',
+              jsonPath: '.status.admission.allowedPerSecond',
+              description:
+                'Admissions per second the gates allow now (below Rate while issuance falls behind)',
+              priority: 1,
+            },
             { name: 'Opens', type: 'date', jsonPath: '.spec.schedule.opensAt', priority: 1 },
             { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
           ],

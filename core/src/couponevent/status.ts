@@ -40,7 +40,7 @@ export const conditionSchema = z
   .object({
     type: z.string().min(1).max(316).meta({
       description:
-        'Ready, Reconciling, Stalled, Accepted, Configured, SoldOut, IssuerScaled, CountsAvailable or CleanedUp.',
+        'Ready, Reconciling, Stalled, Accepted, Configured, SoldOut, IssuerScaled, AdmittingAtRate, CountsAvailable or CleanedUp.',
     }),
     status: z.enum(['True', 'False', 'Unknown']).meta({ description: 'True, False or Unknown.' }),
     reason: z
@@ -77,6 +77,22 @@ export const countsSchema = z
   .meta({ description: 'Live counts read from the platform.' });
 export type Counts = z.output<typeof countsSchema>;
 
+const perSecond = z.int().min(0);
+
+export const admissionStatusSchema = z
+  .object({
+    configuredPerSecond: perSecond.meta({ description: 'spec.admission.dispatchPerSecond.' }),
+    allowedPerSecond: perSecond.meta({
+      description:
+        'What the gates admit at most now: the configured rate while issuance keeps up, less while admitted shoppers wait too long for their outcome (see the AdmittingAtRate condition).',
+    }),
+    observedPerSecond: perSecond.meta({
+      description: 'Shoppers the gates admitted per second lately (a moving average), rounded.',
+    }),
+  })
+  .meta({ description: 'Admission while the event is Open, from the gates.' });
+export type AdmissionStatus = z.output<typeof admissionStatusSchema>;
+
 export const couponEventStatusSchema = z
   .object({
     observedGeneration: z
@@ -98,6 +114,7 @@ export const couponEventStatusSchema = z
         'The stock the platform is working with: spec.coupon.stock of the last accepted generation.',
     }),
     counts: countsSchema.optional(),
+    admission: admissionStatusSchema.optional(),
     nextTransitionAt: dateTime
       .optional()
       .meta({ description: 'When the phase changes next, by the schedule.' }),

@@ -15,6 +15,13 @@ export interface DispatcherOptions {
   batchMax: number;
   /** The token bucket holds rate x burstSeconds (at least 1). */
   burstSeconds: number;
+  /**
+   * Backpressure: an admission without a result after this long is overdue, and more
+   * than a few slow the fleet down (0: off). Never beyond an event's processing timeout.
+   */
+  overdueMs: number;
+  /** The least share of the configured rate backpressure keeps. */
+  minRateFraction: number;
   /** How often overdue admissions are put back (ms, per event). */
   requeueIntervalMs: number;
   /** Test hook: wait between admission and send, so a test can kill the gate there. */
@@ -54,6 +61,14 @@ export interface AdmissionPause {
 const MAX_ROUNDS_PER_TICK = 20;
 
 /**
+ * AIMD, as TCP follows a congested path: halve the allowance at each sign of a backlog
+ * (a cut shows within one overdue age), regain a tenth of the rate per healthy second,
+ * so a sale slowed to the floor is back at its rate within ten seconds of recovery.
+ */
+const BACKPRESSURE_CUT = 0.5;
+const BACKPRESSURE_RECOVERY_PER_SECOND = 0.1;
+
+/**
  * The dispatcher: every replica runs one. For each open event it calls the admit script
  * (the fleet-wide token bucket lives in Redis, so replicas share the rate instead of
  * multiplying it) and sends the admitted shoppers' IssueRequests to Kafka in one batch.
@@ -76,6 +91,8 @@ export class Dispatcher {
   private running = false;
   private readonly busy = new Map<string, Promise<void>>();
   private readonly lastRequeue = new Map<string, number>();
+  /** The allowance each event's last admission saw, to log its slowdowns and recovery once. */
+  private readonly lastAllowed = new Map<string, number>();
   private readonly stopping: { promise: Promise<void>; resolve: () => void };
   private readonly clock: () => number;
 
@@ -174,6 +191,16 @@ export class Dispatcher {
     }
     if (!sending || (!admitNew && retrying === 0)) return;
     const burst = Math.max(1, event.rate * this.options.burstSeconds);
+    const { overdueMs, minRateFraction } = this.options;
+    const backpressure =
+      overdueMs > 0
+        ? {
+            overdueMs: Math.min(overdueMs, event.processingTimeoutMs),
+            floor: minRateFraction,
+            cut: BACKPRESSURE_CUT,
+            recoveryPerSecond: BACKPRESSURE_RECOVERY_PER_SECOND,
+          }
+        : undefined;
     for (
       let round = 0;
       round < MAX_ROUNDS_PER_TICK && this.running && this.deps.kafka.up;
@@ -188,6 +215,7 @@ export class Dispatcher {
         batchMax: this.options.batchMax,
         uid: event.uid,
         admitNew,
+        ...(backpressure ? { backpressure } : {}),
       });
       metrics.admitDuration.observe({ step: 'admit' }, (performance.now() - started) / 1000);
       if (reply.kind === 'STALE') {
@@ -204,6 +232,7 @@ export class Dispatcher {
         return;
       }
       metrics.sawDispatch(event, reply);
+      this.followAllowance(event, reply);
       const admitted = reply.shoppers.length;
       if (admitted === 0) return;
       // PROCESSING from now on, whatever becomes of the send: their streams may say so.
@@ -227,6 +256,32 @@ export class Dispatcher {
       await this.send(event, reply.nowMs, reply.shoppers, reply.resent);
       if (admitted < this.options.batchMax) return;
     }
+  }
+
+  /** Logs when backpressure slows an event down, and when it is back at its rate. */
+  private followAllowance(
+    event: LiveEvent,
+    reply: { allowed: number; overdue: number; slowed: boolean },
+  ): void {
+    const key = `${event.tenant}/${event.id}`;
+    const before = this.lastAllowed.get(key) ?? 1;
+    this.lastAllowed.set(key, reply.allowed);
+    if (reply.slowed) {
+      this.deps.metrics.countSlowdown(event);
+      this.deps.logger.warn(
+        {
+          event: key,
+          overdue: reply.overdue,
+          allowedPerSecond: Math.round(event.rate * reply.allowed),
+          configuredPerSecond: event.rate,
+        },
+        'issuance falls behind (admitted shoppers overdue): admitting slower',
+      );
+    } else if (before < 1 && reply.allowed >= 1)
+      this.deps.logger.info(
+        { event: key, configuredPerSecond: event.rate },
+        'issuance keeps up again: admitting at the configured rate',
+      );
   }
 
   /**

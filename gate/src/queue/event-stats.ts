@@ -51,6 +51,25 @@ export function eventStatsOf(
     // and slow sales (under 1/s) still read more than 0.
     admissionRate: Math.round(num('rate') * 100) / 100,
     requeued: { timeout: num('requeuedTimeout'), sendFailed: num('requeuedFailed') },
+    ...(event ? { backpressure: backpressureOf(event.rate, fields) } : {}),
     deleted,
+  };
+}
+
+/** The fleet's allowance as admit.lua keeps it in the stats hash (absent: the whole rate). */
+function backpressureOf(
+  rate: number,
+  fields: ReadonlyMap<string, string>,
+): NonNullable<EventStats['backpressure']> {
+  const allow = Math.min(1, Number(fields.get('allowFactor') ?? 1) || 1);
+  const since = Number(fields.get('allowSlowSince'));
+  const slowed = allow < 1;
+  return {
+    configuredPerSecond: rate,
+    allowedPerSecond: Math.round(rate * allow),
+    slowed,
+    overdue: Math.max(0, Number(fields.get('allowOverdue') ?? 0) || 0),
+    ...(slowed && since > 0 ? { since: new Date(since).toISOString() } : {}),
+    slowdowns: Math.max(0, Number(fields.get('slowdowns') ?? 0) || 0),
   };
 }

@@ -112,6 +112,20 @@ export interface AdmitArgs {
   uid: string;
   /** Also admit from the queue (the event is open), not only the retry set. */
   admitNew: boolean;
+  /** Backpressure (admit.lua explains it); absent: none, the bucket fills at the rate. */
+  backpressure?: Backpressure;
+}
+
+/** How admission follows issuance: admit.lua's ARGV 8 to 11. */
+export interface Backpressure {
+  /** An admission without a result after this long is overdue (ms). */
+  overdueMs: number;
+  /** The least share of the rate kept (0 < floor <= 1). */
+  floor: number;
+  /** The share of the allowed rate kept at each slowdown (0 < cut < 1). */
+  cut: number;
+  /** The share of the rate regained per healthy second. */
+  recoveryPerSecond: number;
 }
 
 export interface RecordResultArgs {
@@ -200,6 +214,10 @@ export class GateScripts {
         a.batchMax,
         a.uid,
         a.admitNew ? 1 : 0,
+        a.backpressure?.overdueMs ?? 0,
+        a.backpressure?.floor ?? 1,
+        a.backpressure?.cut ?? 0.5,
+        a.backpressure?.recoveryPerSecond ?? 0,
       ),
     );
   }

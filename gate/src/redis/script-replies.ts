@@ -65,6 +65,12 @@ export interface AdmitReply {
    * admitted, re-sends not resetting it; 0 when nobody is in flight.
    */
   oldestAgeMs: number;
+  /** The share of the configured rate backpressure allows now (0 < allowed <= 1). */
+  allowed: number;
+  /** Shoppers in flight admitted longer ago than the backpressure's overdue age. */
+  overdue: number;
+  /** This call cut the allowance: issuance falls behind. */
+  slowed: boolean;
   shoppers: { userId: string; ticket: number }[];
 }
 
@@ -156,7 +162,7 @@ export function parseStatus(reply: Reply): StatusReply {
 export function parseAdmit(reply: Reply): AdmitReply | StaleReply {
   if (reply[0] === 'STALE') return { kind: 'STALE', owner: String(reply[1]) };
   const shoppers: AdmitReply['shoppers'] = [];
-  for (let i = 6; i + 1 < reply.length; i += 2)
+  for (let i = 9; i + 1 < reply.length; i += 2)
     shoppers.push({ userId: String(reply[i]), ticket: Number(reply[i + 1]) });
   return {
     kind: 'ADMITTED',
@@ -166,6 +172,9 @@ export function parseAdmit(reply: Reply): AdmitReply | StaleReply {
     processing: Number(reply[3]),
     resent: Number(reply[4]),
     oldestAgeMs: Number(reply[5]),
+    allowed: Number(reply[6]),
+    overdue: Number(reply[7]),
+    slowed: Number(reply[8]) === 1,
     shoppers,
   };
 }

@@ -48,6 +48,7 @@ export class IssuerSim {
   private readonly ledgers = new Map<string, Ledger>();
   private consumer: Consumer | undefined;
   private producer: Producer | undefined;
+  private perSecond: number | undefined;
 
   constructor(
     private readonly topics: { requests: string; results: string },
@@ -56,6 +57,15 @@ export class IssuerSim {
 
   set(eventId: string, behaviour: Behaviour): void {
     this.behaviours.set(eventId, behaviour);
+  }
+
+  /**
+   * Decides at most `perSecond` requests a second from now on, as an issuer starved of
+   * CPU or stuck behind a slow database would: the consumer falls behind, the requests
+   * wait in Kafka. Undefined: as fast as it can again.
+   */
+  throttle(perSecond: number | undefined): void {
+    this.perSecond = perSecond;
   }
 
   requestsOf(eventId: string): IssueRequest[] {
@@ -74,10 +84,11 @@ export class IssuerSim {
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.topics.requests, fromBeginning: true });
     await this.consumer.run({
-      eachBatch: async ({ batch }) => {
+      eachBatch: async ({ batch, heartbeat }) => {
         const records: OutgoingRecord[] = [];
         for (const message of batch.messages) {
           const { version, values, dead } = decodeIssueRequests(message.value);
+          await this.pace(values.length, heartbeat);
           if (dead.length > 0)
             throw new Error(`the gate sent bad items: ${dead[0]!.error.message}`);
           // Like the real issuer: what a gate sends is signed (v1 records here come from
@@ -92,6 +103,17 @@ export class IssuerSim {
         if (records.length) await this.send(records);
       },
     });
+  }
+
+  /** Takes the time `count` requests take at the throttled pace, heartbeating meanwhile. */
+  private async pace(count: number, heartbeat: () => Promise<void>): Promise<void> {
+    let left = this.perSecond ? (count / this.perSecond) * 1000 : 0;
+    while (left > 0 && this.perSecond) {
+      const step = Math.min(left, 250);
+      await new Promise((r) => setTimeout(r, step));
+      left -= step;
+      await heartbeat();
+    }
   }
 
   async stop(): Promise<void> {

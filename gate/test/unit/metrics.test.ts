@@ -27,6 +27,30 @@ describe('the gate metrics (registry)', () => {
     expect(valueOf(s, 'rediclaim_gate_requeued_total', { ...a, reason: 'timeout' })).toBe(0);
     expect(valueOf(s, 'rediclaim_gate_requeued_total', { ...a, reason: 'send_failed' })).toBe(0);
     expect(samplesOf(s, 'rediclaim_gate_event_stock')).toHaveLength(2);
+    expect(valueOf(s, 'rediclaim_gate_admission_allowed_rate', a)).toBe(25);
+    expect(valueOf(s, 'rediclaim_gate_admission_overdue', a)).toBe(0);
+    expect(valueOf(s, 'rediclaim_gate_admission_slowdowns_total', a)).toBe(0);
+  });
+
+  it('shows what backpressure allows as shoppers per second, and keeps it when the config is applied again', async () => {
+    const m = new GateMetrics({ defaultMetrics: false });
+    const e = live('slow', { rate: 2000 });
+    m.applyConfig([e]);
+    m.sawDispatch(e, {
+      waiting: 9,
+      processing: 900,
+      oldestAgeMs: 4200,
+      allowed: 0.25,
+      overdue: 700,
+    });
+    m.countSlowdown(e);
+    m.applyConfig([e]);
+    const s = await scrape(m);
+    const labels = { tenant: 'shop', event: 'slow' };
+    expect(valueOf(s, 'rediclaim_gate_admission_allowed_rate', labels)).toBe(500);
+    expect(valueOf(s, 'rediclaim_gate_admission_rate_limit', labels)).toBe(2000);
+    expect(valueOf(s, 'rediclaim_gate_admission_overdue', labels)).toBe(700);
+    expect(valueOf(s, 'rediclaim_gate_admission_slowdowns_total', labels)).toBe(1);
   });
 
   it('removes every series of an event that leaves the config, and of its former tenant when it moves', async () => {
@@ -35,7 +59,8 @@ describe('the gate metrics (registry)', () => {
     const kept = live('kept');
     m.applyConfig([gone, kept]);
     for (const e of [gone, kept]) {
-      m.sawDispatch(e, { waiting: 3, processing: 2, oldestAgeMs: 1500 });
+      m.sawDispatch(e, { waiting: 3, processing: 2, oldestAgeMs: 1500, allowed: 0.5, overdue: 4 });
+      m.countSlowdown(e);
       m.countAdmitted(e, 2);
       m.countRequeued(e, 'timeout', 1);
       m.countRequeued(e, 'send_failed', 1);
@@ -86,7 +111,8 @@ describe('the gate metrics (registry)', () => {
     const late = live('late');
     m.applyConfig([late]);
     m.applyConfig([]);
-    m.sawDispatch(late, { waiting: 1, processing: 1, oldestAgeMs: 10 });
+    m.sawDispatch(late, { waiting: 1, processing: 1, oldestAgeMs: 10, allowed: 1, overdue: 0 });
+    m.countSlowdown(late);
     m.countAdmitted(late, 1);
     m.countRequeued(late, 'timeout', 1);
     m.countJoin(late, 'ENQUEUED');

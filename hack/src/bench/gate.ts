@@ -285,6 +285,8 @@ async function main(): Promise<void> {
         KAFKA_GROUP_ID: uniqueName('bench-gate'),
         // Nothing redeems here: the benchmark's gates leave the coupons topic alone.
         GATE_COUPONS_ENABLED: 'false',
+        // No issuer answers here: admission keeps its rate instead of slowing down.
+        ADMISSION_OVERDUE_MS: '0',
         TICKET_SECRET: 'bench-ticket-secret-of-at-least-32-chars',
         REQUEST_SIGNING_KEYS: 'bench=bench-request-signing-secret-of-32-chars',
         // The per-client limit stays on (its cost is measured) but one load generator

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { desiredStatus } from '../../src/reconcilers/couponevent/status.js';
 import { transitionEvents } from '../../src/reconcilers/couponevent/status-events.js';
-import { base } from '../support/status-inputs.js';
+import { base, stats } from '../support/status-inputs.js';
 
 describe('Kubernetes Events from a status change', () => {
   it('announces a refusal once, a new configuration and a phase change', () => {
@@ -25,5 +25,32 @@ describe('Kubernetes Events from a status change', () => {
       expect.objectContaining({ type: 'Warning', reason: 'StockBelowIssued' }),
     ]);
     expect(transitionEvents(refused, refused)).toEqual([]);
+  });
+
+  it('warns once when admission slows because issuance falls behind, and says when it recovers', () => {
+    const bp = (allowedPerSecond: number) => ({
+      configuredPerSecond: 100,
+      allowedPerSecond,
+      slowed: allowedPerSecond < 100,
+      overdue: 0,
+      slowdowns: 1,
+    });
+    const atRate = desiredStatus(base({ stats: { ...stats, backpressure: bp(100) } }));
+    const slowed = desiredStatus(
+      base({ previous: atRate, stats: { ...stats, backpressure: bp(50) } }),
+    );
+    const slower = desiredStatus(
+      base({ previous: slowed, stats: { ...stats, backpressure: bp(25) } }),
+    );
+    const back = desiredStatus(
+      base({ previous: slower, stats: { ...stats, backpressure: bp(100) } }),
+    );
+    expect(transitionEvents(atRate, slowed)).toEqual([
+      expect.objectContaining({ type: 'Warning', reason: 'AdmissionSlowed' }),
+    ]);
+    expect(transitionEvents(slowed, slower)).toEqual([]);
+    expect(transitionEvents(slower, back)).toEqual([
+      expect.objectContaining({ type: 'Normal', reason: 'AdmissionRecovered' }),
+    ]);
   });
 });

@@ -95,4 +95,77 @@ describe('the status the operator writes', () => {
       'SoldOut',
     );
   });
+
+  describe('admission', () => {
+    const backpressure = (allowedPerSecond: number, slowed = allowedPerSecond < 100) => ({
+      configuredPerSecond: 100,
+      allowedPerSecond,
+      slowed,
+      overdue: slowed ? 250 : 0,
+      slowdowns: slowed ? 2 : 0,
+    });
+    const admittingOf = (status: ReturnType<typeof desiredStatus>) =>
+      status.conditions?.find((c) => c.type === 'AdmittingAtRate');
+
+    it('says the gates may admit at the configured rate while issuance keeps up', () => {
+      const status = desiredStatus(
+        base({ stats: { ...stats, admissionRate: 97.6, backpressure: backpressure(100) } }),
+      );
+      expect(admittingOf(status)).toMatchObject({ status: 'True', reason: 'ConfiguredRate' });
+      expect(status.admission).toEqual({
+        configuredPerSecond: 100,
+        allowedPerSecond: 100,
+        observedPerSecond: 98,
+      });
+    });
+
+    it('says how far the gates slowed down when issuance falls behind, in a message that does not change with the numbers', () => {
+      const slowed = desiredStatus(
+        base({ stats: { ...stats, admissionRate: 24.2, backpressure: backpressure(25) } }),
+      );
+      expect(admittingOf(slowed)).toMatchObject({ status: 'False', reason: 'IssuanceBehind' });
+      expect(slowed.admission).toEqual({
+        configuredPerSecond: 100,
+        allowedPerSecond: 25,
+        observedPerSecond: 24,
+      });
+      const slower = desiredStatus(
+        base({ previous: slowed, stats: { ...stats, backpressure: backpressure(12) } }),
+      );
+      expect(admittingOf(slower)).toEqual(admittingOf(slowed));
+      // Slowed down is an observation: the event stays Ready.
+      expect(slowed.conditions?.[0]).toMatchObject({ type: 'Ready', status: 'True' });
+    });
+
+    it('passes on why a gate admits nobody new (Kafka unreachable)', () => {
+      const status = desiredStatus(
+        base({
+          stats: {
+            ...stats,
+            backpressure: backpressure(100),
+            admission: { paused: true, reason: 'KafkaUnavailable', message: 'Kafka is away.' },
+          },
+        }),
+      );
+      expect(admittingOf(status)).toMatchObject({
+        status: 'False',
+        reason: 'KafkaUnavailable',
+        message: 'Kafka is away.',
+      });
+    });
+
+    it('judges nothing outside Open, and nothing from a gate that does not report backpressure', () => {
+      const closed = desiredStatus(
+        base({
+          now: new Date('2026-11-27T04:00:00Z'),
+          stats: { ...stats, backpressure: backpressure(10) },
+        }),
+      );
+      expect(admittingOf(closed)).toMatchObject({ status: 'True', reason: 'NotAdmitting' });
+      expect(closed.admission).toBeUndefined();
+      const older = desiredStatus(base());
+      expect(admittingOf(older)).toBeUndefined();
+      expect(older.admission).toBeUndefined();
+    });
+  });
 });

@@ -1,6 +1,6 @@
 import { ConditionType, Phase, type CouponEventStatus } from '@rediclaim/core';
 import { findCondition } from './conditions.js';
-import { CONFIG_SHARD_FULL, OperatorConditionType } from './status.js';
+import { CONFIG_SHARD_FULL, ISSUANCE_BEHIND, OperatorConditionType } from './status.js';
 
 export interface PlannedEvent {
   type: 'Normal' | 'Warning';
@@ -70,6 +70,24 @@ export function transitionEvents(
   const issuer = changed(OperatorConditionType.IssuerScaled);
   if (issuer?.status === 'False')
     events.push({ type: 'Warning', reason: issuer.reason, action: 'Scale', note: issuer.message });
+  const admitting = changed(OperatorConditionType.AdmittingAtRate);
+  const wasSlowed =
+    findCondition(previous?.conditions, OperatorConditionType.AdmittingAtRate)?.reason ===
+    ISSUANCE_BEHIND;
+  if (admitting?.reason === ISSUANCE_BEHIND)
+    events.push({
+      type: 'Warning',
+      reason: 'AdmissionSlowed',
+      action: 'Observe',
+      note: admitting.message,
+    });
+  else if (admitting?.status === 'True' && wasSlowed)
+    events.push({
+      type: 'Normal',
+      reason: 'AdmissionRecovered',
+      action: 'Observe',
+      note: admitting.message,
+    });
   const counts = changed(OperatorConditionType.CountsAvailable);
   if (counts?.status === 'False')
     events.push({

@@ -15,6 +15,11 @@ import { isoSeconds, mergeConditions, type ConditionSpec } from './conditions.js
 export const OperatorConditionType = {
   /** The issuer Deployment is scaled for the open events (or could not be). */
   IssuerScaled: 'IssuerScaled',
+  /**
+   * While Open: the gates may admit at spec.admission.dispatchPerSecond (False: they admit
+   * slower because issuance falls behind, or nobody new because Kafka is unreachable).
+   */
+  AdmittingAtRate: 'AdmittingAtRate',
   /** The live counts come from the gate now (False: the gate did not answer; counts are old). */
   CountsAvailable: 'CountsAvailable',
   /** Set while a deleted event waits for its cleanup. */
@@ -189,6 +194,8 @@ export function desiredStatus(input: StatusInputs): CouponEventStatus {
             },
     );
     conditions.push({ type: OperatorConditionType.IssuerScaled, ...input.issuer });
+    const admitting = admittingAtRate(phase, effective, stats);
+    if (admitting) conditions.push(admitting);
     conditions.push(
       input.statsError
         ? {
@@ -229,6 +236,57 @@ export function desiredStatus(input: StatusInputs): CouponEventStatus {
       }
     : input.previous?.counts;
   if (counts) status.counts = counts;
+  if (phase === Phase.Open && stats?.backpressure)
+    status.admission = {
+      configuredPerSecond: effective!.admission.dispatchPerSecond,
+      allowedPerSecond: Math.round(stats.backpressure.allowedPerSecond),
+      observedPerSecond: Math.round(stats.admissionRate ?? 0),
+    };
   if (next !== undefined) status.nextTransitionAt = isoSeconds(new Date(next));
   return status;
+}
+
+/** Admission held back below the configured rate because issuance falls behind. */
+export const ISSUANCE_BEHIND = 'IssuanceBehind';
+
+/**
+ * Whether the gates may admit at the configured rate. Judged from gates that report
+ * backpressure (older ones do not: no condition). The message names no live numbers
+ * (status.admission has them), so a slowed sale does not rewrite it at every reconcile.
+ */
+function admittingAtRate(
+  phase: Phase,
+  effective: EventConfig,
+  stats: GateStats | undefined,
+): ConditionSpec | undefined {
+  if (!stats?.backpressure) return undefined;
+  const rate = effective.admission.dispatchPerSecond;
+  const type = OperatorConditionType.AdmittingAtRate;
+  if (phase !== Phase.Open)
+    return {
+      type,
+      status: 'True',
+      reason: 'NotAdmitting',
+      message: `Nobody new is admitted in phase ${phase}; nothing holds admission back.`,
+    };
+  if (stats.admission?.paused)
+    return {
+      type,
+      status: 'False',
+      reason: stats.admission.reason ?? 'AdmissionPaused',
+      message: stats.admission.message ?? 'A gate admits nobody new for now.',
+    };
+  if (stats.backpressure.slowed)
+    return {
+      type,
+      status: 'False',
+      reason: ISSUANCE_BEHIND,
+      message: `The gates admit below the configured ${rate}/s (status.admission.allowedPerSecond) because admitted shoppers wait too long for their outcome: the issuer, its consumer or the results path falls behind. The rate returns by itself as issuance catches up.`,
+    };
+  return {
+    type,
+    status: 'True',
+    reason: 'ConfiguredRate',
+    message: `The gates may admit at the configured ${rate}/s: issuance keeps up.`,
+  };
 }
