@@ -188,6 +188,64 @@ describe('the push hub', () => {
     expect(sink.chunks.at(-1)).toBe('event: end\ndata: {}\n\n');
   });
 
+  it('reads a stream a notice names before the routine reads queued ahead of it, once', async () => {
+    const { hub, metrics, clientId } = await hubWith({ readConcurrency: 1 });
+    const keys = eventKeys('hub', uniqueName('priority'));
+    const reads: string[] = [];
+    let decided = false;
+    const sinks = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        openStream(hub, keys.changes, `p${i}`, async () => {
+          reads.push(`p${i}`);
+          await new Promise((r) => setTimeout(r, 10));
+          return decided && i === 19
+            ? { status: 'ISSUED', rank: null, ahead: null, etaSeconds: null }
+            : waiting(i + 1);
+        }),
+      ),
+    );
+    reads.length = 0;
+    // A reconnect queues a routine read of every stream, p19 last.
+    await redis.client('KILL', 'ID', clientId);
+    await waitFor(
+      'the routine reads queued',
+      async () =>
+        (await counter(metrics, 'rediclaim_gate_push_reads_total', { trigger: 'reconnect' })) ===
+        20,
+      10_000,
+      5,
+    );
+    decided = true;
+    new ChangePublisher(redis, logger, metrics).decided(keys, ['p19'], false);
+    await waitFor('p19 told its outcome', () => sinks[19]!.ended, 5_000, 5);
+    await waitFor('every routine read done', () => reads.length >= 20, 5_000, 5);
+    expect(reads.indexOf('p19')).toBeLessThan(10);
+    expect(reads.filter((r) => r === 'p19')).toHaveLength(1);
+    expect(sinks[19]!.statuses).toEqual(['WAITING', 'ISSUED']);
+  });
+
+  it('tells a stream still opening at a drain its status before closing it, without `end`', async () => {
+    const { hub } = await hubWith();
+    const keys = eventKeys('hub', uniqueName('drain-opening'));
+    let answer: ((s: StreamedStatus) => void) | undefined;
+    const opening = hub.open({
+      channel: keys.changes,
+      userId: 'd1',
+      read: () => new Promise((r) => (answer = r)),
+      phase: () => 'Open',
+      serialize: (b) => JSON.stringify(b),
+    });
+    await waitFor('the opening read asked', () => answer !== undefined, 5_000, 5);
+    hub.drain();
+    answer!(waiting(5));
+    const sink = new RecordingSink();
+    (await opening).start(sink);
+    expect(sink.statuses).toEqual(['WAITING']);
+    expect(sink.ended).toBe(true);
+    expect(sink.chunks.join('')).not.toContain('event: end');
+    expect(hub.size).toBe(0);
+  });
+
   it('reads everyone of the event when the stock is gone, a few at a time', async () => {
     const { hub, metrics } = await hubWith({ readConcurrency: 2 });
     const keys = eventKeys('hub', uniqueName('sold-out'));

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { GateMetrics, PushReadTrigger } from '../metrics.js';
 import { decodeChangeNotice } from './change-notice.js';
+import { ReadQueue } from './read-queue.js';
 import { SSE_HEARTBEAT, sseFrame, sseRetry } from './sse.js';
 import {
   endsStream,
@@ -83,11 +84,22 @@ interface Stream {
   lastFrameAt: number;
   lastWriteAt: number;
   nextResyncAt: number;
-  queued: boolean;
+  /** The queue the stream waits in for a read, if any (it may be in both: see refresh). */
+  queued: ReadPriority | undefined;
   reading: boolean;
-  readAgain: boolean;
+  /** A change came during the read in flight: read again after it, for this trigger. */
+  readAgain: PushReadTrigger | undefined;
   closed: boolean;
 }
+
+/**
+ * Which reads go first: those a notice asked for (this shopper was admitted, decided, the
+ * stock is gone: the state changed and the shopper waits for it), then the routine ones
+ * (resyncs, a phase change, a subscriber reconnect), which only check nothing was missed.
+ * In one queue, the resyncs of a gate's 10,000 streams, or everyone read at a phase
+ * change, would stand in front of the outcomes the notices announce.
+ */
+type ReadPriority = 'changed' | 'routine';
 
 /** A stream read once and registered, not yet writing: the route's answer may still be an error. */
 export interface OpenedStream {
@@ -109,13 +121,14 @@ export interface OpenedStream {
  * shopper's place follows the admission notices (everyone waiting moves up by the
  * number admitted), told at milestones, not at every step.
  *
- * Reads go through one queue with a bounded concurrency, so a sold-out that concerns
- * every stream of an event reads them in turn instead of all at once.
+ * Reads go through queues with a bounded concurrency, so a sold-out that concerns every
+ * stream of an event reads them in turn instead of all at once; reads a notice asked for
+ * go before the routine ones (ReadPriority).
  */
 export class PushHub {
   private readonly channels = new Map<string, Channel>();
-  private readonly queue: Stream[] = [];
-  private queueHead = 0;
+  private readonly changed = new ReadQueue<Stream>();
+  private readonly routine = new ReadQueue<Stream>();
   private active = 0;
   private count = 0;
   private draining = false;
@@ -183,9 +196,9 @@ export class PushHub {
         lastFrameAt: now,
         lastWriteAt: now,
         nextResyncAt: now + this.jittered(this.options.resyncMs),
-        queued: false,
+        queued: undefined,
         reading: false,
-        readAgain: false,
+        readAgain: undefined,
         closed: false,
       };
       this.register(stream);
@@ -214,7 +227,8 @@ export class PushHub {
    */
   drain(): void {
     this.draining = true;
-    for (const stream of this.allStreams()) this.close(stream);
+    // One still opening (read, not started) tells its status first: startStream closes it.
+    for (const stream of this.allStreams()) if (stream.sink) this.close(stream);
   }
 
   async stop(): Promise<void> {
@@ -380,7 +394,7 @@ export class PushHub {
       this.frame(stream, moved, stateIdOf(moved), 'progress');
   }
 
-  private refreshAll(trigger: PushReadTrigger): void {
+  private refreshAll(trigger: 'reconnect'): void {
     for (const stream of this.allStreams()) this.refresh(stream, trigger);
   }
 
@@ -390,22 +404,38 @@ export class PushHub {
   }
 
   private refresh(stream: Stream, trigger: PushReadTrigger): void {
-    if (stream.closed || stream.queued) return;
+    const priority: ReadPriority = trigger === 'notice' ? 'changed' : 'routine';
+    if (stream.closed || stream.queued === 'changed') return;
+    if (stream.queued === 'routine' && priority === 'routine') return;
     if (stream.reading) {
-      stream.readAgain = true;
+      // The read in flight may have missed this change: once more when it is back.
+      if (priority === 'changed' || stream.readAgain === undefined) stream.readAgain = trigger;
       return;
     }
-    stream.queued = true;
-    this.queue.push(stream);
+    // A routine read still queued is moved up by queueing the stream again: the entry
+    // left behind is skipped when its turn comes (stream.queued no longer says routine).
+    stream.queued = priority;
+    (priority === 'changed' ? this.changed : this.routine).push(stream);
     this.deps.metrics.pushReads.inc({ trigger });
     this.pump();
   }
 
+  /** The next stream to read: every changed one before any routine one. */
+  private next(): Stream | undefined {
+    for (;;) {
+      const fromChanged = this.changed.length > 0;
+      const stream = fromChanged ? this.changed.shift() : this.routine.shift();
+      if (!stream) return undefined;
+      if (stream.queued !== (fromChanged ? 'changed' : 'routine')) continue;
+      stream.queued = undefined;
+      if (!stream.closed) return stream;
+    }
+  }
+
   private pump(): void {
-    while (this.active < this.options.readConcurrency && this.queueHead < this.queue.length) {
-      const stream = this.queue[this.queueHead++]!;
-      stream.queued = false;
-      if (stream.closed) continue;
+    while (this.active < this.options.readConcurrency) {
+      const stream = this.next();
+      if (!stream) break;
       this.active++;
       stream.reading = true;
       const movedAtRead = stream.channel.moved;
@@ -425,20 +455,11 @@ export class PushHub {
         .finally(() => {
           this.active--;
           stream.reading = false;
-          if (stream.readAgain) {
-            stream.readAgain = false;
-            this.refresh(stream, 'notice');
-          }
+          const again = stream.readAgain;
+          stream.readAgain = undefined;
+          if (again) this.refresh(stream, again);
           this.pump();
         });
-    }
-    if (this.queueHead === this.queue.length) {
-      this.queue.length = 0;
-      this.queueHead = 0;
-    } else if (this.queueHead > 4096 && this.queueHead * 2 > this.queue.length) {
-      // Reads that never quite catch up never empty the queue: drop what was read.
-      this.queue.splice(0, this.queueHead);
-      this.queueHead = 0;
     }
   }
 

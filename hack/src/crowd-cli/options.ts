@@ -5,8 +5,9 @@ import { CrowdCliError, ExitCode } from './errors.js';
 
 export const crowdUsage = `Usage: rediclaim-crowd --gate URL --event ID [options]
 
-Sends a crowd of shoppers through a rediclaim gate: each joins the queue, polls until it
-learns the outcome (ISSUED with a code, SOLD_OUT, ...), as the waiting-room page does.
+Sends a crowd of shoppers through a rediclaim gate: each joins the queue and follows its
+pushed status until it learns the outcome (ISSUED with a code, SOLD_OUT, ...), as the
+waiting-room page does (polling where the gate refuses a stream, or with --poll).
 Prints a progress line a second, then the summary and the checks; exits 0 when every
 shopper learned the outcome and every check held, 1 when not, 2 on bad options, 3 when
 the crowd could not start (gate unreachable, event unknown, closed, or too late).

@@ -146,8 +146,12 @@ export async function runCrowd(options: CrowdOptions): Promise<CrowdReport> {
   let requests = 0;
   let connectionRetries = 0;
   const push = options.push === true && options.api !== 'seed';
-  // Streams are long requests: each on a connection of its own, however many.
-  const streamAgent = push ? new Agent({ connections: null, pipelining: 0 }) : undefined;
+  // Streams are long requests: each open one on a connection of its own, however many.
+  // The gate ends a stream's response after its outcome, so a later shopper's stream
+  // reuses the connection instead of paying a connect and a reset (undici's errors).
+  const streamAgent = push
+    ? new Agent({ connections: null, pipelining: 1, keepAliveTimeout: 10_000 })
+    : undefined;
   const streams = { ended: 0, fellBack: 0, overCrowdLimit: 0 };
   const maxOpenStreams = options.maxOpenStreams ?? 8_000;
   let openStreams = 0;

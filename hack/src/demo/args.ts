@@ -6,6 +6,8 @@ export interface DemoArgs {
   rate: number;
   gates: number;
   arrivalSeconds: number;
+  /** Everybody polls, as a page without EventSource would: push's counterpart to compare. */
+  poll: boolean;
   keep: boolean;
 }
 
@@ -26,13 +28,14 @@ const localDefaults: DemoDefaults = {
 
 const usageOf = (
   d: DemoDefaults,
-) => `Usage: ${d.command} -- [--users N] [--stock N] [--rate N] [--gates N] [--arrival SECONDS] [--keep]
+) => `Usage: ${d.command} -- [--users N] [--stock N] [--rate N] [--gates N] [--arrival SECONDS] [--poll] [--keep]
 
   --users    shoppers in the crowd (default ${d.users})
   --stock    coupons on sale (default ${d.stock})
   --rate     admissions per second, dispatchPerSecond (default ${d.rate})
   --gates    gate replicas (default 2)
   --arrival  seconds over which the crowd arrives (default 2)
+  --poll     shoppers poll their status instead of following the push stream
   --keep     leave the platform running afterwards for curl and kubectl (Ctrl-C stops it)`;
 
 function positive(
@@ -58,6 +61,7 @@ export function parseDemoArgs(argv: string[], defaults: DemoDefaults = localDefa
       rate: { type: 'string' },
       gates: { type: 'string' },
       arrival: { type: 'string' },
+      poll: { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -76,6 +80,7 @@ export function parseDemoArgs(argv: string[], defaults: DemoDefaults = localDefa
     rate: positive('rate', values.rate, defaults.rate, usage),
     gates: positive('gates', values.gates, 2, usage),
     arrivalSeconds: arrival,
+    poll: values.poll ?? false,
     keep: values.keep ?? false,
   };
 }

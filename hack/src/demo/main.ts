@@ -68,7 +68,7 @@ async function main(): Promise<number> {
     }
 
     say(
-      `${args.users} shoppers arrive over ${args.arrivalSeconds} s, join the queue and follow their pushed status (polling where a gate refuses a stream) until they know their outcome`,
+      `${args.users} shoppers arrive over ${args.arrivalSeconds} s, join the queue and ${args.poll ? 'poll their status' : 'follow their pushed status (polling where a gate refuses a stream)'} until they know their outcome`,
     );
     const report = await runCrowd({
       gateUrls: platform.gateUrls,
@@ -77,7 +77,7 @@ async function main(): Promise<number> {
       arrivalSeconds: args.arrivalSeconds,
       userIdPrefix: `${eventId}-shopper-`,
       // As the waiting-room page: the status pushed, polling where a gate refuses a stream.
-      push: true,
+      push: !args.poll,
       onProgress: (p: CrowdProgress) => say(progressLine(p)),
     });
     console.log();
