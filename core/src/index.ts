@@ -200,6 +200,17 @@ export {
   type TraceContext,
 } from './messages/trace-context.js';
 export {
+  KafkaSecurityError,
+  describeKafkaSecurity,
+  kafkaSecurity,
+  kafkaSecurityIssues,
+  kafkaSecuritySettings,
+  refineKafkaSecurity,
+  type KafkaSecurity,
+  type KafkaSecuritySettings,
+  type SettingsIssue,
+} from './messages/kafka-security.js';
+export {
   kafkaClientConfig,
   kafkaLogLevel,
   type KafkaClientOptions,

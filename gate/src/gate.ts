@@ -1,9 +1,10 @@
+import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { Partitioners, type Admin, type Kafka, type Producer } from 'kafkajs';
 import type * as k8s from '@kubernetes/client-node';
 import { pino, type Logger } from 'pino';
-import { logOptions, sleep } from '@rediclaim/core';
+import { describeKafkaSecurity, kafkaSecurity, logOptions, sleep } from '@rediclaim/core';
 import { buildAdminApp, buildApp, type AppDeps } from './app.js';
 import { EventsStore } from './config/events-store.js';
 import { ConfigMapConfigSource } from './config/configmap-source.js';
@@ -21,6 +22,8 @@ import { Identity } from './http/identity.js';
 import { GateMetrics } from './metrics.js';
 import { TicketSigner } from './queue/tickets.js';
 import type { WaitingRoom } from './queue/waiting-room.js';
+import { connectRedis } from './redis/connect.js';
+import { redisConnectionOptions } from './redis/connection-options.js';
 import { GateScripts } from './redis/gate-scripts.js';
 import { ChangePublisher } from './push/change-publisher.js';
 import { PushHub } from './push/push-hub.js';
@@ -82,7 +85,8 @@ export class Gate {
     this.logger = options.logger ?? pino(logOptions('gate', s.LOG_LEVEL));
     const clock = options.clock ?? Date.now;
     this.metrics = new GateMetrics({ clock });
-    this.redis = new Redis(s.REDIS_URL, {
+    this.redis = new Redis({
+      ...redisConnectionOptions(s),
       commandTimeout: s.REDIS_COMMAND_TIMEOUT_MS,
       maxRetriesPerRequest: 1,
       // Commands issued in the same tick share one write: fewer syscalls under load.
@@ -113,6 +117,7 @@ export class Gate {
       logger: this.logger,
       // The monitor logs an outage once; kafkajs would log every reconnection attempt.
       quiet: () => this.kafkaMonitor.state.since < Date.now() - 5_000 && !this.kafkaMonitor.up,
+      security: kafkaSecurity(s, (file) => readFileSync(file, 'utf8')),
     });
     this.producer = this.kafka.producer({
       allowAutoTopicCreation: false,
@@ -274,7 +279,7 @@ export class Gate {
     const background = this.options.background ?? true;
     if (this.tickets.ephemeral)
       this.logger.warn('TICKET_SECRET is not set: signed tickets verify on this replica only');
-    await this.redis.connect();
+    await connectRedis(this.redis, s);
     await this.configSource.start();
     if (!this.events.loaded)
       this.logger.error(`no valid events config from ${this.configSource.description} yet`);
@@ -287,7 +292,7 @@ export class Gate {
     ]);
     if (!connected)
       this.logger.warn(
-        { brokers: s.KAFKA_BROKERS },
+        { brokers: s.KAFKA_BROKERS, security: describeKafkaSecurity(s) },
         'Kafka does not answer: serving the waiting room with admission paused; connecting in the background',
       );
     if (background) this.dispatcher.start();

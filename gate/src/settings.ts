@@ -4,7 +4,9 @@ import {
   DefaultTopics,
   configShardsSchema,
   env,
+  kafkaSecuritySettings,
   loadEnvConfig,
+  refineKafkaSecurity,
   signingKeysSchema,
 } from '@rediclaim/core';
 import {
@@ -14,6 +16,8 @@ import {
   jwtAlgorithmsFor,
 } from './http/identity.js';
 import { DEFAULT_TICKET_TTL_SECONDS } from './queue/tickets.js';
+import { redisSettingsIssues } from './redis/connection-options.js';
+import { pemCertificatesFile, pemPrivateKeyFile, secretFile } from './setting-files.js';
 
 /**
  * The gate's settings, one environment variable each (see README.md). Every mistake
@@ -43,8 +47,24 @@ export const gateSettingsSchema = z
 
     REDIS_URL: env.url(['redis', 'rediss']),
     REDIS_COMMAND_TIMEOUT_MS: env.int(50, 60_000).default(2_000),
+    /** An ACL user (Redis 6+); with a password from one of the two below. */
+    REDIS_USERNAME: z.string().min(1).optional(),
+    REDIS_PASSWORD: z.string().min(1).optional(),
+    /** A file holding the password (a mounted Secret); read at start-up. */
+    REDIS_PASSWORD_FILE: secretFile().optional(),
+    /** rediss:// only: the authorities the server's certificate must lead to (default: the system's). */
+    REDIS_TLS_CA: pemCertificatesFile().optional(),
+    /** rediss:// only: a client certificate and its key, for servers that ask (mutual TLS). */
+    REDIS_TLS_CERT: pemCertificatesFile().optional(),
+    REDIS_TLS_KEY: pemPrivateKeyFile().optional(),
+    /** rediss:// only: the name the server's certificate must have, when not the URL's host. */
+    REDIS_TLS_SERVERNAME: z
+      .string()
+      .regex(/^[A-Za-z0-9]([-.A-Za-z0-9]*[A-Za-z0-9])?$/, 'must be a host name')
+      .optional(),
 
     KAFKA_BROKERS: env.list(),
+    ...kafkaSecuritySettings,
     KAFKA_CLIENT_ID: z.string().min(1).default('rediclaim-gate'),
     KAFKA_GROUP_ID: z.string().min(1).default('rediclaim-gate'),
     TOPIC_ISSUE_REQUESTS: z.string().min(1).default(DefaultTopics.issueRequests),
@@ -238,6 +258,9 @@ export const gateSettingsSchema = z
     DISPATCH_TEST_HOLD_AFTER_ADMIT_MS: env.int(0, 3_600_000).default(0),
   })
   .superRefine((s, ctx) => {
+    refineKafkaSecurity(s, ctx);
+    for (const issue of redisSettingsIssues(s))
+      ctx.addIssue({ code: 'custom', path: [issue.path], message: issue.message });
     if ((s.EVENTS_CONFIGMAP === undefined) === (s.EVENTS_FILE === undefined)) {
       ctx.addIssue({
         code: 'custom',

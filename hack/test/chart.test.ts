@@ -99,7 +99,8 @@ describe('helm template', () => {
     expect(gate).toMatchObject({
       GATE_PORT: '8080',
       GATE_ADMIN_PORT: '9090',
-      REDIS_URL: 'redis://:$(REDIS_PASSWORD)@rediclaim-redis.shop.svc:6379/0',
+      REDIS_URL: 'redis://rediclaim-redis.shop.svc:6379/0',
+      REDIS_USERNAME: 'rediclaim',
       REDIS_PASSWORD: 'secret:rediclaim-redis/redis-password',
       KAFKA_BROKERS: 'rediclaim-kafka.shop.svc:9092',
       KAFKA_GROUP_ID: 'rediclaim-gate',
@@ -108,10 +109,6 @@ describe('helm template', () => {
       TICKET_SECRET: 'secret:rediclaim-secrets/ticket-secret',
       REQUEST_SIGNING_KEYS: 'secret:rediclaim-secrets/request-signing-keys',
     });
-    // $(REDIS_PASSWORD) is expanded by the kubelet only from variables defined before it.
-    expect(Object.keys(gate).indexOf('REDIS_PASSWORD')).toBeLessThan(
-      Object.keys(gate).indexOf('REDIS_URL'),
-    );
     const issuer = envOf(find(objects, 'Deployment', 'rediclaim-issuer'));
     expect(issuer).toMatchObject({
       ISSUER_ADMIN_PORT: '9091',
@@ -181,8 +178,10 @@ describe('helm template', () => {
     expect(objects.filter((o) => o.kind === 'StatefulSet')).toEqual([]);
     expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
     const gate = envOf(find(objects, 'Deployment', 'rediclaim-gate'));
-    expect(gate.REDIS_URL).toBe('redis://:$(REDIS_PASSWORD)@redis.data.svc:6379/0');
+    // The password from its Secret, never in the URL; the default user (no username).
+    expect(gate.REDIS_URL).toBe('redis://redis.data.svc:6379/0');
     expect(gate.REDIS_PASSWORD).toBe('secret:shop-redis/redis-password');
+    expect(gate.REDIS_USERNAME).toBeUndefined();
     expect(gate.KAFKA_BROKERS).toBe('kafka-0.kafka:9092,kafka-1.kafka:9092');
     expect(gate.TICKET_SECRET).toBe('secret:shop-rediclaim/ticket-secret');
     const issuer = envOf(find(objects, 'Deployment', 'rediclaim-issuer'));
@@ -220,11 +219,244 @@ describe('helm template', () => {
 
   it('connects to a TLS Redis without a password when told so', async () => {
     const objects = await render({
-      redis: { bundled: false, host: 'cache.example.com', port: 6380, tls: true, db: 2 },
+      redis: {
+        bundled: false,
+        host: 'cache.example.com',
+        port: 6380,
+        tls: { enabled: true },
+        db: 2,
+      },
     });
     const gate = envOf(find(objects, 'Deployment', 'rediclaim-gate'));
     expect(gate.REDIS_URL).toBe('rediss://cache.example.com:6380/2');
     expect(gate.REDIS_PASSWORD).toBeUndefined();
+    // The system's CAs: nothing mounted.
+    expect(gate.REDIS_TLS_CA).toBeUndefined();
+    const pod = podSpecOf(find(objects, 'Deployment', 'rediclaim-gate'));
+    expect((pod.volumes as { name: string }[]).map((v) => v.name)).not.toContain('redis-tls');
+  });
+
+  it('gives the gate Redis TLS from the CA and client certificate Secrets, mounted as files, as an ACL user', async () => {
+    const objects = await render({
+      redis: {
+        bundled: false,
+        host: '10.0.0.7',
+        username: 'gate',
+        existingSecret: 'shop-redis',
+        tls: {
+          enabled: true,
+          caSecret: 'redis-ca',
+          caKey: 'root.pem',
+          clientCertSecret: 'redis-client',
+          serverName: 'redis.internal',
+        },
+      },
+    });
+    const deployment = find(objects, 'Deployment', 'rediclaim-gate');
+    const gate = envOf(deployment);
+    expect(gate).toMatchObject({
+      REDIS_URL: 'rediss://10.0.0.7:6379/0',
+      REDIS_USERNAME: 'gate',
+      REDIS_PASSWORD: 'secret:shop-redis/redis-password',
+      REDIS_TLS_CA: '/etc/rediclaim/redis-tls/root.pem',
+      REDIS_TLS_CERT: '/etc/rediclaim/redis-tls/tls.crt',
+      REDIS_TLS_KEY: '/etc/rediclaim/redis-tls/tls.key',
+      REDIS_TLS_SERVERNAME: 'redis.internal',
+    });
+    const pod = podSpecOf(deployment);
+    const mounts = pod.containers[0]!.volumeMounts as { name: string; mountPath: string }[];
+    expect(mounts).toContainEqual(
+      expect.objectContaining({ name: 'redis-tls', mountPath: '/etc/rediclaim/redis-tls' }),
+    );
+    const volume = (pod.volumes as { name: string; projected?: unknown }[]).find(
+      (v) => v.name === 'redis-tls',
+    );
+    expect(volume?.projected).toEqual({
+      defaultMode: 0o440,
+      sources: [
+        { secret: { name: 'redis-ca', items: [{ key: 'root.pem', path: 'root.pem' }] } },
+        {
+          secret: {
+            name: 'redis-client',
+            items: [
+              { key: 'tls.crt', path: 'tls.crt' },
+              { key: 'tls.key', path: 'tls.key' },
+            ],
+          },
+        },
+      ],
+    });
+  });
+
+  it('runs the bundled Redis with ACL users written from the Secret by an init step, no password on a command line', async () => {
+    const objects = await render({}, 'shop');
+    const pod = podSpecOf(find(objects, 'StatefulSet', 'rediclaim-redis'));
+    const redis = pod.containers[0]!;
+    const args = redis.args as string[];
+    expect(args).not.toContain('--requirepass');
+    expect(args.slice(args.indexOf('--aclfile'))).toEqual(['--aclfile', '/acl/users.acl']);
+    // Nor in the environment: the probes read the mounted file.
+    expect(redis.env).toBeUndefined();
+    const init = pod.initContainers!.find((c) => c.name === 'acl')!;
+    expect(init.env).toBeUndefined();
+    const script = (init.command as string[]).at(-1)!;
+    expect(script).toContain('user default off');
+    expect(script).toContain('user rediclaim on #$hash resetkeys ~rc:* resetchannels &rc:*');
+    // The same rules as hack/stack's TLS Redis, where the gate's tests prove them.
+    const rules = /on #\$hash (.*)" >/.exec(script)![1]!;
+    expect(readFileSync(path.join(repoRoot, 'hack/stack'), 'utf8')).toContain(
+      `on #$hash ${rules}"`,
+    );
+    const volume = (pod.volumes as { name: string; secret?: unknown }[]).find(
+      (v) => v.name === 'password',
+    );
+    expect(volume?.secret).toEqual({
+      secretName: 'rediclaim-redis',
+      defaultMode: 0o440,
+      items: [{ key: 'redis-password', path: 'password' }],
+    });
+  });
+
+  it('gives every service TLS to Kafka against the CA Secret and a SCRAM user whose password stays in its Secret', async () => {
+    const objects = await render({
+      kafka: {
+        bundled: false,
+        brokers: 'kafka-0.kafka:9093',
+        tls: { enabled: true, caSecret: 'kafka-ca', caKey: 'ca.pem' },
+        sasl: { mechanism: 'scram-sha-512', username: 'rediclaim', existingSecret: 'kafka-user' },
+      },
+    });
+    for (const name of ['rediclaim-gate', 'rediclaim-issuer', 'rediclaim-operator']) {
+      const deployment = find(objects, 'Deployment', name);
+      expect(envOf(deployment)).toMatchObject({
+        KAFKA_TLS: 'true',
+        KAFKA_TLS_CA_FILE: '/etc/rediclaim/kafka-tls/ca.pem',
+        KAFKA_SASL_MECHANISM: 'scram-sha-512',
+        KAFKA_SASL_USERNAME: 'rediclaim',
+        KAFKA_SASL_PASSWORD: 'secret:kafka-user/kafka-password',
+      });
+      const pod = podSpecOf(deployment) as unknown as {
+        volumes: { name: string; secret?: { secretName: string } }[];
+        containers: { volumeMounts: { name: string; mountPath: string; readOnly?: boolean }[] }[];
+      };
+      expect(pod.volumes).toContainEqual(
+        expect.objectContaining({
+          name: 'kafka-tls',
+          secret: expect.objectContaining({ secretName: 'kafka-ca' }),
+        }),
+      );
+      expect(pod.containers[0]!.volumeMounts).toContainEqual({
+        name: 'kafka-tls',
+        mountPath: '/etc/rediclaim/kafka-tls',
+        readOnly: true,
+      });
+    }
+    // Plaintext by default: no Kafka security setting at all.
+    const plain = envOf(find(await render({}), 'Deployment', 'rediclaim-gate'));
+    expect(Object.keys(plain).filter((k) => /^KAFKA_(TLS|SASL)/.test(k))).toEqual([]);
+  });
+
+  it('gives the issuer MySQL TLS from the CA and client certificate Secrets, mounted as files', async () => {
+    const objects = await render({
+      ...externalDeps,
+      mysql: {
+        ...(externalDeps.mysql as Values),
+        tls: {
+          mode: 'verify-identity',
+          caSecret: 'mysql-ca',
+          caKey: 'ca.pem',
+          clientCertSecret: 'mysql-client',
+        },
+      },
+    });
+    const deployment = find(objects, 'Deployment', 'rediclaim-issuer');
+    expect(envOf(deployment)).toMatchObject({
+      MYSQL_TLS_MODE: 'verify-identity',
+      MYSQL_TLS_CA: '/etc/rediclaim/mysql-tls/ca.pem',
+      MYSQL_TLS_CERT: '/etc/rediclaim/mysql-tls/tls.crt',
+      MYSQL_TLS_KEY: '/etc/rediclaim/mysql-tls/tls.key',
+    });
+    const pod = podSpecOf(deployment) as unknown as {
+      volumes: { name: string; projected?: { defaultMode: number; sources: unknown[] } }[];
+      containers: { volumeMounts: { name: string; mountPath: string; readOnly?: boolean }[] }[];
+    };
+    const volume = pod.volumes.find((v) => v.name === 'mysql-tls');
+    expect(volume?.projected).toEqual({
+      defaultMode: 0o440,
+      sources: [
+        { secret: { name: 'mysql-ca', items: [{ key: 'ca.pem', path: 'ca.pem' }] } },
+        {
+          secret: {
+            name: 'mysql-client',
+            items: [
+              { key: 'tls.crt', path: 'tls.crt' },
+              { key: 'tls.key', path: 'tls.key' },
+            ],
+          },
+        },
+      ],
+    });
+    expect(pod.containers[0]!.volumeMounts).toContainEqual({
+      name: 'mysql-tls',
+      mountPath: '/etc/rediclaim/mysql-tls',
+      readOnly: true,
+    });
+    // Only the issuer talks to MySQL.
+    for (const name of ['rediclaim-gate', 'rediclaim-operator'])
+      expect(Object.keys(envOf(find(objects, 'Deployment', name)))).not.toContain('MYSQL_TLS_MODE');
+    // Plaintext by default: no MySQL TLS setting, no volume.
+    const plain = find(await render({}), 'Deployment', 'rediclaim-issuer');
+    expect(Object.keys(envOf(plain)).filter((k) => k.startsWith('MYSQL_TLS'))).toEqual([]);
+    expect((podSpecOf(plain).volumes as { name: string }[]).map((v) => v.name)).not.toContain(
+      'mysql-tls',
+    );
+  });
+
+  it('encrypts to MySQL without a CA with mode required', async () => {
+    const objects = await render({
+      ...externalDeps,
+      mysql: { ...(externalDeps.mysql as Values), tls: { mode: 'required' } },
+    });
+    const env = envOf(find(objects, 'Deployment', 'rediclaim-issuer'));
+    expect(env.MYSQL_TLS_MODE).toBe('required');
+    expect(env.MYSQL_TLS_CA).toBeUndefined();
+  });
+
+  it.each([
+    [
+      'the bundled MariaDB',
+      { bundled: true, tls: { mode: 'verify-ca', caSecret: 'ca' } },
+      /the bundled MariaDB talks plaintext/,
+    ],
+    [
+      'verify-ca without a CA',
+      { tls: { mode: 'verify-ca' } },
+      /mysql\.tls\.caSecret .* is required with mysql\.tls\.mode verify-ca/,
+    ],
+    [
+      'verify-identity without a CA',
+      { tls: { mode: 'verify-identity' } },
+      /is required with mysql\.tls\.mode verify-identity/,
+    ],
+    [
+      'required with a CA it would not check',
+      { tls: { mode: 'required', caSecret: 'ca' } },
+      /not used with mysql\.tls\.mode required/,
+    ],
+    [
+      'verify-identity against an IP address',
+      { host: '10.1.2.3', tls: { mode: 'verify-identity', caSecret: 'ca' } },
+      /needs mysql\.host to be a DNS name/,
+    ],
+    [
+      'a mode MySQL clients do not have',
+      { tls: { mode: 'preferred' } },
+      /\/mysql\/tls\/mode': value must be one of/,
+    ],
+  ])('refuses MySQL TLS with %s', async (_name, mysql, message) => {
+    await expect(
+      render({ ...externalDeps, mysql: { ...(externalDeps.mysql as Values), ...mysql } }),
+    ).rejects.toThrow(message);
   });
 
   it('runs every pod non-root, read-only, without privilege escalation, with resources', async () => {
@@ -613,9 +845,61 @@ describe('values.schema.json and the chart refuse mistakes, naming the value', (
       /redis.host is required when redis.bundled is false/,
     ],
     [
+      'Redis TLS with the bundled Redis, which listens in plaintext',
+      { redis: { tls: { enabled: true } } },
+      /redis.tls.enabled needs your own Redis/,
+    ],
+    [
+      'a Redis CA without TLS, which would be ignored',
+      { redis: { bundled: false, host: 'r', tls: { caSecret: 'ca' } } },
+      /redis.tls.caSecret, clientCertSecret and serverName need redis.tls.enabled/,
+    ],
+    [
+      'a Redis user without a password',
+      { redis: { bundled: false, host: 'r', username: 'gate' } },
+      /redis.username needs a password/,
+    ],
+    [
+      'the former redis.tls: true',
+      { redis: { bundled: false, host: 'r', tls: true } },
+      /at '\/redis\/tls': got boolean, want object/,
+    ],
+    [
       'an external Kafka without brokers',
       { kafka: { bundled: false } },
       /kafka.brokers is required when kafka.bundled is false/,
+    ],
+    [
+      'Kafka TLS with the bundled Kafka, which listens in plaintext',
+      { kafka: { tls: { enabled: true } } },
+      /kafka.tls.enabled needs your own Kafka/,
+    ],
+    [
+      'Kafka SASL PLAIN without TLS',
+      {
+        kafka: {
+          bundled: false,
+          brokers: 'k:9092',
+          sasl: { mechanism: 'plain', username: 'u', existingSecret: 's' },
+        },
+      },
+      /kafka.sasl.mechanism plain sends the password as it is/,
+    ],
+    [
+      'Kafka SASL without the Secret of its password',
+      {
+        kafka: {
+          bundled: false,
+          brokers: 'k:9092',
+          sasl: { mechanism: 'scram-sha-512', username: 'u' },
+        },
+      },
+      /kafka.sasl.existingSecret .* is required with kafka.sasl.mechanism/,
+    ],
+    [
+      'an unknown Kafka SASL mechanism',
+      { kafka: { sasl: { mechanism: 'gssapi' } } },
+      /at '\/kafka\/sasl\/mechanism': value must be one of/,
     ],
     [
       'an external MySQL without a password',

@@ -40,6 +40,14 @@ export {
   type Dialect,
 } from './db/data-source.js';
 export { migrate } from './db/migrate.js';
+export { openDatabase } from './db/open.js';
+export { MYSQL_TLS_MODES, sslOptions, type MysqlTls, type MysqlTlsMode } from './db/tls.js';
+export {
+  describeMysqlTls,
+  mysqlTlsIssues,
+  mysqlTlsOf,
+  mysqlTlsSettings,
+} from './db/tls-settings.js';
 export { migrations } from './db/migrations/index.js';
 export {
   CouponEventRow,

@@ -1,10 +1,18 @@
+import { readFileSync } from 'node:fs';
 import type { Consumer, Kafka, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
-import { backoffDelay, sleep, type BackoffPolicy } from '@rediclaim/core';
+import {
+  backoffDelay,
+  describeKafkaSecurity,
+  kafkaSecurity,
+  sleep,
+  type BackoffPolicy,
+} from '@rediclaim/core';
 import { decideEvent, type EventDecision } from './db/decide-event.js';
 import { DatabaseMonitor } from './db/database-monitor.js';
 import { openDatabase } from './db/open.js';
+import { describeMysqlTls, mysqlTlsOf } from './db/tls-settings.js';
 import { pingDatabase } from './db/ping.js';
 import { whileUp } from './db/while-up.js';
 import { DecisionReporter } from './decision-reporter.js';
@@ -88,16 +96,20 @@ export class Issuer {
     this.logger.info(
       {
         mysql: redactUrl(s.MYSQL_URL),
+        mysqlTls: describeMysqlTls(s),
         brokers: s.KAFKA_BROKERS,
+        kafkaSecurity: describeKafkaSecurity(s),
         groupId: s.KAFKA_GROUP_ID,
         topics: topicsOf(s),
       },
       'issuer starting',
     );
     const outages = new OutageReporter(this.metrics, this.logger);
+    // Read once: every connection (dialect, migrations, pool, relay) has the same TLS.
+    const mysqlTls = mysqlTlsOf(s);
     const dataSource = await this.untilDone(
       'connecting to the database',
-      () => openDatabase(s, this.logger),
+      () => openDatabase(s, this.logger, mysqlTls),
       (error) => {
         this.connectError = `${errorCode(error)}: ${(error as Error).message}`;
         this.metrics.mysqlCheckFailures.inc({ code: errorCode(error) });
@@ -140,7 +152,8 @@ export class Issuer {
     this.monitor = monitor;
     monitor.start();
 
-    this.kafka = createKafka(s.KAFKA_CLIENT_ID, s.KAFKA_BROKERS, this.logger);
+    const security = kafkaSecurity(s, (file) => readFileSync(file, 'utf8'));
+    this.kafka = createKafka(s.KAFKA_CLIENT_ID, s.KAFKA_BROKERS, this.logger, security);
     const topics = topicsOf(s);
     const created = await this.untilDone('creating topics', async () => {
       const admin = this.kafka!.admin();
@@ -172,7 +185,8 @@ export class Issuer {
       const relayLogger = this.logger.child({ component: 'outbox-relay' });
       this.relay = new OutboxRelay({
         mysqlUrl: s.MYSQL_URL,
-        kafka: createRelayKafka(s.KAFKA_CLIENT_ID, s.KAFKA_BROKERS, relayLogger),
+        mysqlTls,
+        kafka: createRelayKafka(s.KAFKA_CLIENT_ID, s.KAFKA_BROKERS, relayLogger, security),
         topic: s.TOPIC_COUPONS,
         batchRows: s.OUTBOX_BATCH_ROWS,
         pollIntervalMs: s.OUTBOX_POLL_INTERVAL_MS,

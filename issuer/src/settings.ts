@@ -1,11 +1,14 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { apiKeysSchema } from './http/api-keys.js';
+import { mysqlTlsSettings, refineMysqlTls } from './db/tls-settings.js';
 import {
   DEFAULT_COUPONS_TOPIC,
   DefaultTopics,
   env,
+  kafkaSecuritySettings,
   loadEnvConfig,
+  refineKafkaSecurity,
   signingKeysSchema,
   type Topics,
 } from '@rediclaim/core';
@@ -25,7 +28,12 @@ export const settingsSchema = z
     ISSUER_API_HOST: z.string().min(1).default('0.0.0.0'),
     /** `tenant=token,...` (`*=token`: every tenant); tokens of 32 characters or more. */
     REDEMPTION_API_KEYS: apiKeysSchema.optional(),
-    MYSQL_URL: env.url(['mysql', 'mariadb']),
+    MYSQL_URL: env.url(['mysql', 'mariadb']).refine((v) => !URL.parse(v)?.search, {
+      message:
+        'must not carry parameters (?...): they would be ignored; TLS is set with MYSQL_TLS_MODE and MYSQL_TLS_CA',
+    }),
+    /** disabled | required (encrypted, server unchecked) | verify-ca | verify-identity; README.md. */
+    ...mysqlTlsSettings,
     /** auto asks the server (SELECT VERSION()); TypeORM must know MariaDB from MySQL 8. */
     MYSQL_DIALECT: z.enum(['auto', 'mysql', 'mariadb']).default('auto'),
     MYSQL_POOL_SIZE: env.int(2, 200).default(8),
@@ -45,6 +53,7 @@ export const settingsSchema = z
     /** optional: unsigned records are decided too (upgrading from gates that do not sign). */
     REQUEST_SIGNATURES: z.enum(['required', 'optional']).default('required'),
     KAFKA_BROKERS: env.list(),
+    ...kafkaSecuritySettings,
     KAFKA_CLIENT_ID: z.string().min(1).default(`rediclaim-issuer-${hostname()}`),
     KAFKA_GROUP_ID: z.string().min(1).default('rediclaim-issuer'),
     TOPIC_ISSUE_REQUESTS: z.string().min(1).default(DefaultTopics.issueRequests),
@@ -88,7 +97,9 @@ export const settingsSchema = z
     message:
       'is required: the keys the gates sign issue requests with (id=secret,...); REQUEST_SIGNATURES=optional also decides unsigned records, while upgrading from gates that do not sign',
     path: ['REQUEST_SIGNING_KEYS'],
-  });
+  })
+  .superRefine(refineKafkaSecurity)
+  .superRefine(refineMysqlTls);
 
 export type IssuerSettings = z.output<typeof settingsSchema>;
 

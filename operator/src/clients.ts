@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import * as k8s from '@kubernetes/client-node';
-import type { CouponEvent } from '@rediclaim/core';
+import { kafkaSecurity, type CouponEvent } from '@rediclaim/core';
 import type { Logger } from 'pino';
 import { GateClient } from './gate-client.js';
 import type { Metrics } from './metrics.js';
@@ -71,5 +72,6 @@ export function createKafkaTopics(settings: Settings, logger: Logger): KafkaTopi
     minPartitions: settings.ISSUER_MAX_REPLICAS,
     defaultPartitions: settings.TOPIC_PARTITIONS,
     logger,
+    security: kafkaSecurity(settings, (file) => readFileSync(file, 'utf8')),
   });
 }

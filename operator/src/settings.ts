@@ -6,7 +6,9 @@ import {
   DefaultTopics,
   configShardsSchema,
   env,
+  kafkaSecuritySettings,
   loadEnvConfig,
+  refineKafkaSecurity,
 } from '@rediclaim/core';
 
 /** Where a pod finds its own namespace: the default platform namespace in a cluster. */
@@ -66,6 +68,7 @@ export const settingsSchema = z
     GATE_TIMEOUT_SECONDS: env.number(0.1, 60).default(3),
     GATE_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
     KAFKA_BROKERS: env.list().optional(),
+    ...kafkaSecuritySettings,
     KAFKA_CLIENT_ID: z.string().min(1).default('rediclaim-operator'),
     TOPIC_ISSUE_REQUESTS: z.string().min(1).default(DefaultTopics.issueRequests),
     TOPIC_ISSUE_RESULTS: z.string().min(1).default(DefaultTopics.issueResults),
@@ -83,6 +86,7 @@ export const settingsSchema = z
     LOG_LEVEL: env.logLevel(),
   })
   .superRefine((s, ctx) => {
+    refineKafkaSecurity(s, ctx);
     const longest = `${s.EVENTS_CONFIGMAP_NAME}-${s.EVENTS_CONFIG_SHARDS - 1}`;
     if (longest.length > 253)
       ctx.addIssue({

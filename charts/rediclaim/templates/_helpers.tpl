@@ -125,15 +125,105 @@ annotations:
 {{- if .Values.redis.existingSecret }}{{ .Values.redis.passwordKey }}{{ else }}redis-password{{ end -}}
 {{- end -}}
 
-{{/* REDIS_URL; $(REDIS_PASSWORD) is expanded by the kubelet from the env var before it. */}}
+{{/* REDIS_URL: where Redis is, never who connects (the credentials come from the Secret). */}}
 {{- define "rediclaim.redis.url" -}}
-{{- $auth := "" -}}
-{{- if include "rediclaim.redis.secretName" . }}{{ $auth = ":$(REDIS_PASSWORD)@" }}{{ end -}}
 {{- if .Values.redis.bundled -}}
-redis://{{ $auth }}{{ include "rediclaim.redis.name" . }}.{{ .Release.Namespace }}.svc:6379/0
+redis://{{ include "rediclaim.redis.name" . }}.{{ .Release.Namespace }}.svc:6379/0
 {{- else -}}
-{{ ternary "rediss" "redis" .Values.redis.tls }}://{{ $auth }}{{ required "redis.host is required when redis.bundled is false" .Values.redis.host }}:{{ .Values.redis.port }}/{{ .Values.redis.db }}
+{{ ternary "rediss" "redis" .Values.redis.tls.enabled }}://{{ required "redis.host is required when redis.bundled is false" .Values.redis.host }}:{{ .Values.redis.port }}/{{ .Values.redis.db }}
 {{- end -}}
+{{- end -}}
+
+{{/* The ACL user the gate connects as: redis.username; the bundled Redis always has one. */}}
+{{- define "rediclaim.redis.username" -}}
+{{- if .Values.redis.username }}{{ .Values.redis.username }}{{ else if .Values.redis.bundled }}rediclaim{{ end -}}
+{{- end -}}
+
+{{/*
+What the gate's ACL user may do on the bundled Redis (hack/stack's RC_REDIS_TLS=1 has the
+same, a test checks): its keys and channels (rc:*, the rate limiter's rc:ratelimit: too),
+the commands it and its Lua scripts send, INFO for ioredis' ready check; nothing
+@dangerous (FLUSHALL, CONFIG, KEYS, DEBUG, CLIENT KILL), no FUNCTION, SCAN or RANDOMKEY.
+*/}}
+{{- define "rediclaim.redis.aclRules" -}}
+resetkeys ~rc:* resetchannels &rc:* -@all +@read +@write +@pubsub +@connection -@dangerous -function -scan -randomkey +info +time +eval +evalsha
+{{- end -}}
+
+{{/* Where the gate finds the Redis CA and client certificate (redis.tls). */}}
+{{- define "rediclaim.redis.tlsDir" -}}/etc/rediclaim/redis-tls{{- end -}}
+
+{{/*
+The gate's Redis env besides REDIS_URL; fails on what its settings would refuse at
+start-up anyway (TLS options on a plaintext URL).
+*/}}
+{{- define "rediclaim.redis.gateEnv" -}}
+{{- $tls := .Values.redis.tls }}
+{{- $dir := include "rediclaim.redis.tlsDir" . }}
+{{- if and $tls.enabled .Values.redis.bundled }}
+{{- fail "redis.tls.enabled needs your own Redis (redis.bundled=false, redis.host): the bundled Redis listens in plaintext" }}
+{{- end }}
+{{- if and (not $tls.enabled) (or $tls.caSecret $tls.clientCertSecret $tls.serverName) }}
+{{- fail "redis.tls.caSecret, clientCertSecret and serverName need redis.tls.enabled: without it the connection is plaintext" }}
+{{- end }}
+{{- with include "rediclaim.redis.username" . }}
+{{- if not (include "rediclaim.redis.secretName" $) }}
+{{- fail "redis.username needs a password (redis.existingSecret or redis.password)" }}
+{{- end }}
+- name: REDIS_USERNAME
+  value: {{ . | quote }}
+{{- end }}
+{{- with include "rediclaim.redis.secretName" . }}
+- name: REDIS_PASSWORD
+  valueFrom:
+    secretKeyRef: { name: {{ . }}, key: {{ include "rediclaim.redis.passwordKey" $ }} }
+{{- end }}
+{{- if $tls.caSecret }}
+- name: REDIS_TLS_CA
+  value: {{ printf "%s/%s" $dir $tls.caKey | quote }}
+{{- end }}
+{{- if $tls.clientCertSecret }}
+- name: REDIS_TLS_CERT
+  value: {{ printf "%s/tls.crt" $dir | quote }}
+- name: REDIS_TLS_KEY
+  value: {{ printf "%s/tls.key" $dir | quote }}
+{{- end }}
+{{- with $tls.serverName }}
+- name: REDIS_TLS_SERVERNAME
+  value: {{ . | quote }}
+{{- end }}
+{{- end -}}
+
+{{/* The volume holding them: the CA and the client certificate from their Secrets. */}}
+{{- define "rediclaim.redis.tlsVolumeMounts" -}}
+{{- $tls := .Values.redis.tls }}
+{{- if and $tls.enabled (or $tls.caSecret $tls.clientCertSecret) }}
+- name: redis-tls
+  mountPath: {{ include "rediclaim.redis.tlsDir" . }}
+  readOnly: true
+{{- end }}
+{{- end -}}
+{{- define "rediclaim.redis.tlsVolumes" -}}
+{{- $tls := .Values.redis.tls }}
+{{- if and $tls.enabled (or $tls.caSecret $tls.clientCertSecret) }}
+- name: redis-tls
+  projected:
+    # Readable by the pod's fsGroup only: the client key is a secret.
+    defaultMode: 288 # 0440
+    sources:
+      {{- if $tls.caSecret }}
+      - secret:
+          name: {{ $tls.caSecret }}
+          items:
+            - { key: {{ $tls.caKey }}, path: {{ $tls.caKey }} }
+      {{- end }}
+      {{- if $tls.clientCertSecret }}
+      - secret:
+          name: {{ $tls.clientCertSecret }}
+          items:
+            - { key: tls.crt, path: tls.crt }
+            - { key: tls.key, path: tls.key }
+      {{- end }}
+{{- end }}
 {{- end -}}
 
 {{- define "rediclaim.mysql.secretName" -}}
@@ -179,10 +269,40 @@ Call with (dict "ctx" $ "secret" name "key" key "value" given).
 {{- end -}}
 {{- end -}}
 
-{{/* Common env of every service: Kafka and the topics. */}}
+{{/* Where every service finds the Kafka CA (kafka.tls.caSecret). */}}
+{{- define "rediclaim.kafka.caDir" -}}/etc/rediclaim/kafka-tls{{- end -}}
+
+{{/* Common env of every service: Kafka, its TLS and SASL, and the topics. */}}
 {{- define "rediclaim.kafkaEnv" -}}
+{{- $tls := .Values.kafka.tls }}
+{{- $sasl := .Values.kafka.sasl }}
+{{- if and $tls.enabled .Values.kafka.bundled }}
+{{- fail "kafka.tls.enabled needs your own Kafka (kafka.bundled=false, kafka.brokers): the bundled Kafka listens in plaintext" }}
+{{- end }}
 - name: KAFKA_BROKERS
   value: {{ include "rediclaim.kafka.brokers" . | quote }}
+{{- if $tls.enabled }}
+- name: KAFKA_TLS
+  value: "true"
+{{- if $tls.caSecret }}
+- name: KAFKA_TLS_CA_FILE
+  value: {{ printf "%s/%s" (include "rediclaim.kafka.caDir" .) $tls.caKey | quote }}
+{{- end }}
+{{- end }}
+{{- if $sasl.mechanism }}
+{{- if and (eq $sasl.mechanism "plain") (not $tls.enabled) }}
+{{- fail "kafka.sasl.mechanism plain sends the password as it is: set kafka.tls.enabled, or use scram-sha-512" }}
+{{- end }}
+- name: KAFKA_SASL_MECHANISM
+  value: {{ $sasl.mechanism | quote }}
+- name: KAFKA_SASL_USERNAME
+  value: {{ required "kafka.sasl.username is required with kafka.sasl.mechanism" $sasl.username | quote }}
+- name: KAFKA_SASL_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ required "kafka.sasl.existingSecret (the Secret with the Kafka user's password) is required with kafka.sasl.mechanism" $sasl.existingSecret }}
+      key: {{ $sasl.passwordKey }}
+{{- end }}
 - name: TOPIC_PARTITIONS
   value: {{ .Values.kafka.topicPartitions | quote }}
 {{- with .Values.kafka.topics.issueRequests }}
@@ -288,5 +408,95 @@ topologySpreadConstraints:
         {{- include "rediclaim.selectorLabels" (dict "ctx" $.ctx "component" $.component) | nindent 8 }}
     matchLabelKeys: [pod-template-hash]
 {{- end }}
+{{- end }}
+{{- end -}}
+
+{{/* The Kafka CA's volume mount and volume, when kafka.tls.caSecret is set (every service). */}}
+{{- define "rediclaim.kafkaVolumeMounts" -}}
+{{- if and .Values.kafka.tls.enabled .Values.kafka.tls.caSecret }}
+- name: kafka-tls
+  mountPath: {{ include "rediclaim.kafka.caDir" . }}
+  readOnly: true
+{{- end }}
+{{- end -}}
+{{- define "rediclaim.kafkaVolumes" -}}
+{{- if and .Values.kafka.tls.enabled .Values.kafka.tls.caSecret }}
+- name: kafka-tls
+  secret:
+    secretName: {{ .Values.kafka.tls.caSecret }}
+    items:
+      - key: {{ .Values.kafka.tls.caKey }}
+        path: {{ .Values.kafka.tls.caKey }}
+{{- end }}
+{{- end -}}
+
+{{/* Where the issuer finds the MySQL CA and client certificate (mysql.tls). */}}
+{{- define "rediclaim.mysql.tlsDir" -}}/etc/rediclaim/mysql-tls{{- end -}}
+
+{{/*
+The issuer's MYSQL_TLS_* env; fails on what its settings would refuse at start-up anyway,
+so a wrong release is caught by helm, not by a crash-looping pod.
+*/}}
+{{- define "rediclaim.mysql.tlsEnv" -}}
+{{- $tls := .Values.mysql.tls }}
+{{- $dir := include "rediclaim.mysql.tlsDir" . }}
+{{- if ne $tls.mode "disabled" }}
+{{- if .Values.mysql.bundled }}
+{{- fail "mysql.tls.mode needs your own MySQL (mysql.bundled=false, mysql.host): the bundled MariaDB talks plaintext" }}
+{{- end }}
+{{- if and (has $tls.mode (list "verify-ca" "verify-identity")) (not $tls.caSecret) }}
+{{- fail (printf "mysql.tls.caSecret (the Secret with the CA that signed your MySQL's certificate) is required with mysql.tls.mode %s" $tls.mode) }}
+{{- end }}
+{{- if and (eq $tls.mode "required") $tls.caSecret }}
+{{- fail "mysql.tls.caSecret is not used with mysql.tls.mode required, which does not check the server's certificate: use verify-identity (or verify-ca)" }}
+{{- end }}
+{{- if and (eq $tls.mode "verify-identity") (regexMatch "^([0-9.]+|.*:.*)$" .Values.mysql.host) }}
+{{- fail "mysql.tls.mode verify-identity needs mysql.host to be a DNS name in the server's certificate, not an IP address (or use verify-ca)" }}
+{{- end }}
+- name: MYSQL_TLS_MODE
+  value: {{ $tls.mode | quote }}
+{{- if $tls.caSecret }}
+- name: MYSQL_TLS_CA
+  value: {{ printf "%s/%s" $dir $tls.caKey | quote }}
+{{- end }}
+{{- if $tls.clientCertSecret }}
+- name: MYSQL_TLS_CERT
+  value: {{ printf "%s/tls.crt" $dir | quote }}
+- name: MYSQL_TLS_KEY
+  value: {{ printf "%s/tls.key" $dir | quote }}
+{{- end }}
+{{- end }}
+{{- end -}}
+
+{{/* The volume holding them: the CA and the client certificate from their Secrets. */}}
+{{- define "rediclaim.mysql.tlsVolumeMounts" -}}
+{{- $tls := .Values.mysql.tls }}
+{{- if and (ne $tls.mode "disabled") (or $tls.caSecret $tls.clientCertSecret) }}
+- name: mysql-tls
+  mountPath: {{ include "rediclaim.mysql.tlsDir" . }}
+  readOnly: true
+{{- end }}
+{{- end -}}
+{{- define "rediclaim.mysql.tlsVolumes" -}}
+{{- $tls := .Values.mysql.tls }}
+{{- if and (ne $tls.mode "disabled") (or $tls.caSecret $tls.clientCertSecret) }}
+- name: mysql-tls
+  projected:
+    # Readable by the pod's fsGroup only: the client key is a secret.
+    defaultMode: 288 # 0440
+    sources:
+      {{- if $tls.caSecret }}
+      - secret:
+          name: {{ $tls.caSecret }}
+          items:
+            - { key: {{ $tls.caKey }}, path: {{ $tls.caKey }} }
+      {{- end }}
+      {{- if $tls.clientCertSecret }}
+      - secret:
+          name: {{ $tls.clientCertSecret }}
+          items:
+            - { key: tls.crt, path: tls.crt }
+            - { key: tls.key, path: tls.key }
+      {{- end }}
 {{- end }}
 {{- end -}}

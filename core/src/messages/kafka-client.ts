@@ -6,6 +6,7 @@
  * or coordinator moving, a broker restarting) is debug; what it gives up on stays loud.
  */
 import { kafkaLogLevel } from './kafka-log-level.js';
+import type { KafkaSecurity } from './kafka-security.js';
 
 export { kafkaLogLevel } from './kafka-log-level.js';
 
@@ -35,6 +36,8 @@ export interface KafkaClientOptions {
    * then puts its shoppers back) rather than holding it for a minute.
    */
   retry?: { initialRetryTime: number; maxRetryTime: number; retries: number };
+  /** TLS and SASL (kafkaSecurity): the same for every client of a service. */
+  security?: KafkaSecurity;
 }
 
 export function kafkaClientConfig(options: KafkaClientOptions) {
@@ -50,5 +53,6 @@ export function kafkaClientConfig(options: KafkaClientOptions) {
     connectionTimeout: 3_000,
     requestTimeout: 10_000,
     retry: options.retry ?? { initialRetryTime: 100, maxRetryTime: 2_000, retries: 5 },
+    ...options.security,
   };
 }

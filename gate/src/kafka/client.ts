@@ -1,6 +1,6 @@
 import { Kafka, type Admin } from 'kafkajs';
 import type { Logger } from 'pino';
-import { kafkaClientConfig, type LevelLogger } from '@rediclaim/core';
+import { kafkaClientConfig, type KafkaSecurity, type LevelLogger } from '@rediclaim/core';
 import { fixKafkajsIdleLoop } from './kafkajs-idle-fix.js';
 
 /**
@@ -15,6 +15,7 @@ export function createKafka(options: {
   clientId: string;
   logger: Logger;
   quiet?: () => boolean;
+  security?: KafkaSecurity;
 }): Kafka {
   const { logger, quiet } = options;
   if (!fixKafkajsIdleLoop()) logger.warn('could not apply the kafkajs idle-loop fix');

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { StackEnv } from '../testing/env.js';
 import { ensureCouponEventCrd } from '../testing/crd.js';
 import { freePorts } from '../testing/free-ports.js';
+import { kafkaSecurityEnv } from '../testing/kafka.js';
 import { startService, type ServiceProcess } from '../testing/services.js';
 import { ensureDeployment, ensureNamespace } from './kube-objects.js';
 import { ReplicaFollower } from './replica-follower.js';
@@ -90,11 +91,18 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
   await ensureDeployment(kc, namespace, ISSUER_DEPLOYMENT, options.issuerMinReplicas ?? 1);
   await ensureDeployment(kc, namespace, GATE_DEPLOYMENT, gateCount);
 
-  const { host, user, password } = env.mysql;
+  const { user, password } = env.mysql;
+  // A TLS stack's MariaDB is verified by name: its certificate holds localhost (and mysql2
+  // cannot check an IP address).
+  const host = env.mysqlTls ? 'localhost' : env.mysql.host;
   const mysqlUrl = `mysql://${user}:${password}@${host}:${env.mysql.port}/${options.database ?? 'rediclaim'}`;
+  const mysqlTls: Record<string, string> = env.mysqlTls
+    ? { MYSQL_TLS_MODE: 'verify-identity', MYSQL_TLS_CA: env.mysqlTls.caFile }
+    : {};
   const groups = options.groupPrefix ?? 'rediclaim';
   const common: Record<string, string> = {
     KAFKA_BROKERS: env.kafkaBrokers.join(','),
+    ...kafkaSecurityEnv(env),
     LOG_LEVEL: options.logLevel ?? 'info',
   };
   if (options.topics) {
@@ -164,6 +172,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
           ...common,
           ISSUER_ADMIN_PORT: String(adminPort),
           MYSQL_URL: mysqlUrl,
+          ...mysqlTls,
           KAFKA_GROUP_ID: `${groups}-issuer`,
           COUPON_CODE_SECRET: 'local-demo-secret',
           REQUEST_SIGNING_KEYS: requestSigningKeys,

@@ -8,14 +8,58 @@ export interface StackEnv {
   portBase: number;
   stateDir: string;
   redisUrl: string;
+  /** A Redis started with RC_REDIS_TLS=1 (rediss:// redisUrl); null otherwise. */
+  redisTls: RedisTlsEnv | null;
   mysql: { host: string; port: number; user: string; password: string; socket: string };
+  /** A MariaDB started with RC_MYSQL_TLS=1 (TLS only, users REQUIRE SSL); null otherwise. */
+  mysqlTls: MysqlTlsEnv | null;
   kafkaBrokers: string[];
+  /** A Kafka started with RC_KAFKA_SASL=1 (SASL_SSL only); null otherwise. */
+  kafkaSasl?: KafkaSaslEnv | null;
   kubeconfig: string;
   helm: string;
   kafkaPidFile: string;
   redisPidFile: string;
   mariadbPidFile: string;
   apiserverPidFile: string;
+}
+
+/** How to reach a SASL_SSL Kafka (hack/stack's RC_KAFKA_SASL=1). */
+export interface KafkaSaslEnv {
+  mechanism: 'scram-sha-512';
+  username: string;
+  passwordFile: string;
+  /** The authority that signed the broker's certificate. */
+  caFile: string;
+  /** An authority that signed nothing here: trusting only it must refuse the broker. */
+  otherCaFile: string;
+}
+
+/** How to reach a TLS Redis as its ACL user (hack/stack's RC_REDIS_TLS=1). */
+export interface RedisTlsEnv {
+  /** The authority that signed the server's certificate (and the client's). */
+  caFile: string;
+  /** A client certificate and key for mutual TLS. */
+  certFile: string;
+  keyFile: string;
+  /** An authority that signed nothing here: trusting only it must refuse the server. */
+  otherCaFile: string;
+  /** The ACL user the gate connects as; `default` is off. */
+  username: string;
+  passwordFile: string;
+}
+
+/** How to reach a TLS-only MariaDB (hack/stack's RC_MYSQL_TLS=1). */
+export interface MysqlTlsEnv {
+  /** The authority that signed the server's certificate (and the client's). */
+  caFile: string;
+  /** A client certificate and key signed by it. */
+  certFile: string;
+  keyFile: string;
+  /** An authority that signed nothing here: trusting only it must refuse the server. */
+  otherCaFile: string;
+  /** The certificate the server presents: `server` (127.0.0.1, localhost) or `wrong-host`. */
+  serverCert: 'server' | 'wrong-host';
 }
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');

@@ -4,7 +4,13 @@ export { repoRoot, stackEnv, type StackEnv } from './env.js';
 export { uniqueName } from './names.js';
 export { testRedis } from './redis.js';
 export { createTestDatabase, type TestDatabase } from './mysql.js';
-export { createTestTopics, deleteTestTopics, testKafka } from './kafka.js';
+export {
+  createTestTopics,
+  deleteTestTopics,
+  kafkaSecurityEnv,
+  stackKafka,
+  testKafka,
+} from './kafka.js';
 export { createTestNamespace, testKubeConfig, type TestNamespace } from './kube.js';
 export { ensureCouponEventCrd } from './crd.js';
 export { freePorts } from './free-ports.js';

@@ -1,6 +1,44 @@
+import { readFileSync } from 'node:fs';
 import { Kafka, logLevel } from 'kafkajs';
-import { stackEnv } from './env.js';
+import { stackEnv, type StackEnv } from './env.js';
 import { waitFor } from './wait.js';
+
+/**
+ * The services' Kafka security settings for a stack (core's kafkaSecuritySettings):
+ * TLS against the stack's CA and SCRAM-SHA-512 as its user when it was started with
+ * RC_KAFKA_SASL=1, nothing otherwise.
+ */
+export function kafkaSecurityEnv(env: StackEnv): Record<string, string> {
+  const sasl = env.kafkaSasl;
+  if (!sasl) return {};
+  return {
+    KAFKA_TLS: 'true',
+    KAFKA_TLS_CA_FILE: sasl.caFile,
+    KAFKA_SASL_MECHANISM: sasl.mechanism,
+    KAFKA_SASL_USERNAME: sasl.username,
+    KAFKA_SASL_PASSWORD_FILE: sasl.passwordFile,
+  };
+}
+
+/** A silent kafkajs client of any stack's broker, through its SASL_SSL listener when it has one. */
+export function stackKafka(env: StackEnv, clientId = 'rediclaim-test'): Kafka {
+  const sasl = env.kafkaSasl;
+  return new Kafka({
+    clientId,
+    brokers: env.kafkaBrokers,
+    logLevel: logLevel.NOTHING,
+    ...(sasl
+      ? {
+          ssl: { ca: readFileSync(sasl.caFile, 'utf8') },
+          sasl: {
+            mechanism: sasl.mechanism,
+            username: sasl.username,
+            password: readFileSync(sasl.passwordFile, 'utf8').trim(),
+          },
+        }
+      : {}),
+  });
+}
 
 /**
  * A kafkajs client of the test stack's broker. Silent: kafkajs logs retriable errors

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import mysql from 'mysql2/promise';
 import { stackEnv, type StackEnv } from './env.js';
 import { uniqueName } from './names.js';
@@ -18,9 +19,16 @@ export async function createTestDatabase(
   prefix = 'rc',
   env: StackEnv = stackEnv(),
 ): Promise<TestDatabase> {
-  const { host, port, user, password } = env.mysql;
+  const { port, user, password } = env.mysql;
+  // A TLS-only stack (env.mysqlTls) is reached verified, by a name its certificate holds.
+  const host = env.mysqlTls ? 'localhost' : env.mysql.host;
+  const ssl = env.mysqlTls
+    ? { ca: readFileSync(env.mysqlTls.caFile), rejectUnauthorized: true, verifyIdentity: true }
+    : undefined;
+  const connect = () =>
+    mysql.createConnection({ host, port, user, password, ...(ssl ? { ssl } : {}) });
   const name = uniqueName(prefix).replace(/-/g, '_');
-  const admin = await mysql.createConnection({ host, port, user, password });
+  const admin = await connect();
   try {
     await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
   } finally {
@@ -34,7 +42,7 @@ export async function createTestDatabase(
     password,
     url: `mysql://${user}:${password}@${host}:${port}/${name}`,
     async drop() {
-      const conn = await mysql.createConnection({ host, port, user, password });
+      const conn = await connect();
       try {
         await conn.query(`DROP DATABASE IF EXISTS \`${name}\``);
       } finally {

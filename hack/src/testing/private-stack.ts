@@ -19,6 +19,18 @@ export interface PrivateStack {
   destroy(): Promise<void>;
 }
 
+export interface PrivateStackOptions {
+  /**
+   * Servers that speak TLS only (hack/lib/tls.sh's certificates): Redis on a TLS port
+   * with ACL users (env.redisTls); MariaDB with require_secure_transport (env.mysqlTls).
+   */
+  tls?: boolean;
+  /** With tls: MariaDB presents the certificate for another name (identity checks fail). */
+  mysqlServerCert?: 'server' | 'wrong-host';
+  /** Kafka reached only through a SASL_SSL listener, SCRAM-SHA-512 users (env.kafkaSasl). */
+  kafkaSasl?: boolean;
+}
+
 /**
  * Real servers of its own for a test that breaks them (kills Kafka, restarts MariaDB):
  * separate processes, ports and data, so no other suite notices. Slower to start
@@ -27,6 +39,7 @@ export interface PrivateStack {
 export async function startPrivateStack(
   prefix: string,
   components: Component[],
+  options: PrivateStackOptions = {},
 ): Promise<PrivateStack> {
   const name = uniqueName(`p-${prefix}`).toLowerCase();
   const stateDir = path.join(repoRoot, '.rediclaim', 'private', name);
@@ -43,18 +56,27 @@ export async function startPrivateStack(
     RC_ETCD_PORT: String(etcd),
     RC_ETCD_PEER_PORT: String(etcdPeer),
     RC_KAFKA_HEAP: '512m',
+    ...(options.tls ? { RC_REDIS_TLS: '1' } : {}),
+    ...(options.tls
+      ? { RC_MYSQL_TLS: '1', RC_MYSQL_TLS_CERT: options.mysqlServerCert ?? 'server' }
+      : {}),
+    ...(options.kafkaSasl ? { RC_KAFKA_SASL: '1' } : {}),
   };
   const stack = async (command: string, ...list: Component[]) => {
     await run(path.join(repoRoot, 'hack/stack'), [command, ...list], { env, timeout: 180_000 });
   };
-  await stack('up', ...components);
-  const stackEnv = JSON.parse(readFileSync(path.join(stateDir, 'env.json'), 'utf8')) as StackEnv;
-  return {
-    env: stackEnv,
-    stack,
-    async destroy() {
-      await stack('down').catch(() => undefined);
-      await rm(stateDir, { recursive: true, force: true });
-    },
+  const destroy = async () => {
+    await stack('down').catch(() => undefined);
+    await rm(stateDir, { recursive: true, force: true });
   };
+  let stackEnv: StackEnv;
+  try {
+    await stack('up', ...components);
+    stackEnv = JSON.parse(readFileSync(path.join(stateDir, 'env.json'), 'utf8')) as StackEnv;
+  } catch (error) {
+    // Whatever started before the failure would outlive the suite (nobody holds it).
+    await destroy();
+    throw error;
+  }
+  return { env: stackEnv, stack, destroy };
 }

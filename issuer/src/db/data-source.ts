@@ -4,6 +4,7 @@ import mysql from 'mysql2/promise';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { entities } from './entities/index.js';
 import { migrations } from './migrations/index.js';
+import { sslOptions, type MysqlTls } from './tls.js';
 
 export type Dialect = 'mysql' | 'mariadb';
 
@@ -14,6 +15,8 @@ export interface DatabaseOptions {
   poolSize?: number;
   /** Any statement running longer fails (and its connection is dropped): no batch hangs forever. */
   queryTimeoutMs?: number;
+  /** Unset or mode disabled: plaintext. */
+  tls?: MysqlTls;
 }
 
 export interface ConnectionParts {
@@ -41,10 +44,15 @@ export function connectionPartsOf(url: string): ConnectionParts {
  * Which server MYSQL_URL points at. TypeORM must be told: with type 'mysql' against
  * MariaDB its schema builder keeps seeing pending changes (notes/real-infra.md).
  */
-export async function detectDialect(url: string, timeoutMs = 10_000): Promise<Dialect> {
+export async function detectDialect(
+  url: string,
+  options: { tls?: MysqlTls; timeoutMs?: number } = {},
+): Promise<Dialect> {
+  const ssl = sslOptions(options.tls);
   const conn = await mysql.createConnection({
     ...connectionPartsOf(url),
-    connectTimeout: timeoutMs,
+    connectTimeout: options.timeoutMs ?? 10_000,
+    ...(ssl ? { ssl } : {}),
   });
   try {
     const [rows] = await conn.query<mysql.RowDataPacket[]>('SELECT VERSION() AS version');
@@ -80,6 +88,7 @@ function queryFormat(
 /** TypeORM over mysql2, with every entity and migration; never synchronize outside tests. */
 export function dataSourceOptions(options: DatabaseOptions): DataSourceOptions {
   const parts = connectionPartsOf(options.url);
+  const ssl = sslOptions(options.tls);
   return {
     type: options.dialect,
     host: parts.host,
@@ -93,6 +102,7 @@ export function dataSourceOptions(options: DatabaseOptions): DataSourceOptions {
     supportBigNumbers: true,
     bigNumberStrings: false,
     poolSize: options.poolSize ?? 8,
+    ...(ssl ? { ssl } : {}),
     ...(options.queryTimeoutMs
       ? { maxQueryExecutionTime: options.queryTimeoutMs, enableQueryTimeout: true }
       : {}),

@@ -3,14 +3,23 @@ import type { DataSource } from 'typeorm';
 import type { IssuerSettings } from '../settings.js';
 import { createDataSource, detectDialect, type Dialect } from './data-source.js';
 import { migrate } from './migrate.js';
+import type { MysqlTls } from './tls.js';
+import { mysqlTlsOf } from './tls-settings.js';
 
-/** The issuer's pool, after the schema is migrated when MIGRATE_ON_START says so. */
-export async function openDatabase(s: IssuerSettings, logger: Logger): Promise<DataSource> {
+/**
+ * The issuer's pool, after the schema is migrated when MIGRATE_ON_START says so. Every
+ * connection on the way (dialect, migrations, pool) has the same TLS.
+ */
+export async function openDatabase(
+  s: IssuerSettings,
+  logger: Logger,
+  tls: MysqlTls = mysqlTlsOf(s),
+): Promise<DataSource> {
   const dialect: Dialect =
-    s.MYSQL_DIALECT === 'auto' ? await detectDialect(s.MYSQL_URL) : s.MYSQL_DIALECT;
+    s.MYSQL_DIALECT === 'auto' ? await detectDialect(s.MYSQL_URL, { tls }) : s.MYSQL_DIALECT;
   if (s.MIGRATE_ON_START) {
     // Migrations get a connection without the statement timeout: DDL on a big table may take long.
-    const migrator = createDataSource({ url: s.MYSQL_URL, dialect, poolSize: 2 });
+    const migrator = createDataSource({ url: s.MYSQL_URL, dialect, poolSize: 2, tls });
     await migrator.initialize();
     try {
       const ran = await migrate(migrator);
@@ -24,6 +33,7 @@ export async function openDatabase(s: IssuerSettings, logger: Logger): Promise<D
     dialect,
     poolSize: s.MYSQL_POOL_SIZE,
     queryTimeoutMs: s.MYSQL_QUERY_TIMEOUT_MS,
+    tls,
   });
   await dataSource.initialize();
   return dataSource;

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createConnection, type Connection } from 'mysql2';
 import { sqlOn, type CallbackConnection, type Sql } from '../db/connection.js';
 import { connectionPartsOf } from '../db/data-source.js';
+import { sslOptions, type MysqlTls } from '../db/tls.js';
 
 /**
  * The relay's own MySQL session: one connection, not the pool, holding the named lock
@@ -27,9 +28,10 @@ export class RelaySession {
 
   static async open(
     url: string,
-    options: { queryTimeoutMs: number; lockName?: string },
+    options: { queryTimeoutMs: number; lockName?: string; tls?: MysqlTls },
   ): Promise<RelaySession> {
     const parts = connectionPartsOf(url);
+    const ssl = sslOptions(options.tls);
     const connection = createConnection({
       ...parts,
       connectTimeout: 10_000,
@@ -38,6 +40,8 @@ export class RelaySession {
       timezone: 'Z',
       supportBigNumbers: true,
       bigNumberStrings: false,
+      // The pool's TLS: this session carries the same rows and credentials.
+      ...(ssl ? { ssl } : {}),
     });
     const session = new RelaySession(
       connection,

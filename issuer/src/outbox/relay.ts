@@ -26,10 +26,13 @@ import {
 import { issuedRangesSchema } from './outbox-rows.js';
 import { sendsOf } from './records.js';
 import { RelaySession } from './relay-session.js';
+import type { MysqlTls } from '../db/tls.js';
 import { storedEventOf } from './stored-events.js';
 
 export interface OutboxRelayOptions {
   mysqlUrl: string;
+  /** The TLS of the relay's session, as the pool's (MYSQL_TLS_*). */
+  mysqlTls?: MysqlTls;
   kafka: Kafka;
   topic: string;
   /** Rows read per poll (OUTBOX_BATCH_ROWS). */
@@ -168,6 +171,7 @@ export class OutboxRelay {
         this.session ??= await RelaySession.open(this.options.mysqlUrl, {
           queryTimeoutMs: this.options.queryTimeoutMs,
           ...(this.options.lockName ? { lockName: this.options.lockName } : {}),
+          ...(this.options.mysqlTls ? { tls: this.options.mysqlTls } : {}),
         });
         if (!(await this.session.tryLock())) {
           this.standBy();

@@ -1,6 +1,6 @@
 import { Kafka, type Admin } from 'kafkajs';
 import type { Logger } from 'pino';
-import { kafkaClientConfig } from '@rediclaim/core';
+import { kafkaClientConfig, type KafkaSecurity } from '@rediclaim/core';
 
 export interface KafkaTopicsOptions {
   brokers: string[];
@@ -11,6 +11,7 @@ export interface KafkaTopicsOptions {
   /** Partitions of a topic created here (never fewer than minPartitions). */
   defaultPartitions: number;
   logger: Logger;
+  security?: KafkaSecurity;
 }
 
 export interface PartitionChanges {
@@ -34,6 +35,7 @@ export class KafkaTopics {
         clientId: options.clientId,
         brokers: options.brokers,
         logger: options.logger,
+        ...(options.security ? { security: options.security } : {}),
         retry: { retries: 2, initialRetryTime: 200, maxRetryTime: 1_000 },
       }),
     );
