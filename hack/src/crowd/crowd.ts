@@ -326,24 +326,22 @@ export async function runCrowd(options: CrowdOptions): Promise<CrowdReport> {
     finished++;
   };
 
-  const ticker = options.onProgress
-    ? setInterval(
-        () =>
-          options.onProgress!({
-            elapsedMs: Date.now() - started,
-            joined,
-            byStatus: { ...byStatus },
-            finished,
-            requests,
-            errors: errors.http5xx + errors.network + errors.http4xx,
-          }),
-        1000,
-      )
-    : undefined;
+  const report = () =>
+    options.onProgress?.({
+      elapsedMs: Date.now() - started,
+      joined,
+      byStatus: { ...byStatus },
+      finished,
+      requests,
+      errors: errors.http5xx + errors.network + errors.http4xx,
+    });
+  const ticker = options.onProgress ? setInterval(report, 1000) : undefined;
   try {
     await Promise.all(Array.from({ length: options.users }, (_, i) => shopper(i)));
   } finally {
     if (ticker) clearInterval(ticker);
+    // Where everybody ended, also for a crowd done within its first second.
+    report();
     await Promise.all(pools.map((p) => p.close()));
     await streamAgent?.close();
   }
