@@ -25,9 +25,25 @@ apt_install() { # package... : install the Debian packages that are missing
     die "apt-get install ${missing[*]} failed"
 }
 
+# Runs a command holding an exclusive lock ($CACHE/<name>.lock): two stacks starting at
+# once on a cold machine (a test's private stack beside the shared one) must not build
+# or fetch one cache entry together, each deleting what the other writes. The command
+# checks again, under the lock, whether the entry is there by now.
+with_cache_lock() { # name command...
+  local name=$1; shift
+  mkdir -p "$CACHE"
+  (flock 9 && "$@") 9>"$CACHE/$name.lock"
+}
+
 hash_of() { cat "$@" | sha256sum | cut -c1-12; }
 
-pid_alive() { [[ -f $1 ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
+# A zombie (killed, not reaped yet: there may be no init to reap it) counts as dead.
+pid_alive() {
+  [[ -f $1 ]] || return 1
+  local pid stat; pid=$(cat "$1")
+  stat=$(cat "/proc/$pid/stat" 2>/dev/null) || return 1
+  [[ ${stat##*) } != Z* ]]
+}
 
 port_open() { (exec 3<>"/dev/tcp/${2:-127.0.0.1}/$1") 2>/dev/null; }
 

@@ -7,6 +7,10 @@ KAFKA_VERSION=3.9.1
 kafka_libs() { echo "$CACHE/kafka-$KAFKA_VERSION-$(hash_of "$ROOT/hack/kafka/pom.xml")/libs"; }
 
 install_kafka_jars() {
+  [[ -f $(kafka_libs)/.complete ]] || with_cache_lock kafka-jars fetch_kafka_jars
+}
+
+fetch_kafka_jars() {
   local libs; libs=$(kafka_libs)
   [[ -f $libs/.complete ]] && return 0
   command -v mvn >/dev/null || apt_install maven

@@ -28,7 +28,8 @@ kube_bin() {
   echo "$CACHE/bin/$1-$K8S_VERSION-$h"
 }
 
-build_kube() { # name
+build_kube() { [[ -x $(kube_bin "$1") ]] || with_cache_lock build build_kube_locked "$@"; }
+build_kube_locked() { # name
   local name=$1 bin; bin=$(kube_bin "$1")
   [[ -x $bin ]] && return 0
   command -v go >/dev/null || die "Go is needed to build $name (apt-get install golang, or see go.dev)"
@@ -43,7 +44,8 @@ build_kube() { # name
 
 helm_bin() { echo "$CACHE/bin/helm-$HELM_VERSION"; }
 
-build_helm() {
+build_helm() { [[ -x $(helm_bin) ]] || with_cache_lock build build_helm_locked; }
+build_helm_locked() {
   local bin; bin=$(helm_bin)
   [[ -x $bin ]] && return 0
   command -v go >/dev/null || die "Go is needed to build helm (apt-get install golang, or see go.dev)"
@@ -61,7 +63,8 @@ build_helm() {
 # A command of another module, static: go_tool_bin name module/path@version
 go_tool_bin() { echo "$CACHE/bin/$1-${2##*@}"; }
 
-build_go_tool() { # name module/path@version
+build_go_tool() { [[ -x $(go_tool_bin "$1" "$2") ]] || with_cache_lock build build_go_tool_locked "$@"; }
+build_go_tool_locked() { # name module/path@version
   local name=$1 spec=$2 bin; bin=$(go_tool_bin "$1" "$2")
   [[ -x $bin ]] && return 0
   command -v go >/dev/null || die "Go is needed to build $name (apt-get install golang, or see go.dev)"
