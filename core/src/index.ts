@@ -211,6 +211,17 @@ export {
   type SettingsIssue,
 } from './messages/kafka-security.js';
 export {
+  createMissingTopics,
+  describeKafkaTopics,
+  kafkaTopicIssues,
+  kafkaTopicSettings,
+  newTopic,
+  refineKafkaTopics,
+  type KafkaTopicSettings,
+  type NewTopic,
+  type TopicAdmin,
+} from './messages/kafka-topic-settings.js';
+export {
   kafkaClientConfig,
   kafkaLogLevel,
   type KafkaClientOptions,

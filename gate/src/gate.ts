@@ -4,14 +4,21 @@ import { Redis } from 'ioredis';
 import { Partitioners, type Admin, type Kafka, type Producer } from 'kafkajs';
 import type * as k8s from '@kubernetes/client-node';
 import { pino, type Logger } from 'pino';
-import { describeKafkaSecurity, kafkaSecurity, logOptions, sleep } from '@rediclaim/core';
+import {
+  createMissingTopics,
+  describeKafkaSecurity,
+  describeKafkaTopics,
+  kafkaSecurity,
+  logOptions,
+  sleep,
+} from '@rediclaim/core';
 import { buildAdminApp, buildApp, type AppDeps } from './app.js';
 import { EventsStore } from './config/events-store.js';
 import { ConfigMapConfigSource } from './config/configmap-source.js';
 import { FileConfigSource } from './config/file-source.js';
 import type { ConfigSource } from './config/source.js';
 import { Dispatcher } from './admission/dispatcher.js';
-import { createKafka, ensureTopics } from './kafka/client.js';
+import { createKafka } from './kafka/client.js';
 import { IssueRequestSender } from './kafka/issue-requests.js';
 import { KafkaMonitor } from './kafka/kafka-monitor.js';
 import { CouponsConsumer } from './kafka/coupons-consumer.js';
@@ -334,17 +341,19 @@ export class Gate {
       ['admin', () => this.admin.connect()],
       [
         'topics',
-        () =>
-          ensureTopics(
-            this.admin,
-            [
-              s.TOPIC_ISSUE_REQUESTS,
-              s.TOPIC_ISSUE_RESULTS,
-              s.TOPIC_DEAD_LETTERS,
-              ...(coupons ? [s.TOPIC_COUPONS] : []),
-            ],
-            s.TOPIC_PARTITIONS,
-          ),
+        async () => {
+          const created = await createMissingTopics(this.admin, s, [
+            s.TOPIC_ISSUE_REQUESTS,
+            s.TOPIC_ISSUE_RESULTS,
+            s.TOPIC_DEAD_LETTERS,
+            ...(coupons ? [s.TOPIC_COUPONS] : []),
+          ]);
+          if (created.length)
+            this.logger.info(
+              { topics: created, layout: describeKafkaTopics(s) },
+              'created missing topics',
+            );
+        },
       ],
       ['producer', () => this.producer.connect()],
       ['monitor', async () => this.kafkaMonitor.start()],

@@ -50,7 +50,7 @@ export {
 
 // Admission, and the Kafka plumbing under it.
 export { Dispatcher, type DispatcherDeps, type DispatcherOptions } from './admission/dispatcher.js';
-export { createKafka, ensureTopics } from './kafka/client.js';
+export { createKafka } from './kafka/client.js';
 export { IssueRequestSender } from './kafka/issue-requests.js';
 export { ResultsConsumer, type ResultsConsumerOptions } from './kafka/results-consumer.js';
 export { logRecordedResults, resultRecordSpan, type ResultRecordSpan } from './kafka/result-log.js';

@@ -7,6 +7,8 @@ import {
   kafkaSecuritySettings,
   loadEnvConfig,
   refineKafkaSecurity,
+  refineKafkaTopics,
+  kafkaTopicSettings,
   signingKeysSchema,
 } from '@rediclaim/core';
 import {
@@ -77,7 +79,7 @@ export const gateSettingsSchema = z
     GATE_COUPONS_ENABLED: env.bool().default(true),
     TOPIC_COUPONS: z.string().min(1).default(DEFAULT_COUPONS_TOPIC),
     GATE_COUPONS_GROUP_ID: z.string().min(1).default('rediclaim-gate-coupons'),
-    TOPIC_PARTITIONS: env.int(1, 10_000).default(12),
+    ...kafkaTopicSettings,
     KAFKA_SEND_TIMEOUT_MS: env.int(100, 120_000).default(10_000),
     KAFKA_SESSION_TIMEOUT_MS: env.int(6_000, 300_000).default(30_000),
     KAFKA_PROBE_INTERVAL_MS: env.int(100, 60_000).default(1_000),
@@ -259,6 +261,7 @@ export const gateSettingsSchema = z
   })
   .superRefine((s, ctx) => {
     refineKafkaSecurity(s, ctx);
+    refineKafkaTopics(s, ctx);
     for (const issue of redisSettingsIssues(s))
       ctx.addIssue({ code: 'custom', path: [issue.path], message: issue.message });
     if ((s.EVENTS_CONFIGMAP === undefined) === (s.EVENTS_FILE === undefined)) {

@@ -195,6 +195,35 @@ describe('helm template', () => {
     ).toBeUndefined();
   });
 
+  it('has every service create replicated topics on your own Kafka cluster, and refuses what cannot work', async () => {
+    const defaults = await render(externalDeps);
+    for (const name of ['rediclaim-gate', 'rediclaim-issuer', 'rediclaim-operator']) {
+      const env = envOf(find(defaults, 'Deployment', name));
+      // The broker's defaults unless told.
+      expect([name, env.KAFKA_REPLICATION_FACTOR, env.KAFKA_MIN_INSYNC_REPLICAS]).toEqual([
+        name,
+        undefined,
+        undefined,
+      ]);
+    }
+    const kafka = { ...(externalDeps.kafka as Values), replicationFactor: 3, minInsyncReplicas: 2 };
+    const objects = await render({ ...externalDeps, kafka });
+    for (const name of ['rediclaim-gate', 'rediclaim-issuer', 'rediclaim-operator'])
+      expect(envOf(find(objects, 'Deployment', name))).toMatchObject({
+        KAFKA_REPLICATION_FACTOR: '3',
+        KAFKA_MIN_INSYNC_REPLICAS: '2',
+      });
+    await expect(
+      render({ ...externalDeps, kafka: { ...kafka, minInsyncReplicas: 4 } }),
+    ).rejects.toThrow(
+      'kafka.minInsyncReplicas (4) is more than kafka.replicationFactor (3): no write could ever succeed',
+    );
+    await expect(render({ kafka: { replicationFactor: 3 } })).rejects.toThrow(
+      'kafka.replicationFactor above 1 needs your own Kafka cluster',
+    );
+    await expect(render({ kafka: { replicationFactor: -1 } })).rejects.toThrow('replicationFactor');
+  });
+
   it("has the gate follow the coupons' lifecycle events, on the topic named, or not at all", async () => {
     const gate = envOf(find(await render({}), 'Deployment', 'rediclaim-gate'));
     expect(gate).toMatchObject({

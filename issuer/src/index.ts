@@ -66,6 +66,28 @@ export {
 } from './db/database-monitor.js';
 export { pingDatabase } from './db/ping.js';
 export { whileUp } from './db/while-up.js';
+// Failover: which of MYSQL_HOSTS is the primary, and every connection sent there.
+export {
+  endpointName,
+  endpointOfUrl,
+  parseMysqlHosts,
+  sameEndpoint,
+  type Endpoint,
+} from './db/mysql-hosts.js';
+export {
+  choosePrimary,
+  NoPrimaryError,
+  SeveralPrimariesError,
+  type Answer,
+} from './db/primary-choice.js';
+export {
+  PrimaryFinder,
+  PrimaryMovedError,
+  type PrimaryFinderOptions,
+  type StreamFactory,
+} from './db/primary-finder.js';
+export { takesWrites, type ProbeOptions } from './db/writable-probe.js';
+export { followPrimary } from './db/follow-primary.js';
 
 // The decisions, apart from any SQL.
 export {

@@ -182,6 +182,12 @@ export class IssuerMetrics {
     registers: [this.registry],
   });
 
+  readonly mysqlPrimaryChanges = new Counter({
+    name: `${PREFIX}mysql_primary_changes_total`,
+    help: 'Times the primary among MYSQL_HOSTS moved to another server (a failover or switchover the issuer followed).',
+    registers: [this.registry],
+  });
+
   readonly ready = new Gauge({
     name: `${PREFIX}ready`,
     help: '1 when the database answers and the consumer has joined its group.',

@@ -4,6 +4,8 @@ import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import {
   backoffDelay,
+  createMissingTopics,
+  describeKafkaTopics,
   describeKafkaSecurity,
   kafkaSecurity,
   sleep,
@@ -11,6 +13,8 @@ import {
 } from '@rediclaim/core';
 import { decideEvent, type EventDecision } from './db/decide-event.js';
 import { DatabaseMonitor } from './db/database-monitor.js';
+import { followPrimary } from './db/follow-primary.js';
+import { endpointName } from './db/mysql-hosts.js';
 import { openDatabase } from './db/open.js';
 import { describeMysqlTls, mysqlTlsOf } from './db/tls-settings.js';
 import { pingDatabase } from './db/ping.js';
@@ -25,7 +29,6 @@ import { FetchPause } from './kafka/fetch-pause.js';
 import { OffsetTracker } from './kafka/offset-tracker.js';
 import { keyPartitioner } from './kafka/partitioner.js';
 import { Publisher } from './kafka/publisher.js';
-import { ensureTopics } from './kafka/topics.js';
 import { IssuerMetrics } from './metrics.js';
 import { OutageReporter } from './outage-reporter.js';
 import { OutboxRelay } from './outbox/relay.js';
@@ -96,9 +99,11 @@ export class Issuer {
     this.logger.info(
       {
         mysql: redactUrl(s.MYSQL_URL),
+        ...(s.MYSQL_HOSTS ? { mysqlHosts: s.MYSQL_HOSTS.map(endpointName) } : {}),
         mysqlTls: describeMysqlTls(s),
         brokers: s.KAFKA_BROKERS,
         kafkaSecurity: describeKafkaSecurity(s),
+        kafkaTopics: describeKafkaTopics(s),
         groupId: s.KAFKA_GROUP_ID,
         topics: topicsOf(s),
       },
@@ -107,9 +112,11 @@ export class Issuer {
     const outages = new OutageReporter(this.metrics, this.logger);
     // Read once: every connection (dialect, migrations, pool, relay) has the same TLS.
     const mysqlTls = mysqlTlsOf(s);
+    // MYSQL_HOSTS: every connection goes to the server that takes writes.
+    const primary = followPrimary(s, mysqlTls, this.logger, this.metrics);
     const dataSource = await this.untilDone(
       'connecting to the database',
-      () => openDatabase(s, this.logger, mysqlTls),
+      () => openDatabase(s, this.logger, mysqlTls, primary),
       (error) => {
         this.connectError = `${errorCode(error)}: ${(error as Error).message}`;
         this.metrics.mysqlCheckFailures.inc({ code: errorCode(error) });
@@ -134,7 +141,12 @@ export class Issuer {
     // While the database is down the issuer takes no batch: what is in hand waits in
     // the lanes (uncommitted, so nothing is lost), and fetching resumes when it answers.
     const monitor = new DatabaseMonitor({
-      probe: () => pingDatabase(dataSource),
+      // With MYSQL_HOSTS every check also finds the primary again: after a failover the
+      // outage ends once one server (the promoted one) takes writes.
+      probe: async () => {
+        await primary?.find();
+        await pingDatabase(dataSource);
+      },
       backoff: this.backoff,
       intervalMs: s.MYSQL_CHECK_INTERVAL_MS,
       hooks: {
@@ -160,7 +172,7 @@ export class Issuer {
       await admin.connect();
       try {
         const others = s.OUTBOX_RELAY ? [s.TOPIC_COUPONS] : [];
-        return await ensureTopics(admin, topics, s.TOPIC_PARTITIONS, others);
+        return await createMissingTopics(admin, s, [...Object.values(topics), ...others]);
       } finally {
         await admin.disconnect();
       }
@@ -186,6 +198,9 @@ export class Issuer {
       this.relay = new OutboxRelay({
         mysqlUrl: s.MYSQL_URL,
         mysqlTls,
+        ...(primary ? { mysqlStream: primary.stream } : {}),
+        // A failed turn may be the database gone or demoted: the monitor checks.
+        failed: () => void this.monitor?.suspect(),
         kafka: createRelayKafka(s.KAFKA_CLIENT_ID, s.KAFKA_BROKERS, relayLogger, security),
         topic: s.TOPIC_COUPONS,
         batchRows: s.OUTBOX_BATCH_ROWS,

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { z } from 'zod';
 import { apiKeysSchema } from './http/api-keys.js';
 import { mysqlTlsSettings, refineMysqlTls } from './db/tls-settings.js';
+import { mysqlHostsSchema, refineMysqlHosts } from './db/mysql-hosts.js';
 import {
   DEFAULT_COUPONS_TOPIC,
   DefaultTopics,
@@ -9,6 +10,8 @@ import {
   kafkaSecuritySettings,
   loadEnvConfig,
   refineKafkaSecurity,
+  refineKafkaTopics,
+  kafkaTopicSettings,
   signingKeysSchema,
   type Topics,
 } from '@rediclaim/core';
@@ -32,6 +35,12 @@ export const settingsSchema = z
       message:
         'must not carry parameters (?...): they would be ignored; TLS is set with MYSQL_TLS_MODE and MYSQL_TLS_CA',
     }),
+    /**
+     * `host:port,...`: every server that may be the primary, MYSQL_URL's among them; each
+     * connection goes to the one that takes writes (read_only off), found again after a
+     * failover (README.md, "MySQL failover"). Unset: MYSQL_URL's server alone.
+     */
+    MYSQL_HOSTS: mysqlHostsSchema,
     /** disabled | required (encrypted, server unchecked) | verify-ca | verify-identity; README.md. */
     ...mysqlTlsSettings,
     /** auto asks the server (SELECT VERSION()); TypeORM must know MariaDB from MySQL 8. */
@@ -59,7 +68,7 @@ export const settingsSchema = z
     TOPIC_ISSUE_REQUESTS: z.string().min(1).default(DefaultTopics.issueRequests),
     TOPIC_ISSUE_RESULTS: z.string().min(1).default(DefaultTopics.issueResults),
     TOPIC_DEAD_LETTERS: z.string().min(1).default(DefaultTopics.deadLetters),
-    TOPIC_PARTITIONS: env.int(1, 10_000).default(12),
+    ...kafkaTopicSettings,
     /** Partitions whose batches are handled at once; their requests share transactions. */
     ISSUER_PARTITIONS_CONCURRENCY: env.int(1, 1_000).default(12),
     ISSUER_FETCH_MAX_BYTES: env.int(1_024, 256 * 1024 * 1024).default(4 * 1024 * 1024),
@@ -99,7 +108,9 @@ export const settingsSchema = z
     path: ['REQUEST_SIGNING_KEYS'],
   })
   .superRefine(refineKafkaSecurity)
-  .superRefine(refineMysqlTls);
+  .superRefine(refineKafkaTopics)
+  .superRefine(refineMysqlTls)
+  .superRefine(refineMysqlHosts);
 
 export type IssuerSettings = z.output<typeof settingsSchema>;
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createTestDatabase, startPrivateStack, type PrivateStack } from '@rediclaim/hack/testing';
+import { startPrivateStack, type PrivateStack } from '@rediclaim/hack/testing';
 import { eventually } from './support/eventually.js';
 import { expectInvariants } from './support/invariants.js';
 import { startIssuerProcess } from './support/issuers.js';
@@ -9,7 +9,7 @@ import { metricValue } from './support/metrics.js';
 import { holdEventLock } from './support/row-lock.js';
 import { crowd, policy } from './support/requests.js';
 import { resultReader } from './support/results.js';
-import { closeScenario, produce, scenario, type Scenario } from './support/scenario.js';
+import { closeScenario, produce, scenarioOn, type Scenario } from './support/scenario.js';
 
 const mariadbPid = (stack: PrivateStack) =>
   Number(readFileSync(stack.env.mariadbPidFile, 'utf8').trim());
@@ -42,12 +42,7 @@ describe('an issuer whose database goes down mid-sale and comes back', () => {
 
   beforeAll(async () => {
     stack = await startPrivateStack('issuer-outage', ['mariadb', 'kafka']);
-    s = await scenario(
-      'dboutage',
-      4,
-      stack.env.kafkaBrokers,
-      await createTestDatabase('issuer', stack.env),
-    );
+    s = await scenarioOn('dboutage', stack);
   }, 180_000);
   afterAll(async () => {
     // Also after a failed start: a stack half up (MariaDB without Kafka) must not outlive the suite.

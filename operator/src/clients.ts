@@ -70,7 +70,7 @@ export function createKafkaTopics(settings: Settings, logger: Logger): KafkaTopi
     clientId: settings.KAFKA_CLIENT_ID,
     topics: [settings.TOPIC_ISSUE_REQUESTS, settings.TOPIC_ISSUE_RESULTS],
     minPartitions: settings.ISSUER_MAX_REPLICAS,
-    defaultPartitions: settings.TOPIC_PARTITIONS,
+    layout: settings,
     logger,
     security: kafkaSecurity(settings, (file) => readFileSync(file, 'utf8')),
   });

@@ -9,6 +9,8 @@ import {
   kafkaSecuritySettings,
   loadEnvConfig,
   refineKafkaSecurity,
+  refineKafkaTopics,
+  kafkaTopicSettings,
 } from '@rediclaim/core';
 
 /** Where a pod finds its own namespace: the default platform namespace in a cluster. */
@@ -72,7 +74,7 @@ export const settingsSchema = z
     KAFKA_CLIENT_ID: z.string().min(1).default('rediclaim-operator'),
     TOPIC_ISSUE_REQUESTS: z.string().min(1).default(DefaultTopics.issueRequests),
     TOPIC_ISSUE_RESULTS: z.string().min(1).default(DefaultTopics.issueResults),
-    TOPIC_PARTITIONS: env.int(1, 10_000).default(12),
+    ...kafkaTopicSettings,
     LEASE_NAME: objectName.default('rediclaim-operator'),
     LEASE_DURATION_SECONDS: env.int(1, 3600).default(15),
     LEASE_RENEW_DEADLINE_SECONDS: env.number(0.1, 3600).default(10),
@@ -87,6 +89,7 @@ export const settingsSchema = z
   })
   .superRefine((s, ctx) => {
     refineKafkaSecurity(s, ctx);
+    refineKafkaTopics(s, ctx);
     const longest = `${s.EVENTS_CONFIGMAP_NAME}-${s.EVENTS_CONFIG_SHARDS - 1}`;
     if (longest.length > 253)
       ctx.addIssue({

@@ -305,6 +305,22 @@ Call with (dict "ctx" $ "secret" name "key" key "value" given).
 {{- end }}
 - name: TOPIC_PARTITIONS
   value: {{ .Values.kafka.topicPartitions | quote }}
+{{- $rf := int .Values.kafka.replicationFactor }}
+{{- $isr := int .Values.kafka.minInsyncReplicas }}
+{{- if and .Values.kafka.bundled (gt $rf 1) }}
+{{- fail "kafka.replicationFactor above 1 needs your own Kafka cluster (kafka.bundled=false, kafka.brokers): the bundled Kafka is one broker" }}
+{{- end }}
+{{- if and (gt $rf 0) (gt $isr $rf) }}
+{{- fail (printf "kafka.minInsyncReplicas (%d) is more than kafka.replicationFactor (%d): no write could ever succeed" $isr $rf) }}
+{{- end }}
+{{- if gt $rf 0 }}
+- name: KAFKA_REPLICATION_FACTOR
+  value: {{ $rf | quote }}
+{{- end }}
+{{- if gt $isr 0 }}
+- name: KAFKA_MIN_INSYNC_REPLICAS
+  value: {{ $isr | quote }}
+{{- end }}
 {{- with .Values.kafka.topics.issueRequests }}
 - name: TOPIC_ISSUE_REQUESTS
   value: {{ . | quote }}
@@ -427,6 +443,32 @@ topologySpreadConstraints:
     items:
       - key: {{ .Values.kafka.tls.caKey }}
         path: {{ .Values.kafka.tls.caKey }}
+{{- end }}
+{{- end -}}
+
+{{/*
+The issuer's MYSQL_HOSTS (mysql.hosts); fails on what its settings would refuse at
+start-up anyway: the server MYSQL_URL names left out, IP addresses with verify-identity.
+*/}}
+{{- define "rediclaim.mysql.hostsEnv" -}}
+{{- $hosts := .Values.mysql.hosts | default list }}
+{{- if $hosts }}
+{{- if .Values.mysql.bundled }}
+{{- fail "mysql.hosts needs your own replicated MySQL (mysql.bundled=false, mysql.host): the bundled MariaDB is one server" }}
+{{- end }}
+{{- $named := printf "%s:%v" .Values.mysql.host .Values.mysql.port }}
+{{- if not (has $named $hosts) }}
+{{- fail (printf "mysql.hosts must include %s (mysql.host:mysql.port, the server MYSQL_URL names): list every server that may be the primary" $named) }}
+{{- end }}
+{{- if eq .Values.mysql.tls.mode "verify-identity" }}
+{{- range $hosts }}
+{{- if regexMatch "^([0-9.]+|\\[.*\\]):[0-9]+$" . }}
+{{- fail (printf "mysql.tls.mode verify-identity needs every server of mysql.hosts named by a DNS name in its certificate, not an IP address (%s), or use verify-ca" .) }}
+{{- end }}
+{{- end }}
+{{- end }}
+- name: MYSQL_HOSTS
+  value: {{ join "," $hosts | quote }}
 {{- end }}
 {{- end -}}
 

@@ -1,4 +1,4 @@
-import { Kafka, type Admin } from 'kafkajs';
+import { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import { kafkaClientConfig, type KafkaSecurity, type LevelLogger } from '@rediclaim/core';
 import { fixKafkajsIdleLoop } from './kafkajs-idle-fix.js';
@@ -30,23 +30,4 @@ function quietWhile(logger: Logger, quiet: () => boolean): LevelLogger {
     (fields: object, message?: string): void =>
       logger[quiet() ? 'debug' : level](fields, message);
   return { error: at('error'), warn: at('warn'), info: at('info'), debug: at('debug') };
-}
-
-/**
- * Creates the topics the gate uses when missing (every service does, so any start order
- * works). Leaders are awaited: producing to a topic whose leader is being elected fails
- * (kafkajs#1563).
- */
-export async function ensureTopics(
-  admin: Admin,
-  topics: string[],
-  numPartitions: number,
-): Promise<void> {
-  const existing = new Set(await admin.listTopics());
-  const missing = topics.filter((t) => !existing.has(t));
-  if (missing.length === 0) return;
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: missing.map((topic) => ({ topic, numPartitions })),
-  });
 }

@@ -13,7 +13,15 @@ export interface StackEnv {
   mysql: { host: string; port: number; user: string; password: string; socket: string };
   /** A MariaDB started with RC_MYSQL_TLS=1 (TLS only, users REQUIRE SSL); null otherwise. */
   mysqlTls: MysqlTlsEnv | null;
+  /**
+   * The second MariaDB of a stack started with RC_MYSQL_REPLICA=1: a read-only,
+   * semi-synchronous GTID replica of `mysql` until `hack/stack promote mariadb` makes it
+   * the primary (same user and password); null otherwise.
+   */
+  mysqlReplica?: { host: string; port: number; socket: string } | null;
   kafkaBrokers: string[];
+  /** Every Kafka node (hack/stack's RC_KAFKA_NODES): its id, broker port and pid file. */
+  kafkaNodes: { id: number; port: number; pidFile: string }[];
   /** A Kafka started with RC_KAFKA_SASL=1 (SASL_SSL only); null otherwise. */
   kafkaSasl?: KafkaSaslEnv | null;
   kubeconfig: string;
@@ -21,6 +29,8 @@ export interface StackEnv {
   kafkaPidFile: string;
   redisPidFile: string;
   mariadbPidFile: string;
+  /** The replica's (mysqlReplica); null without one. */
+  mariadbReplicaPidFile?: string | null;
   apiserverPidFile: string;
 }
 

@@ -16,6 +16,15 @@ export { ensureCouponEventCrd } from './crd.js';
 export { freePorts } from './free-ports.js';
 export { startPrivateStack, type Component, type PrivateStack } from './private-stack.js';
 export {
+  mysqlHostsOf,
+  mysqlPairOf,
+  mysqlRoot,
+  mysqlUrlOn,
+  semiSyncOf,
+  type MysqlServer,
+  type SemiSync,
+} from './mysql-replica.js';
+export {
   startService,
   type ServiceName,
   type ServiceProcess,

@@ -13,8 +13,11 @@ export type Component = 'redis' | 'mariadb' | 'kafka' | 'apiserver';
 
 export interface PrivateStack {
   env: StackEnv;
-  /** Runs `hack/stack <command> <components>` against this stack. */
-  stack(command: 'up' | 'down' | 'restart', ...components: Component[]): Promise<void>;
+  /**
+   * Runs `hack/stack <command> <components>` against this stack (`promote mariadb`: the
+   * replica of a stack with mysqlReplica becomes the primary).
+   */
+  stack(command: 'up' | 'down' | 'restart' | 'promote', ...components: Component[]): Promise<void>;
   /** Stops everything and deletes the stack's data. */
   destroy(): Promise<void>;
 }
@@ -29,6 +32,13 @@ export interface PrivateStackOptions {
   mysqlServerCert?: 'server' | 'wrong-host';
   /** Kafka reached only through a SASL_SSL listener, SCRAM-SHA-512 users (env.kafkaSasl). */
   kafkaSasl?: boolean;
+  /** A Kafka cluster of this many nodes, each broker and controller (env.kafkaNodes). */
+  kafkaNodes?: 1 | 3;
+  /**
+   * With mariadb: a second MariaDB replicating from the first (GTID, semi-synchronous,
+   * AFTER_SYNC), read-only until promoted (env.mysqlReplica, env.mariadbReplicaPidFile).
+   */
+  mysqlReplica?: boolean;
 }
 
 /**
@@ -44,6 +54,16 @@ export async function startPrivateStack(
   const name = uniqueName(`p-${prefix}`).toLowerCase();
   const stateDir = path.join(repoRoot, '.rediclaim', 'private', name);
   const [redis, mysql, kafka, kafkaController, apiserver, etcd, etcdPeer] = await freePorts(7);
+  const [mysqlReplica] = options.mysqlReplica ? await freePorts(1) : [];
+  const nodes = options.kafkaNodes ?? 1;
+  const morePorts = await freePorts(2 * (nodes - 1));
+  // Nodes 2..n: a broker and a controller port each (hack/stack's RC_KAFKA_PORT_<n>).
+  const kafkaNodePorts = Object.fromEntries(
+    Array.from({ length: nodes - 1 }, (_, i) => [
+      [`RC_KAFKA_PORT_${i + 2}`, String(morePorts[2 * i])],
+      [`RC_KAFKA_CONTROLLER_PORT_${i + 2}`, String(morePorts[2 * i + 1])],
+    ]).flat(),
+  );
   const env = {
     ...process.env,
     RC_STACK: name,
@@ -56,11 +76,14 @@ export async function startPrivateStack(
     RC_ETCD_PORT: String(etcd),
     RC_ETCD_PEER_PORT: String(etcdPeer),
     RC_KAFKA_HEAP: '512m',
+    RC_KAFKA_NODES: String(nodes),
+    ...kafkaNodePorts,
     ...(options.tls ? { RC_REDIS_TLS: '1' } : {}),
     ...(options.tls
       ? { RC_MYSQL_TLS: '1', RC_MYSQL_TLS_CERT: options.mysqlServerCert ?? 'server' }
       : {}),
     ...(options.kafkaSasl ? { RC_KAFKA_SASL: '1' } : {}),
+    ...(mysqlReplica ? { RC_MYSQL_REPLICA: '1', RC_MYSQL_REPLICA_PORT: String(mysqlReplica) } : {}),
   };
   const stack = async (command: string, ...list: Component[]) => {
     await run(path.join(repoRoot, 'hack/stack'), [command, ...list], { env, timeout: 180_000 });

@@ -3,10 +3,9 @@
 // shoppers were told. These servers are private to this file: restarting them must
 // not disturb other suites.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startE2E, startPrivateStack, type E2E, type PrivateStack } from '@rediclaim/hack/testing';
-import { runCrowd, type CrowdReport } from '../../src/crowd/crowd.js';
-import { checkInvariants } from '../../src/demo/invariants.js';
-import { gateKnows, issuedIn, saleSpec, waitFor } from '../support/e2e.js';
+import { startPrivateStack, type E2E, type PrivateStack } from '@rediclaim/hack/testing';
+import { waitFor } from '../support/e2e.js';
+import { saleSurvives as survives } from '../support/sale-survives.js';
 
 let stack: PrivateStack;
 
@@ -18,56 +17,8 @@ afterAll(async () => {
   await stack?.destroy();
 });
 
-/**
- * A sale of 300 coupons to 900 shoppers at 60 admissions/s (so it lasts several
- * seconds), with `fault` done once the first coupons are out; then the invariants.
- */
-async function saleSurvives(
-  name: string,
-  fault: (e2e: E2E, eventId: string) => Promise<void>,
-): Promise<CrowdReport> {
-  const e2e = await startE2E(name, ['shop'], {
-    env: stack.env,
-    gates: 2,
-    extraEnv: {
-      operator: {
-        LEASE_DURATION_SECONDS: '4',
-        LEASE_RENEW_DEADLINE_SECONDS: '3',
-        LEASE_RETRY_PERIOD_SECONDS: '1',
-      },
-    },
-  });
-  try {
-    const eventId = `${e2e.id}-sale`;
-    const stock = 300;
-    await e2e.apply('shop', 'sale', saleSpec({ eventId, stock, rate: 60 }));
-    await gateKnows(e2e.platform.gateUrls[0]!, eventId);
-    const crowd = runCrowd({
-      gateUrls: e2e.platform.gateUrls,
-      eventId,
-      users: 900,
-      arrivalSeconds: 1,
-      userIdPrefix: 'f-',
-      giveUpMs: 150_000,
-    });
-    await waitFor('the first coupons', async () => (await issuedIn(e2e, eventId)) >= 40, 60_000);
-    await fault(e2e, eventId);
-    const report = await crowd;
-    const checks = await checkInvariants({
-      mysqlUrl: e2e.platform.mysqlUrl,
-      tenant: e2e.tenants.shop!,
-      eventId,
-      stock,
-      perUserLimit: 1,
-      report,
-    });
-    expect(checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`)).toEqual([]);
-    expect(report.outcomes).toEqual({ ISSUED: stock, SOLD_OUT: 900 - stock });
-    return report;
-  } finally {
-    await e2e.stop();
-  }
-}
+const saleSurvives = (name: string, fault: (e2e: E2E, eventId: string) => Promise<void>) =>
+  survives(stack, name, fault);
 
 describe('the platform keeps its promises when a part fails mid-sale', () => {
   it('survives an issuer killed with SIGKILL in the middle of a batch', async () => {

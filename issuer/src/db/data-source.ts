@@ -4,6 +4,7 @@ import mysql from 'mysql2/promise';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { entities } from './entities/index.js';
 import { migrations } from './migrations/index.js';
+import type { StreamFactory } from './primary-finder.js';
 import { sslOptions, type MysqlTls } from './tls.js';
 
 export type Dialect = 'mysql' | 'mariadb';
@@ -17,6 +18,8 @@ export interface DatabaseOptions {
   queryTimeoutMs?: number;
   /** Unset or mode disabled: plaintext. */
   tls?: MysqlTls;
+  /** Where each connection goes (MYSQL_HOSTS: the primary); unset: the URL's server. */
+  stream?: StreamFactory;
 }
 
 export interface ConnectionParts {
@@ -46,13 +49,14 @@ export function connectionPartsOf(url: string): ConnectionParts {
  */
 export async function detectDialect(
   url: string,
-  options: { tls?: MysqlTls; timeoutMs?: number } = {},
+  options: { tls?: MysqlTls; timeoutMs?: number; stream?: StreamFactory } = {},
 ): Promise<Dialect> {
   const ssl = sslOptions(options.tls);
   const conn = await mysql.createConnection({
     ...connectionPartsOf(url),
     connectTimeout: options.timeoutMs ?? 10_000,
     ...(ssl ? { ssl } : {}),
+    ...(options.stream ? { stream: options.stream } : {}),
   });
   try {
     const [rows] = await conn.query<mysql.RowDataPacket[]>('SELECT VERSION() AS version');
@@ -106,7 +110,7 @@ export function dataSourceOptions(options: DatabaseOptions): DataSourceOptions {
     ...(options.queryTimeoutMs
       ? { maxQueryExecutionTime: options.queryTimeoutMs, enableQueryTimeout: true }
       : {}),
-    extra: { queryFormat },
+    extra: { queryFormat, ...(options.stream ? { stream: options.stream } : {}) },
     entities,
     migrations,
     migrationsTableName: 'issuer_migrations',

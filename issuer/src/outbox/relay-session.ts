@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createConnection, type Connection } from 'mysql2';
 import { sqlOn, type CallbackConnection, type Sql } from '../db/connection.js';
 import { connectionPartsOf } from '../db/data-source.js';
+import type { StreamFactory } from '../db/primary-finder.js';
 import { sslOptions, type MysqlTls } from '../db/tls.js';
 
 /**
@@ -28,7 +29,13 @@ export class RelaySession {
 
   static async open(
     url: string,
-    options: { queryTimeoutMs: number; lockName?: string; tls?: MysqlTls },
+    options: {
+      queryTimeoutMs: number;
+      lockName?: string;
+      tls?: MysqlTls;
+      /** Where the session goes (MYSQL_HOSTS: the primary, as the pool's connections). */
+      stream?: StreamFactory;
+    },
   ): Promise<RelaySession> {
     const parts = connectionPartsOf(url);
     const ssl = sslOptions(options.tls);
@@ -42,6 +49,7 @@ export class RelaySession {
       bigNumberStrings: false,
       // The pool's TLS: this session carries the same rows and credentials.
       ...(ssl ? { ssl } : {}),
+      ...(options.stream ? { stream: options.stream } : {}),
     });
     const session = new RelaySession(
       connection,

@@ -27,12 +27,20 @@ import { issuedRangesSchema } from './outbox-rows.js';
 import { sendsOf } from './records.js';
 import { RelaySession } from './relay-session.js';
 import type { MysqlTls } from '../db/tls.js';
+import type { StreamFactory } from '../db/primary-finder.js';
 import { storedEventOf } from './stored-events.js';
 
 export interface OutboxRelayOptions {
   mysqlUrl: string;
   /** The TLS of the relay's session, as the pool's (MYSQL_TLS_*). */
   mysqlTls?: MysqlTls;
+  /** Where the session goes (MYSQL_HOSTS: the primary the pool uses too). */
+  mysqlStream?: StreamFactory;
+  /**
+   * Called when a turn failed: the database may be down or no longer the primary (a
+   * write refused as read-only), which the issuer's database monitor then checks.
+   */
+  failed?(error: unknown): void;
   kafka: Kafka;
   topic: string;
   /** Rows read per poll (OUTBOX_BATCH_ROWS). */
@@ -172,6 +180,7 @@ export class OutboxRelay {
           queryTimeoutMs: this.options.queryTimeoutMs,
           ...(this.options.lockName ? { lockName: this.options.lockName } : {}),
           ...(this.options.mysqlTls ? { tls: this.options.mysqlTls } : {}),
+          ...(this.options.mysqlStream ? { stream: this.options.mysqlStream } : {}),
         });
         if (!(await this.session.tryLock())) {
           this.standBy();
@@ -189,6 +198,7 @@ export class OutboxRelay {
         if (this.stopping.signal.aborted) break;
         attempt += 1;
         if (wasActive) metrics.outboxPublishFailures.inc();
+        this.options.failed?.(error);
         const code = errorCode(error);
         const delayMs = backoffDelay(attempt, this.options.backoff);
         // One line per kind of failure, not per attempt (service.ts untilDone).

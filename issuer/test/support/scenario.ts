@@ -11,6 +11,7 @@ import {
   createTestDatabase,
   stackEnv,
   uniqueName,
+  type PrivateStack,
   type TestDatabase,
 } from '@rediclaim/hack/testing';
 import { SIGNING_KEY } from './requests.js';
@@ -64,6 +65,11 @@ export async function scenario(
     brokers,
     groupId: `${name}-issuer`,
   };
+}
+
+/** A scenario on a fault test's private stack: its Kafka and a database on its MariaDB. */
+export async function scenarioOn(prefix: string, stack: PrivateStack): Promise<Scenario> {
+  return scenario(prefix, 4, stack.env.kafkaBrokers, await createTestDatabase('issuer', stack.env));
 }
 
 let producers = new Map<Scenario, Producer>();

@@ -1,6 +1,11 @@
 import { Kafka, type Admin } from 'kafkajs';
 import type { Logger } from 'pino';
-import { kafkaClientConfig, type KafkaSecurity } from '@rediclaim/core';
+import {
+  createMissingTopics,
+  kafkaClientConfig,
+  type KafkaSecurity,
+  type KafkaTopicSettings,
+} from '@rediclaim/core';
 
 export interface KafkaTopicsOptions {
   brokers: string[];
@@ -8,8 +13,8 @@ export interface KafkaTopicsOptions {
   topics: string[];
   /** Every topic needs at least this many partitions: the issuer's maximum replicas. */
   minPartitions: number;
-  /** Partitions of a topic created here (never fewer than minPartitions). */
-  defaultPartitions: number;
+  /** How a topic created here is laid out (never fewer partitions than minPartitions). */
+  layout: KafkaTopicSettings;
   logger: Logger;
   security?: KafkaSecurity;
 }
@@ -42,7 +47,7 @@ export class KafkaTopics {
   }
 
   async ensure(): Promise<PartitionChanges> {
-    const { topics, minPartitions, defaultPartitions } = this.options;
+    const { topics, minPartitions, layout } = this.options;
     if (!this.admin) {
       const admin = this.kafka.admin();
       await admin.connect();
@@ -51,18 +56,14 @@ export class KafkaTopics {
     const admin = this.admin;
     const changes: PartitionChanges = { created: [], raised: [] };
     try {
-      const existing = new Set(await admin.listTopics());
-      const missing = topics.filter((t) => !existing.has(t));
-      if (missing.length) {
-        await admin.createTopics({
-          waitForLeaders: true,
-          topics: missing.map((topic) => ({
-            topic,
-            numPartitions: Math.max(defaultPartitions, minPartitions),
-          })),
-        });
-        changes.created.push(...missing);
-      }
+      changes.created.push(
+        ...(await createMissingTopics(
+          admin,
+          layout,
+          topics,
+          Math.max(layout.TOPIC_PARTITIONS, minPartitions),
+        )),
+      );
       // Someone else may have created a topic meanwhile, narrower: check them all.
       {
         const metadata = await admin.fetchTopicMetadata({ topics });
