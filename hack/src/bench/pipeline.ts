@@ -3,18 +3,23 @@
 // until every shopper knows the outcome, and the peak memory of every process.
 //
 //   node hack/dist/bench/pipeline.js [--users 100000] [--stock 10000] [--rate 2000]
-//                                    [--arrival spike|prequeue] [--poll]
+//                                    [--arrival spike|prequeue] [--poll] [--clustered]
 //
 // spike (default): everybody arrives within the first second after the opening.
 // prequeue: everybody joined the pre-queue before the opening, the order is drawn then.
 // Shoppers follow the push stream as the page does (polling where a gate refuses it);
 // --poll: everybody polls.
+// --clustered: on a stack of three Kafka nodes (RC_KAFKA_NODES=3) and a MariaDB with a
+// semi-synchronous replica (RC_MYSQL_REPLICA=1; hack/bench/run's "clustered"), the
+// topics replicated three times with min.insync.replicas 2 and the issuer following the
+// primary (MYSQL_HOSTS): what replication costs the same sale.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as yaml from 'js-yaml';
 import mysql from 'mysql2/promise';
 import { repoRoot, stackEnv } from '../testing/env.js';
+import { mysqlHostsOf } from '../testing/mysql-replica.js';
 import { startLocalPlatform } from '../platform/local-platform.js';
 import { runCrowd } from '../crowd/crowd.js';
 import { demoCouponEvent } from '../demo/event.js';
@@ -33,6 +38,7 @@ const { values } = parseArgs({
     gates: { type: 'string', default: '2' },
     arrival: { type: 'string', default: 'spike' },
     poll: { type: 'boolean', default: false },
+    clustered: { type: 'boolean', default: false },
   },
 });
 if (values.arrival !== 'spike' && values.arrival !== 'prequeue')
@@ -44,14 +50,37 @@ const stock = Number(values.stock);
 const rate = Number(values.rate);
 
 const env = stackEnv();
+const clustered = values.clustered;
+if (clustered && env.kafkaNodes.length < 3)
+  throw new Error(
+    `--clustered needs a stack of three Kafka nodes (RC_KAFKA_NODES=3), not ${env.kafkaNodes.length}`,
+  );
+if (clustered && !env.mysqlReplica)
+  throw new Error('--clustered needs a stack with a MariaDB replica (RC_MYSQL_REPLICA=1)');
+const replicated = { KAFKA_REPLICATION_FACTOR: '3', KAFKA_MIN_INSYNC_REPLICAS: '2' };
 const platform = await startLocalPlatform({
   env,
+  ...(clustered
+    ? {
+        extraEnv: {
+          gate: replicated,
+          issuer: { ...replicated, MYSQL_HOSTS: mysqlHostsOf(env) },
+          operator: replicated,
+        },
+      }
+    : {}),
   gates: Number(values.gates),
   logDir: path.join(env.stateDir, 'logs'),
   logLevel: 'warn',
   issuerMinReplicas: 1,
   issuerMaxReplicas: 2,
 });
+/** Every Kafka node's process: `kafka` alone, or kafka-1 … kafka-n. */
+function kafkaPids(): Record<string, number | undefined> {
+  if (env.kafkaNodes.length === 1) return { kafka: pidFromFile(env.kafkaPidFile) };
+  return Object.fromEntries(env.kafkaNodes.map((n) => [`kafka-${n.id}`, pidFromFile(n.pidFile)]));
+}
+
 try {
   const eventId = `bench-${Date.now().toString(36)}`;
   const event = demoCouponEvent({
@@ -71,8 +100,11 @@ try {
     ...Object.fromEntries(platform.gates().map((g, i) => [`gate-${i}`, g.pid])),
     ...Object.fromEntries(platform.issuerPids().map((pid, i) => [`issuer-${i}`, pid])),
     redis: pidFromFile(env.redisPidFile),
-    kafka: pidFromFile(env.kafkaPidFile),
+    ...kafkaPids(),
     mariadb: pidFromFile(env.mariadbPidFile),
+    ...(env.mariadbReplicaPidFile
+      ? { 'mariadb replica': pidFromFile(env.mariadbReplicaPidFile) }
+      : {}),
     'kube-apiserver': pidFromFile(env.apiserverPidFile),
     'load generator': process.pid,
   });
@@ -140,8 +172,13 @@ try {
     ...Object.fromEntries(platform.gates().map((g, i) => [`gate-${i}`, peakRssMiB(g.pid)])),
     ...Object.fromEntries(platform.issuerPids().map((pid, i) => [`issuer-${i}`, peakRssMiB(pid)])),
     redis: peakRssMiB(pidFromFile(env.redisPidFile) ?? -1),
-    kafka: peakRssMiB(pidFromFile(env.kafkaPidFile) ?? -1),
+    ...Object.fromEntries(
+      Object.entries(kafkaPids()).map(([k, pid]) => [k, peakRssMiB(pid ?? -1)]),
+    ),
     mariadb: peakRssMiB(pidFromFile(env.mariadbPidFile) ?? -1),
+    ...(env.mariadbReplicaPidFile
+      ? { 'mariadb replica': peakRssMiB(pidFromFile(env.mariadbReplicaPidFile) ?? -1) }
+      : {}),
     'kube-apiserver': peakRssMiB(pidFromFile(env.apiserverPidFile) ?? -1),
     'load generator': peakRssMiB(process.pid),
   };
@@ -153,6 +190,8 @@ try {
       gates: platform.gateUrls.length,
       arrival: values.arrival,
       push,
+      kafkaNodes: env.kafkaNodes.length,
+      replicationFactor: clustered ? 3 : 1,
     },
     idealSoldOutMs: (stock / rate) * 1000,
     soldOutMs,
@@ -172,7 +211,7 @@ try {
   };
   const s = (n: number) => `${(n / 1000).toFixed(2)} s`;
   console.log(
-    `Pipeline: ${users} shoppers (${values.arrival}, ${push ? 'push' : 'polling'}), ${stock} coupons, ${rate} admissions/s`,
+    `Pipeline: ${users} shoppers (${values.arrival}, ${push ? 'push' : 'polling'}), ${stock} coupons, ${rate} admissions/s${clustered ? ', 3 Kafka nodes, topics replicated 3 times (min.insync.replicas 2), a semi-synchronous MariaDB replica' : ''}`,
   );
   console.log(
     `  time to sell out          ${s(soldOutMs)}   (ideal ${s(result.idealSoldOutMs)}, ${(soldOutMs / result.idealSoldOutMs).toFixed(2)}x)`,
@@ -214,7 +253,7 @@ try {
   const out = path.join(repoRoot, 'hack/bench/results');
   mkdirSync(out, { recursive: true });
   // pipeline.json: the spike with push (the table's row); the other scenarios beside it.
-  const name = `pipeline${preQueue ? '-prequeue' : ''}${push ? '' : '-poll'}.json`;
+  const name = `pipeline${clustered ? '-clustered' : ''}${preQueue ? '-prequeue' : ''}${push ? '' : '-poll'}.json`;
   writeFileSync(path.join(out, name), JSON.stringify(result, null, 2));
   process.exitCode = result.invariantsOk ? 0 : 1;
 } finally {

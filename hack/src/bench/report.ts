@@ -98,7 +98,15 @@ if (tenancy) {
   ]);
 }
 interface PipelineResult {
-  scenario: { users: number; stock: number; rate: number; arrival?: string; push?: boolean };
+  scenario: {
+    users: number;
+    stock: number;
+    rate: number;
+    arrival?: string;
+    push?: boolean;
+    kafkaNodes?: number;
+    replicationFactor?: number;
+  };
   idealSoldOutMs: number;
   soldOutMs: number;
   allKnowMs: number;
@@ -106,12 +114,12 @@ interface PipelineResult {
   peakMemoryMiB: Record<string, number | undefined>;
   invariantsOk: boolean;
 }
-for (const name of ['pipeline', 'pipeline-prequeue']) {
+for (const name of ['pipeline', 'pipeline-prequeue', 'pipeline-clustered']) {
   const pipeline = read<PipelineResult>(name);
   if (!pipeline) continue;
   const s = pipeline.scenario;
   rows.push([
-    `pipeline ${s.users} shoppers (${s.arrival ?? 'spike'}, ${s.push === false ? 'polling' : 'push'}), ${s.stock} coupons, ${s.rate}/s`,
+    `pipeline ${s.users} shoppers (${s.arrival ?? 'spike'}, ${s.push === false ? 'polling' : 'push'}), ${s.stock} coupons, ${s.rate}/s${(s.kafkaNodes ?? 1) > 1 ? `, ${s.kafkaNodes} Kafka nodes, replication factor ${s.replicationFactor}` : ''}`,
     `sold out in ${(pipeline.soldOutMs / 1000).toFixed(2)} s (ideal ${(pipeline.idealSoldOutMs / 1000).toFixed(2)} s); all knew after ${(pipeline.allKnowMs / 1000).toFixed(2)} s; ${pipeline.requestsPerShopper ?? '?'} requests per shopper; invariants ${pipeline.invariantsOk ? 'hold' : 'BROKEN'}`,
     'sold out within ideal + 1 s; all know within 10 s; <= 3 requests per shopper',
   ]);
