@@ -91,7 +91,10 @@ export class Dispatcher {
   private running = false;
   private readonly busy = new Map<string, Promise<void>>();
   private readonly lastRequeue = new Map<string, number>();
-  /** The allowance each event's last admission saw, to log its slowdowns and recovery once. */
+  /**
+   * The allowance each event's last admission saw, to log its slowdowns and recovery
+   * once. Keyed, as lastRequeue, by event id (unique across tenants).
+   */
   private readonly lastAllowed = new Map<string, number>();
   private readonly stopping: { promise: Promise<void>; resolve: () => void };
   private readonly clock: () => number;
@@ -145,7 +148,9 @@ export class Dispatcher {
     const now = this.clock();
     const sending = this.deps.kafka.up;
     this.showPause(sending);
+    let served = 0;
     for (const event of this.deps.events.all()) {
+      served += 1;
       if (this.busy.has(event.id)) continue;
       const phase = event.phase(now);
       // Nobody is admitted before opening, so nobody awaits an answer either.
@@ -161,7 +166,16 @@ export class Dispatcher {
         .finally(() => this.busy.delete(event.id));
       this.busy.set(event.id, work);
     }
+    if (this.lastRequeue.size > served || this.lastAllowed.size > served) this.forgetRemoved();
     this.schedule();
+  }
+
+  /** Drops what was kept for events no longer served (a deleted or finished sale). */
+  private forgetRemoved(): void {
+    const served = new Set<string>();
+    for (const event of this.deps.events.all()) served.add(event.id);
+    for (const id of this.lastRequeue.keys()) if (!served.has(id)) this.lastRequeue.delete(id);
+    for (const id of this.lastAllowed.keys()) if (!served.has(id)) this.lastAllowed.delete(id);
   }
 
   /**
@@ -264,8 +278,8 @@ export class Dispatcher {
     reply: { allowed: number; overdue: number; slowed: boolean },
   ): void {
     const key = `${event.tenant}/${event.id}`;
-    const before = this.lastAllowed.get(key) ?? 1;
-    this.lastAllowed.set(key, reply.allowed);
+    const before = this.lastAllowed.get(event.id) ?? 1;
+    this.lastAllowed.set(event.id, reply.allowed);
     if (reply.slowed) {
       this.deps.metrics.countSlowdown(event);
       this.deps.logger.warn(
