@@ -189,6 +189,27 @@ describe('the gate on a Redis Cluster', () => {
       }
       expect(await unreplicated()).toBe(0);
 
+      // Joins at once share their WAITs: one covers every write before it on the
+      // connection to that master (counted by the master itself).
+      const master = nodeClient(
+        (await slotOwners(Number(await cluster.cluster('KEYSLOT', queue)))).master,
+      );
+      const waits = async () =>
+        Number(/cmdstat_wait:calls=(\d+)/.exec(await master.info('commandstats'))?.[1] ?? 0);
+      try {
+        const before = await waits();
+        const joins = await Promise.all(
+          Array.from({ length: 100 }, (_, i) => shopperA.join(paused, `burst-${i}`)),
+        );
+        expect(joins.map((j) => j.statusCode)).toEqual(joins.map(() => 201));
+        const used = (await waits()) - before;
+        // At most two per WAIT's round trip, however many joins: fewer than one each.
+        expect(used).toBeGreaterThan(0);
+        expect(used).toBeLessThan(joins.length);
+      } finally {
+        master.disconnect();
+      }
+
       // The replica stopped (SIGSTOP, shorter than the cluster's node timeout): a join
       // waits REDIS_CLUSTER_REPLICA_WAIT_MS for it, then is answered and counted.
       const node = stack.env.redisCluster!.nodes.find((n) => `${n.host}:${n.port}` === replicas[0]);

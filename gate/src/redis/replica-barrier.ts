@@ -27,7 +27,8 @@ export const UNREPLICATED_BACKOFF_MS = 5_000;
  * WAIT covers every write its connection sent before it, and the gate has one
  * connection per master: so one WAIT serves every write made there before it was sent.
  * While one is on its way, later writers share the next one (at most one waiting behind
- * the running one per master), so a burst of joins costs a few WAITs, not one each.
+ * the running one per master): at most two WAITs per round trip to the replica, however
+ * many writers (100 joins at once cost 47 in the integration test).
  *
  * A WAIT also holds up everything else on that connection until it returns. So when no
  * replica answers within `waitMs` (a master whose replica is gone, as after a failover
