@@ -3,7 +3,7 @@ import rateLimit from '@fastify/rate-limit';
 import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import underPressure from '@fastify/under-pressure';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis/client.js';
 import type { Logger } from 'pino';
 import { ErrorCode, openApiComponentName } from '@rediclaim/core';
 import type { GateMetrics } from './metrics.js';
@@ -30,7 +30,7 @@ export interface AppOptions {
   pollRateLimitMax: number;
   pollRateLimitWindowMs: number;
   /** Where the limits count: every replica's Redis, or this process only (absent). */
-  rateLimitRedis?: { redis: Redis; namespace: string };
+  rateLimitRedis?: { redis: RedisClient; namespace: string };
   /** Load shedding thresholds (0 disables each). */
   maxEventLoopDelayMs: number;
   maxHeapUsedBytes: number;

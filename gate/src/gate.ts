@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
-import { Redis } from 'ioredis';
 import { Partitioners, type Admin, type Kafka, type Producer } from 'kafkajs';
 import type * as k8s from '@kubernetes/client-node';
 import { pino, type Logger } from 'pino';
@@ -30,7 +29,7 @@ import { GateMetrics } from './metrics.js';
 import { TicketSigner } from './queue/tickets.js';
 import type { WaitingRoom } from './queue/waiting-room.js';
 import { connectRedis } from './redis/connect.js';
-import { redisConnectionOptions } from './redis/connection-options.js';
+import { createRedisClient, createSubscriber, type RedisClient } from './redis/client.js';
 import { GateScripts } from './redis/gate-scripts.js';
 import { ChangePublisher } from './push/change-publisher.js';
 import { PushHub } from './push/push-hub.js';
@@ -61,7 +60,7 @@ export class Gate {
   readonly logger: Logger;
   readonly metrics: GateMetrics;
   readonly events = new EventsStore();
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly scripts: GateScripts;
   readonly room: WaitingRoom;
   readonly tickets: TicketSigner;
@@ -92,16 +91,12 @@ export class Gate {
     this.logger = options.logger ?? pino(logOptions('gate', s.LOG_LEVEL));
     const clock = options.clock ?? Date.now;
     this.metrics = new GateMetrics({ clock });
-    this.redis = new Redis({
-      ...redisConnectionOptions(s),
-      commandTimeout: s.REDIS_COMMAND_TIMEOUT_MS,
-      maxRetriesPerRequest: 1,
-      // Commands issued in the same tick share one write: fewer syscalls under load.
-      enableAutoPipelining: true,
-      lazyConnect: true,
-    });
+    this.redis = createRedisClient(s);
     this.redis.on('error', (error) => this.logger.debug({ err: error }, 'Redis connection error'));
-    this.scripts = new GateScripts(this.redis);
+    this.scripts = new GateScripts(this.redis, {
+      replicaWaitMs: s.REDIS_CLUSTER_REPLICA_WAIT_MS,
+      onUnreplicated: () => this.metrics.redisUnreplicated.inc(),
+    });
     // Published whether or not this replica streams: another one may.
     this.changes = new ChangePublisher(this.redis, this.logger, this.metrics);
     this.push = s.GATE_PUSH_ENABLED ? this.createPushHub(clock) : undefined;
@@ -229,7 +224,7 @@ export class Gate {
   private createPushHub(clock: () => number): PushHub {
     const s = this.options.settings;
     // Subscribed, a connection does nothing else; and a stream's wait is not a command's.
-    const subscriber = this.redis.duplicate({ commandTimeout: undefined });
+    const subscriber = createSubscriber(this.redis);
     subscriber.on('error', (error) =>
       this.logger.debug({ err: error }, 'Redis subscriber connection error'),
     );

@@ -297,6 +297,11 @@ export class GateMetrics {
     registers: [this.registry],
   });
 
+  readonly redisUnreplicated = new Counter({
+    name: 'rediclaim_gate_redis_unreplicated_writes_total',
+    help: 'Redis Cluster: writes (joins, recorded results, coupon events) no replica confirmed within REDIS_CLUSTER_REPLICA_WAIT_MS; a failover now may lose them.',
+    registers: [this.registry],
+  });
   readonly pushNotices = new Counter({
     name: 'rediclaim_gate_push_notices_total',
     help: "Change notices on the events' Redis channels: published (or publish_failed) by this replica, received for its streams, invalid (not understood, ignored).",

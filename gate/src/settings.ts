@@ -47,7 +47,31 @@ export const gateSettingsSchema = z
     GATE_ADMIN_HOST: z.string().min(1).optional(),
     LOG_LEVEL: env.logLevel(),
 
-    REDIS_URL: env.url(['redis', 'rediss']),
+    /** One Redis; or REDIS_CLUSTER_NODES for a Redis Cluster (exactly one of the two). */
+    REDIS_URL: env.url(['redis', 'rediss']).optional(),
+    /** Seed nodes of a Redis Cluster, host:port each; set, the gate talks Cluster. */
+    REDIS_CLUSTER_NODES: env
+      .list()
+      .pipe(
+        z.array(
+          z
+            .string()
+            .regex(/^[^\s:/@]+:\d{1,5}$/, 'must list host:port entries, like redis-0:6379')
+            .transform((v) => {
+              const at = v.lastIndexOf(':');
+              return { host: v.slice(0, at), port: Number(v.slice(at + 1)) };
+            })
+            .refine((n) => n.port >= 1 && n.port <= 65_535, 'has a port above 65535'),
+        ),
+      )
+      .optional(),
+    /**
+     * Cluster only: how long a write the invariants need (a join, an admission, recorded
+     * results, applied coupon events) waits for a replica to hold it (WAIT 1) before the
+     * gate answers, sends to Kafka or commits its offsets; 0 does not wait. A replica that
+     * does not answer in time delays, never fails, the write (README, Redis Cluster).
+     */
+    REDIS_CLUSTER_REPLICA_WAIT_MS: env.int(0, 60_000).default(500),
     REDIS_COMMAND_TIMEOUT_MS: env.int(50, 60_000).default(2_000),
     /** An ACL user (Redis 6+); with a password from one of the two below. */
     REDIS_USERNAME: z.string().min(1).optional(),
@@ -259,11 +283,23 @@ export const gateSettingsSchema = z
     /** Test hook only: wait this long between admitting shoppers and sending their requests. */
     DISPATCH_TEST_HOLD_AFTER_ADMIT_MS: env.int(0, 3_600_000).default(0),
   })
+  // Checked even when other settings are wrong, as a missing required variable is.
+  .refine((s) => s.REDIS_URL !== undefined || s.REDIS_CLUSTER_NODES !== undefined, {
+    path: ['REDIS_URL'],
+    message: 'is required (or REDIS_CLUSTER_NODES, the seed nodes of a Redis Cluster)',
+    when: () => true,
+  })
   .superRefine((s, ctx) => {
     refineKafkaSecurity(s, ctx);
     refineKafkaTopics(s, ctx);
     for (const issue of redisSettingsIssues(s))
       ctx.addIssue({ code: 'custom', path: [issue.path], message: issue.message });
+    if (s.REDIS_CLUSTER_NODES && s.REDIS_CLUSTER_REPLICA_WAIT_MS >= s.REDIS_COMMAND_TIMEOUT_MS)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['REDIS_CLUSTER_REPLICA_WAIT_MS'],
+        message: `must be shorter than REDIS_COMMAND_TIMEOUT_MS (${s.REDIS_COMMAND_TIMEOUT_MS}): the WAIT is a Redis command`,
+      });
     if ((s.EVENTS_CONFIGMAP === undefined) === (s.EVENTS_FILE === undefined)) {
       ctx.addIssue({
         code: 'custom',

@@ -126,7 +126,7 @@ describe('a gate on a TLS Redis with ACL users', () => {
     await untilStatus(SALE, 'cy', 'SOLD_OUT');
     expect((await gate.http({ url: '/readyz' })).statusCode).toBe(200);
     // The queue lives in the TLS Redis (and not in the test stack's).
-    const own = gate.gate.redis.duplicate();
+    const own = (gate.gate.redis as Redis).duplicate();
     try {
       expect(await own.hexists(eventKeys(TENANT, SALE).results, 'ann')).toBe(1);
     } finally {
@@ -136,7 +136,7 @@ describe('a gate on a TLS Redis with ACL users', () => {
 
   it('gives the ACL user only what the gate does: no admin commands, no other keys or channels', async () => {
     // The gate's own connection options: same server, same user.
-    const own = gate.gate.redis.duplicate({ maxRetriesPerRequest: 0 });
+    const own = (gate.gate.redis as Redis).duplicate({ maxRetriesPerRequest: 0 });
     const refused = async (...command: [string, ...(string | number)[]]) =>
       own.call(...command).then(
         () => `${command.join(' ')} ran`,

@@ -134,6 +134,29 @@ redis://{{ include "rediclaim.redis.name" . }}.{{ .Release.Namespace }}.svc:6379
 {{- end -}}
 {{- end -}}
 
+{{/*
+Where the gate's Redis is: REDIS_URL for one server, REDIS_CLUSTER_NODES for your own
+Redis Cluster (redis.cluster.nodes); fails on what the gate would refuse at start-up.
+*/}}
+{{- define "rediclaim.redis.whereEnv" -}}
+{{- $nodes := .Values.redis.cluster.nodes | default list }}
+{{- if $nodes }}
+{{- if .Values.redis.bundled }}
+{{- fail "redis.cluster.nodes needs your own Redis Cluster (redis.bundled=false): the bundled Redis is one server" }}
+{{- end }}
+{{- if .Values.redis.tls.enabled }}
+{{- fail "redis.cluster.nodes does not go with redis.tls.enabled: the gate reaches a Redis Cluster in plaintext" }}
+{{- end }}
+- name: REDIS_CLUSTER_NODES
+  value: {{ join "," $nodes | quote }}
+- name: REDIS_CLUSTER_REPLICA_WAIT_MS
+  value: {{ .Values.redis.cluster.replicaWaitMs | quote }}
+{{- else }}
+- name: REDIS_URL
+  value: {{ include "rediclaim.redis.url" . | quote }}
+{{- end }}
+{{- end -}}
+
 {{/* The ACL user the gate connects as: redis.username; the bundled Redis always has one. */}}
 {{- define "rediclaim.redis.username" -}}
 {{- if .Values.redis.username }}{{ .Values.redis.username }}{{ else if .Values.redis.bundled }}rediclaim{{ end -}}

@@ -15,11 +15,21 @@ export interface RetryPolicy {
   unavailableSeconds: number;
 }
 
-function isRedisFailure(error: Error): boolean {
+/**
+ * Redis away, or a Redis Cluster in a failover: a master gone until its replica takes
+ * over (CLUSTERDOWN, TRYAGAIN, a MOVED that ioredis' redirections did not settle, no
+ * node answering the slots refresh). Each is a 503 with Retry-After, never a 500.
+ */
+export function isRedisFailure(error: Error): boolean {
   const name = error.name;
   return (
     name === 'MaxRetriesPerRequestError' ||
+    name === 'ClusterAllFailedError' ||
     /Command timed out|Connection is closed|ECONNREFUSED|ECONNRESET|Stream isn't writeable/.test(
+      error.message,
+    ) ||
+    /^(CLUSTERDOWN|TRYAGAIN|MOVED|ASK|LOADING|MASTERDOWN|READONLY) /.test(error.message) ||
+    /Too many Cluster redirections|Failed to refresh slots cache|None of startup nodes is available|Cluster isn't ready/.test(
       error.message,
     )
   );

@@ -1,7 +1,8 @@
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { EventKeys } from '@rediclaim/core';
 import type { GateMetrics } from '../metrics.js';
+import type { RedisClient } from '../redis/client.js';
+import { changeChannelsOf, type ChangeChannels } from './change-channels.js';
 import { encodeChangeNotice, type ChangeNotice } from './change-notice.js';
 
 /**
@@ -10,11 +11,15 @@ import { encodeChangeNotice, type ChangeNotice } from './change-notice.js';
  * notice only delays a push until the stream's next resync read.
  */
 export class ChangePublisher {
+  private readonly channels: ChangeChannels;
+
   constructor(
-    private readonly redis: Redis,
+    redis: RedisClient,
     private readonly logger: Logger,
     private readonly metrics: GateMetrics,
-  ) {}
+  ) {
+    this.channels = changeChannelsOf(redis);
+  }
 
   /** Shoppers just admitted (or sent again); `movedUp` of them left the waiting line. */
   admitted(keys: EventKeys, userIds: readonly string[], movedUp: number): void {
@@ -32,7 +37,7 @@ export class ChangePublisher {
   }
 
   private publish(keys: EventKeys, notice: ChangeNotice): void {
-    this.redis.publish(keys.changes, encodeChangeNotice(notice)).then(
+    this.channels.publish(keys.changes, encodeChangeNotice(notice)).then(
       () => this.metrics.pushNotices.inc({ outcome: 'published' }),
       (error: unknown) => {
         this.metrics.pushNotices.inc({ outcome: 'publish_failed' });

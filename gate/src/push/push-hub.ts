@@ -1,6 +1,7 @@
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { GateMetrics, PushReadTrigger } from '../metrics.js';
+import { isCluster, type RedisClient } from '../redis/client.js';
+import { changeChannelsOf, type ChangeChannels } from './change-channels.js';
 import { decodeChangeNotice } from './change-notice.js';
 import { ReadQueue } from './read-queue.js';
 import { SSE_HEARTBEAT, sseFrame, sseRetry } from './sse.js';
@@ -136,11 +137,12 @@ export class PushHub {
   private connectedBefore = false;
   private lastInvalidLog = 0;
   private readonly clock: () => number;
+  private readonly pubsub: ChangeChannels;
 
   constructor(
     private readonly deps: {
       /** A connection of its own: in subscriber mode it can do nothing else. */
-      subscriber: Redis;
+      subscriber: RedisClient;
       logger: Logger;
       metrics: GateMetrics;
       clock?: () => number;
@@ -148,11 +150,14 @@ export class PushHub {
     private readonly options: PushHubOptions,
   ) {
     this.clock = deps.clock ?? Date.now;
-    deps.subscriber.on('message', (channel: string, text: string) => this.onNotice(channel, text));
-    // ioredis subscribes again by itself after a reconnect; what was published meanwhile
-    // is lost, so everyone is read again.
-    this.connectedBefore = deps.subscriber.status === 'ready';
-    deps.subscriber.on('ready', () => {
+    this.pubsub = changeChannelsOf(deps.subscriber);
+    deps.subscriber.on(this.pubsub.messageEvent, (channel: string, text: string) =>
+      this.onNotice(channel, text),
+    );
+    // ioredis subscribes again by itself after a reconnect (or a Cluster's failover);
+    // what was published meanwhile is lost, so everyone is read again.
+    this.connectedBefore = !isCluster(deps.subscriber) && deps.subscriber.status === 'ready';
+    deps.subscriber.on(this.pubsub.subscribedEvent, () => {
       if (this.connectedBefore) this.refreshAll('reconnect');
       this.connectedBefore = true;
     });
@@ -250,7 +255,7 @@ export class PushHub {
       movedSeen: 0,
       phase: request.phase(),
       phaseOf: request.phase,
-      subscribed: this.deps.subscriber.subscribe(name).catch((error: unknown) => {
+      subscribed: this.pubsub.subscribe(name).catch((error: unknown) => {
         // Not subscribed (Redis away): the next stream of this event tries again.
         if (this.channels.get(name) === channel) this.channels.delete(name);
         throw error;
@@ -278,7 +283,7 @@ export class PushHub {
     if (set?.size === 0) channel.streams.delete(stream.userId);
     if (--channel.count === 0 && this.channels.get(channel.name) === channel) {
       this.channels.delete(channel.name);
-      this.deps.subscriber.unsubscribe(channel.name).catch(() => undefined);
+      this.pubsub.unsubscribe(channel.name).catch(() => undefined);
     }
   }
 

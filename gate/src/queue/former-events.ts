@@ -1,5 +1,5 @@
 import { EVENT_TENANTS_KEY } from '@rediclaim/core';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/client.js';
 import type { EventsStore } from '../config/events-store.js';
 
 /**
@@ -17,7 +17,7 @@ export class FormerEventDirectory {
   private sharingFailed = false;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly events: EventsStore,
   ) {
     this.remember();

@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import { ErrorCode, RediclaimError } from '@rediclaim/core';
+import type { RedisClient } from './client.js';
 import { describeRedis, type RedisConnectionSettings } from './connection-options.js';
 
 /** The server's certificate chain does not lead to an authority the gate trusts. */
@@ -18,7 +18,7 @@ const UNTRUSTED = new Set([
  * rejects connect() with a bare "Connection is closed." and tells the cause only to
  * 'error' listeners: that cause (a certificate not trusted, WRONGPASS) is the message.
  */
-export async function connectRedis(redis: Redis, s: RedisConnectionSettings): Promise<void> {
+export async function connectRedis(redis: RedisClient, s: RedisConnectionSettings): Promise<void> {
   let cause: unknown;
   const remember = (error: unknown) => (cause ??= error);
   redis.on('error', remember);
@@ -40,11 +40,14 @@ export async function connectRedis(redis: Redis, s: RedisConnectionSettings): Pr
 
 /** Why the connection failed, and which setting to look at. */
 export function explainRedisError(error: unknown, s: RedisConnectionSettings): string {
+  // A Cluster that reached none of its nodes says why in the last node's error.
+  const last = (error as { lastNodeError?: unknown } | undefined)?.lastNodeError;
+  if (last) return `${explainRedisError(last, s)} (no node of the cluster answered)`;
   // Not instanceof Error: errors of Node's own realm are not, under a test runner's vm.
   const text = (error as { message?: unknown } | undefined)?.message;
   const message = typeof text === 'string' ? text : String(error);
   const code = (error as NodeJS.ErrnoException).code ?? '';
-  const tls = s.REDIS_URL.startsWith('rediss:');
+  const tls = s.REDIS_URL?.startsWith('rediss:') ?? false;
   if (UNTRUSTED.has(code))
     return `the server's certificate is not trusted (${code}: ${message}); REDIS_TLS_CA names the authority that signed it (${s.REDIS_TLS_CA ? `now ${s.REDIS_TLS_CA.path}` : "unset: the system's authorities"})`;
   if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID')

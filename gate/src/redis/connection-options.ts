@@ -4,7 +4,10 @@ import type { PemCertificates, PemPrivateKey } from '../setting-files.js';
 
 /** The settings that say where Redis is and how to reach it (settings.ts reads them). */
 export interface RedisConnectionSettings {
-  REDIS_URL: string;
+  /** One Redis (or a proxy in front of many); not with REDIS_CLUSTER_NODES. */
+  REDIS_URL?: string | undefined;
+  /** Seed nodes of a Redis Cluster: set, the gate talks Cluster (client.ts). */
+  REDIS_CLUSTER_NODES?: readonly RedisNode[] | undefined;
   REDIS_USERNAME?: string | undefined;
   REDIS_PASSWORD?: string | undefined;
   /** The file's text (settings read it). */
@@ -22,6 +25,12 @@ export const REDIS_TLS_SETTINGS = [
   'REDIS_TLS_SERVERNAME',
 ] as const;
 
+/** One node of a Redis Cluster, as REDIS_CLUSTER_NODES lists it. */
+export interface RedisNode {
+  host: string;
+  port: number;
+}
+
 export interface SettingIssue {
   path: keyof RedisConnectionSettings;
   message: string;
@@ -33,7 +42,9 @@ export interface SettingIssue {
  * (ioredis sends no AUTH then), credentials in two places.
  */
 export function redisSettingsIssues(s: RedisConnectionSettings): SettingIssue[] {
+  if (s.REDIS_CLUSTER_NODES !== undefined) return clusterSettingsIssues(s);
   const issues: SettingIssue[] = [];
+  if (s.REDIS_URL === undefined) return issues; // settings.ts: one of the two is required.
   let url: URL;
   try {
     url = new URL(s.REDIS_URL);
@@ -73,11 +84,6 @@ export function redisSettingsIssues(s: RedisConnectionSettings): SettingIssue[] 
       message: `${s.REDIS_TLS_KEY.path} is not the private key of REDIS_TLS_CERT (${s.REDIS_TLS_CERT.path})`,
     });
   }
-  if (s.REDIS_PASSWORD !== undefined && s.REDIS_PASSWORD_FILE !== undefined)
-    issues.push({
-      path: 'REDIS_PASSWORD_FILE',
-      message: 'set one of REDIS_PASSWORD and REDIS_PASSWORD_FILE, not both',
-    });
   const password = s.REDIS_PASSWORD ?? s.REDIS_PASSWORD_FILE;
   if (
     (url.username !== '' || url.password !== '') &&
@@ -88,7 +94,38 @@ export function redisSettingsIssues(s: RedisConnectionSettings): SettingIssue[] 
       message:
         'carries a user or password while REDIS_USERNAME/REDIS_PASSWORD(_FILE) are set: keep the credentials out of the URL',
     });
-  if (s.REDIS_USERNAME !== undefined && password === undefined)
+  issues.push(...credentialIssues(s));
+  return issues;
+}
+
+/** A Cluster's settings: its seed nodes alone, plaintext, the credentials as for one Redis. */
+function clusterSettingsIssues(s: RedisConnectionSettings): SettingIssue[] {
+  const issues: SettingIssue[] = [];
+  if (s.REDIS_URL !== undefined)
+    issues.push({
+      path: 'REDIS_CLUSTER_NODES',
+      message:
+        'set one of REDIS_URL (one Redis) and REDIS_CLUSTER_NODES (a Redis Cluster), not both',
+    });
+  for (const name of REDIS_TLS_SETTINGS)
+    if (s[name] !== undefined)
+      issues.push({
+        path: name,
+        message:
+          'is not supported with REDIS_CLUSTER_NODES: the gate reaches a Redis Cluster in plaintext (README, Redis Cluster)',
+      });
+  issues.push(...credentialIssues(s));
+  return issues;
+}
+
+function credentialIssues(s: RedisConnectionSettings): SettingIssue[] {
+  const issues: SettingIssue[] = [];
+  if (s.REDIS_PASSWORD !== undefined && s.REDIS_PASSWORD_FILE !== undefined)
+    issues.push({
+      path: 'REDIS_PASSWORD_FILE',
+      message: 'set one of REDIS_PASSWORD and REDIS_PASSWORD_FILE, not both',
+    });
+  if (s.REDIS_USERNAME !== undefined && (s.REDIS_PASSWORD ?? s.REDIS_PASSWORD_FILE) === undefined)
     issues.push({
       path: 'REDIS_USERNAME',
       message: 'needs REDIS_PASSWORD or REDIS_PASSWORD_FILE (without a password no user is sent)',
@@ -103,6 +140,7 @@ export function redisSettingsIssues(s: RedisConnectionSettings): SettingIssue[] 
  * connection of the gate (commands, the push subscriber, the rate limiter's) is alike.
  */
 export function redisConnectionOptions(s: RedisConnectionSettings): RedisOptions {
+  if (s.REDIS_URL === undefined) throw new Error('redisConnectionOptions: REDIS_URL is not set');
   const url = new URL(s.REDIS_URL);
   const username = s.REDIS_USERNAME ?? (url.username ? decodeURIComponent(url.username) : '');
   const password =
@@ -131,9 +169,22 @@ export function redisConnectionOptions(s: RedisConnectionSettings): RedisOptions
   return options;
 }
 
+/** The options every node of a Redis Cluster gets: the credentials (the nodes are the cluster's). */
+export function redisClusterNodeOptions(s: RedisConnectionSettings): RedisOptions {
+  const password = s.REDIS_PASSWORD ?? s.REDIS_PASSWORD_FILE;
+  return {
+    ...(s.REDIS_USERNAME ? { username: s.REDIS_USERNAME } : {}),
+    ...(password ? { password } : {}),
+  };
+}
+
 /** Where the gate's Redis is, for messages: never the password. */
 export function describeRedis(s: RedisConnectionSettings): string {
-  const url = new URL(s.REDIS_URL);
+  if (s.REDIS_CLUSTER_NODES) {
+    const seeds = s.REDIS_CLUSTER_NODES.map((n) => `${n.host}:${n.port}`).join(', ');
+    return `the Redis Cluster of seed nodes ${seeds}${s.REDIS_USERNAME ? ` as user ${s.REDIS_USERNAME}` : ''}`;
+  }
+  const url = new URL(s.REDIS_URL ?? '');
   const user = s.REDIS_USERNAME ?? (url.username ? decodeURIComponent(url.username) : undefined);
   return `${url.protocol}//${url.host}${user ? ` as user ${user}` : ''}`;
 }

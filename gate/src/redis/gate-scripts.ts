@@ -1,6 +1,8 @@
 import type { EventKeys } from '@rediclaim/core';
-import type { Redis, Result } from 'ioredis';
+import type { ChainableCommander, Result } from 'ioredis';
+import { isCluster, type RedisClient } from './client.js';
 import { scriptSource } from './lua-source.js';
+import { ReplicaBarrier, hashTagOf } from './replica-barrier.js';
 import {
   parseAdmit,
   parseApplyCouponEvent,
@@ -169,15 +171,38 @@ export interface AdmittedShopper {
   ticket: number;
 }
 
+export interface GateScriptsOptions {
+  /**
+   * Redis Cluster only: how long the writes shoppers' outcomes depend on (joins, results,
+   * coupon events) wait for a replica (ReplicaBarrier); 0 or unset: not at all.
+   */
+  replicaWaitMs?: number;
+  /** A write a replica did not confirm within replicaWaitMs. */
+  onUnreplicated?: () => void;
+}
+
 /**
  * Every call of the gate's Lua scripts goes through here (as BullMQ's Scripts class owns
  * its scripts): one method per script, taking an event's keys and named arguments and
  * returning a typed reply. The scripts are registered on the connection with ioredis'
  * defineCommand, which calls them by SHA (EVALSHA) and loads them on NOSCRIPT.
+ *
+ * On a Redis Cluster every script call touches one event's keys (one hash tag, one
+ * slot), and the pipelined methods send one pipeline per event, concurrently: Cluster
+ * refuses a pipeline across slots.
  */
 export class GateScripts {
-  constructor(readonly redis: Redis) {
-    const marked = redis as Redis & { __rcGateScripts?: boolean };
+  private readonly barrier: ReplicaBarrier | undefined;
+
+  constructor(
+    readonly redis: RedisClient,
+    options: GateScriptsOptions = {},
+  ) {
+    this.barrier =
+      isCluster(redis) && (options.replicaWaitMs ?? 0) > 0
+        ? new ReplicaBarrier(redis, options.replicaWaitMs!, options.onUnreplicated)
+        : undefined;
+    const marked = redis as RedisClient & { __rcGateScripts?: boolean };
     if (marked.__rcGateScripts) return;
     for (const name of Object.keys(scriptKeys) as ScriptName[]) {
       redis.defineCommand(commandName(name), {
@@ -188,23 +213,33 @@ export class GateScripts {
     marked.__rcGateScripts = true;
   }
 
+  /** A join, answered once a replica holds it on a Cluster (REDIS_CLUSTER_REPLICA_WAIT_MS). */
   async enqueue(k: EventKeys, a: EnqueueArgs): Promise<EnqueueReply> {
-    return parseEnqueue(await this.redis.rcEnqueue(...enqueueCall(k, a)));
+    const reply = parseEnqueue(await this.redis.rcEnqueue(...enqueueCall(k, a)));
+    await this.barrier?.after(k.queue);
+    return reply;
   }
 
   /** Many joins in one round trip (pipelined): tests and tools fill queues this way. */
   async enqueueMany(calls: { keys: EventKeys; args: EnqueueArgs }[]): Promise<EnqueueReply[]> {
-    const pipeline = this.redis.pipeline();
-    for (const c of calls) pipeline.rcEnqueue(...enqueueCall(c.keys, c.args));
-    return execAll(pipeline, parseEnqueue);
+    return this.pipelined(
+      calls,
+      (c) => c.keys.queue,
+      (pipeline, c) => pipeline.rcEnqueue(...enqueueCall(c.keys, c.args)),
+      parseEnqueue,
+    );
   }
 
   async status(k: EventKeys, a: StatusArgs): Promise<StatusReply> {
     return parseStatus(await this.redis.rcStatus(...keysOf('status', k), a.userId, a.stock, a.uid));
   }
 
+  /**
+   * Admits the next shoppers; on a Cluster, returns once a replica holds the admission,
+   * so that a request sent to Kafka is never one a failover forgets was sent.
+   */
   async admit(k: EventKeys, a: AdmitArgs): Promise<AdmitReply | StaleReply> {
-    return parseAdmit(
+    const reply = parseAdmit(
       await this.redis.rcAdmit(
         ...keysOf('admit', k),
         a.rate,
@@ -220,6 +255,8 @@ export class GateScripts {
         a.backpressure?.recoveryPerSecond ?? 0,
       ),
     );
+    if (reply.kind !== 'STALE' && reply.shoppers.length > 0) await this.barrier?.after(k.queue);
+    return reply;
   }
 
   /** Overdue admissions join the retry set, at most `limit` per call. */
@@ -249,17 +286,20 @@ export class GateScripts {
   ): Promise<RecordResultReply[]> {
     if (!(chunk >= 1))
       throw new RangeError(`recordResults: chunk must be at least 1, got ${chunk}`);
-    const pipeline = this.redis.pipeline();
     const parts = chunksByEvent(calls, chunk);
-    for (const part of parts) {
-      const first = calls[part[0]!]!;
-      pipeline.rcRecordResults(
-        ...keysOf('recordResults', first.keys),
-        first.args.retentionSeconds,
-        ...part.flatMap((i) => recordResultArgs(calls[i]!.args)),
-      );
-    }
-    const replies = await execAll(pipeline, (reply: number[]) => reply.map(parseRecordResult));
+    const replies = await this.pipelined(
+      parts,
+      (part) => calls[part[0]!]!.keys.results,
+      (pipeline, part) => {
+        const first = calls[part[0]!]!;
+        pipeline.rcRecordResults(
+          ...keysOf('recordResults', first.keys),
+          first.args.retentionSeconds,
+          ...part.flatMap((i) => recordResultArgs(calls[i]!.args)),
+        );
+      },
+      (reply: number[]) => reply.map(parseRecordResult),
+    );
     const out = new Array<RecordResultReply>(calls.length);
     parts.forEach((part, p) => part.forEach((i, j) => (out[i] = replies[p]![j]!)));
     return out;
@@ -272,19 +312,60 @@ export class GateScripts {
   async applyCouponEvents(
     calls: readonly { keys: EventKeys; args: ApplyCouponEventArgs }[],
   ): Promise<ApplyCouponEventReply[]> {
-    const pipeline = this.redis.pipeline();
-    for (const { keys, args: a } of calls)
-      pipeline.rcApplyCouponEvent(
-        ...keysOf('applyCouponEvent', keys),
-        a.field,
-        a.userId,
-        String(a.sequence),
-        a.state,
-        a.at,
-        a.uid,
-        a.retentionSeconds,
-      );
-    return execAll(pipeline, parseApplyCouponEvent);
+    return this.pipelined(
+      calls,
+      (c) => c.keys.redemptions,
+      (pipeline, { keys, args: a }) =>
+        pipeline.rcApplyCouponEvent(
+          ...keysOf('applyCouponEvent', keys),
+          a.field,
+          a.userId,
+          String(a.sequence),
+          a.state,
+          a.at,
+          a.uid,
+          a.retentionSeconds,
+        ),
+      parseApplyCouponEvent,
+    );
+  }
+
+  /**
+   * One command per call, pipelined: in one pipeline on a single Redis; on a Cluster in
+   * one pipeline per hash tag (so per slot), those sent at once, each waited on by the
+   * replica barrier. Replies in the order of `calls` (within a tag, commands keep their
+   * order); a Redis error fails them all (what did run is idempotent, and run again).
+   */
+  private async pipelined<C, T>(
+    calls: readonly C[],
+    keyOf: (call: C) => string,
+    add: (pipeline: ChainableCommander, call: C) => unknown,
+    parse: (reply: never) => T,
+  ): Promise<T[]> {
+    if (!this.redis.isCluster) {
+      const pipeline = this.redis.pipeline();
+      for (const call of calls) add(pipeline, call);
+      return execAll(pipeline, parse);
+    }
+    const groups = new Map<string, { key: string; indexes: number[] }>();
+    calls.forEach((call, i) => {
+      const key = keyOf(call);
+      const tag = hashTagOf(key);
+      const group = groups.get(tag);
+      if (group) group.indexes.push(i);
+      else groups.set(tag, { key, indexes: [i] });
+    });
+    const out = new Array<T>(calls.length);
+    await Promise.all(
+      [...groups.values()].map(async ({ key, indexes }) => {
+        const pipeline = this.redis.pipeline();
+        for (const i of indexes) add(pipeline, calls[i]!);
+        const replies = await execAll(pipeline, parse);
+        await this.barrier?.after(key);
+        indexes.forEach((i, j) => (out[i] = replies[j]!));
+      }),
+    );
+    return out;
   }
 
   async stats(k: EventKeys): Promise<StatsReply> {
@@ -339,10 +420,7 @@ function chunksByEvent(
   return parts;
 }
 
-async function execAll<T>(
-  pipeline: ReturnType<Redis['pipeline']>,
-  parse: (reply: never) => T,
-): Promise<T[]> {
+async function execAll<T>(pipeline: ChainableCommander, parse: (reply: never) => T): Promise<T[]> {
   const replies = (await pipeline.exec()) ?? [];
   return replies.map(([error, value]) => {
     if (error) throw error;

@@ -5,7 +5,13 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { repoRoot } from '@rediclaim/hack/testing';
 import { loadGateSettings } from '@rediclaim/gate';
-import { describeRedis, redisConnectionOptions } from '../../src/redis/connection-options.js';
+import {
+  describeRedis,
+  redisClusterNodeOptions,
+  redisConnectionOptions,
+} from '../../src/redis/connection-options.js';
+import { isRedisFailure } from '../../src/http/errors.js';
+import { hashTagOf } from '../../src/redis/replica-barrier.js';
 import { minimalGateEnv } from '../support/minimal-env.js';
 
 /** The Redis settings on their own: files read, combinations checked, ioredis options built. */
@@ -147,5 +153,76 @@ describe('the Redis connection settings', () => {
       'REDIS_URL: names a database 0 to 15 (/0) or none',
     );
     expect(() => settings({ REDIS_URL: 'redis://r:6379/x' })).toThrow('names a database');
+  });
+});
+
+describe('the Redis Cluster settings', () => {
+  const cluster = (env: Record<string, string>) =>
+    loadGateSettings({ ...minimalGateEnv, REDIS_URL: '', ...env });
+
+  it('reads the seed nodes, and gives every node the credentials', () => {
+    const s = cluster({
+      REDIS_CLUSTER_NODES: 'redis-0.redis:6379, 10.0.0.7:7000',
+      REDIS_USERNAME: 'rediclaim',
+      REDIS_PASSWORD_FILE: file('password'),
+    });
+    expect(s.REDIS_CLUSTER_NODES).toEqual([
+      { host: 'redis-0.redis', port: 6379 },
+      { host: '10.0.0.7', port: 7000 },
+    ]);
+    expect(s.REDIS_CLUSTER_REPLICA_WAIT_MS).toBe(500);
+    expect(redisClusterNodeOptions(s)).toEqual({
+      username: 'rediclaim',
+      password: 's3cret-with:odd@chars',
+    });
+    expect(describeRedis(s)).toBe(
+      'the Redis Cluster of seed nodes redis-0.redis:6379, 10.0.0.7:7000 as user rediclaim',
+    );
+  });
+
+  it('takes one of REDIS_URL and REDIS_CLUSTER_NODES, and refuses TLS with a cluster', () => {
+    expect(() => cluster({})).toThrow(
+      'REDIS_URL: is required (or REDIS_CLUSTER_NODES, the seed nodes of a Redis Cluster)',
+    );
+    expect(() => settings({ REDIS_URL: 'redis://r:6379', REDIS_CLUSTER_NODES: 'r:6379' })).toThrow(
+      'REDIS_CLUSTER_NODES: set one of REDIS_URL (one Redis) and REDIS_CLUSTER_NODES',
+    );
+    expect(() => cluster({ REDIS_CLUSTER_NODES: 'r:6379', REDIS_TLS_CA: file('ca.crt') })).toThrow(
+      'REDIS_TLS_CA: is not supported with REDIS_CLUSTER_NODES',
+    );
+    expect(() => cluster({ REDIS_CLUSTER_NODES: 'r:6379,redis://s:6379' })).toThrow(
+      'must list host:port entries',
+    );
+    expect(() => cluster({ REDIS_CLUSTER_NODES: 'r:6379', REDIS_USERNAME: 'u' })).toThrow(
+      'REDIS_USERNAME: needs REDIS_PASSWORD or REDIS_PASSWORD_FILE',
+    );
+    expect(() =>
+      cluster({ REDIS_CLUSTER_NODES: 'r:6379', REDIS_CLUSTER_REPLICA_WAIT_MS: '2000' }),
+    ).toThrow(
+      'REDIS_CLUSTER_REPLICA_WAIT_MS: must be shorter than REDIS_COMMAND_TIMEOUT_MS (2000)',
+    );
+  });
+
+  it('hashes keys by their tag, as Redis Cluster does', () => {
+    expect(hashTagOf('rc:{shop/sale}:queue')).toBe('shop/sale');
+    expect(hashTagOf('rc:{}:queue')).toBe('rc:{}:queue');
+    expect(hashTagOf('rc:event-tenants')).toBe('rc:event-tenants');
+  });
+
+  it('answers 503, not 500, to a cluster in a failover', () => {
+    for (const message of [
+      'CLUSTERDOWN The cluster is down',
+      'TRYAGAIN Multiple keys request during rehashing of slot',
+      'MOVED 8894 127.0.0.1:21617',
+      'Too many Cluster redirections. Last error: Error: Connection is closed.',
+      'Failed to refresh slots cache.',
+      'None of startup nodes is available',
+    ])
+      expect([message, isRedisFailure(new Error(message))]).toEqual([message, true]);
+    expect(
+      isRedisFailure(
+        new Error('All keys in the pipeline should belong to the same slots allocation group'),
+      ),
+    ).toBe(false);
   });
 });

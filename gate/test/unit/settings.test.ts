@@ -33,7 +33,10 @@ describe('settings', () => {
       encoding: 'utf8',
     });
     expect(run.status).toBe(2);
-    expect(run.stderr).toContain('gate settings are invalid: REDIS_URL: is required');
+    expect(run.stderr).toContain('gate settings are invalid: ');
+    expect(run.stderr).toContain(
+      'REDIS_URL: is required (or REDIS_CLUSTER_NODES, the seed nodes of a Redis Cluster)',
+    );
   });
 
   it('refuses to serve the internal API unguarded beyond loopback', () => {

@@ -203,13 +203,18 @@ export async function runCrowd(options: CrowdOptions): Promise<CrowdReport> {
       errors.http5xx++;
       return { retryAfterMs: 1000 };
     }
-    let body: GateAnswer & { code?: string };
+    let body: GateAnswer & { code?: string; details?: { status?: GateAnswer } };
     try {
-      body = JSON.parse(text) as GateAnswer & { code?: string };
+      body = JSON.parse(text) as typeof body;
     } catch {
       errors.http5xx++;
       return { retryAfterMs: 1000 };
     }
+    // A join refused because the shopper holds their coupons already (a join sent again
+    // after an answer that did not arrive, when the first one went through) carries what
+    // the shopper sees, coupon and all: that is the answer.
+    if (res.statusCode === 409 && body.code === 'ALREADY_ISSUED' && body.details?.status?.status)
+      return { answer: body.details.status };
     // Refusals (404 unknown event, 409 sold out, ...) still carry a status to act on.
     if (res.statusCode >= 400 && !body.status) {
       // A refusal naming a shopper's state (SOLD_OUT, ALREADY_ISSUED, EVENT_CLOSED...)

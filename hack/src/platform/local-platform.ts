@@ -4,6 +4,7 @@ import type { StackEnv } from '../testing/env.js';
 import { ensureCouponEventCrd } from '../testing/crd.js';
 import { freePorts } from '../testing/free-ports.js';
 import { kafkaSecurityEnv } from '../testing/kafka.js';
+import { gateRedisEnv } from '../testing/redis.js';
 import { startService, type ServiceProcess } from '../testing/services.js';
 import { ensureDeployment, ensureNamespace } from './kube-objects.js';
 import { ReplicaFollower } from './replica-follower.js';
@@ -140,7 +141,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
         ...common,
         GATE_PORT: String(ports.public),
         GATE_ADMIN_PORT: String(ports.admin),
-        REDIS_URL: env.redisUrl,
+        ...gateRedisEnv(env),
         EVENTS_CONFIGMAP: `${namespace}/${EVENTS_CONFIGMAP}`,
         KUBECONFIG: env.kubeconfig,
         TICKET_SECRET: ticketSecret,

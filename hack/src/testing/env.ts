@@ -10,6 +10,11 @@ export interface StackEnv {
   redisUrl: string;
   /** A Redis started with RC_REDIS_TLS=1 (rediss:// redisUrl); null otherwise. */
   redisTls: RedisTlsEnv | null;
+  /**
+   * The nodes of a stack started with RC_REDIS_CLUSTER=1 (three masters, three replicas,
+   * in place of the single Redis; `redisUrl` then names the first node); null otherwise.
+   */
+  redisCluster?: { nodes: RedisClusterNode[] } | null;
   mysql: { host: string; port: number; user: string; password: string; socket: string };
   /** A MariaDB started with RC_MYSQL_TLS=1 (TLS only, users REQUIRE SSL); null otherwise. */
   mysqlTls: MysqlTlsEnv | null;
@@ -32,6 +37,13 @@ export interface StackEnv {
   /** The replica's (mysqlReplica); null without one. */
   mariadbReplicaPidFile?: string | null;
   apiserverPidFile: string;
+}
+
+/** One node of a stack's Redis Cluster, as started (its role changes with failovers). */
+export interface RedisClusterNode {
+  host: string;
+  port: number;
+  pidFile: string;
 }
 
 /** How to reach a SASL_SSL Kafka (hack/stack's RC_KAFKA_SASL=1). */

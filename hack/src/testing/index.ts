@@ -1,8 +1,8 @@
 // Test kit shared by every package's tests: where the test stack listens, and
 // isolated state (a database, topics, a namespace) per suite.
-export { repoRoot, stackEnv, type StackEnv } from './env.js';
+export { repoRoot, stackEnv, type RedisClusterNode, type StackEnv } from './env.js';
 export { uniqueName } from './names.js';
-export { testRedis } from './redis.js';
+export { gateRedisEnv, redisClusterNodesOf, testRedis, testRedisCluster } from './redis.js';
 export { createTestDatabase, type TestDatabase } from './mysql.js';
 export {
   createTestTopics,

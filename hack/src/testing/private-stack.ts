@@ -39,6 +39,11 @@ export interface PrivateStackOptions {
    * AFTER_SYNC), read-only until promoted (env.mysqlReplica, env.mariadbReplicaPidFile).
    */
   mysqlReplica?: boolean;
+  /**
+   * Redis as a Redis Cluster of three masters and three replicas instead of one server
+   * (env.redisCluster).
+   */
+  redisCluster?: boolean;
 }
 
 /**
@@ -64,6 +69,14 @@ export async function startPrivateStack(
       [`RC_KAFKA_CONTROLLER_PORT_${i + 2}`, String(morePorts[2 * i + 1])],
     ]).flat(),
   );
+  // Six nodes, a client port and a cluster bus port each (hack/stack's RC_REDIS_NODE_PORT_<n>).
+  const clusterPorts = options.redisCluster ? await freePorts(12) : [];
+  const redisNodePorts = Object.fromEntries(
+    Array.from({ length: clusterPorts.length / 2 }, (_, i) => [
+      [`RC_REDIS_NODE_PORT_${i + 1}`, String(clusterPorts[2 * i])],
+      [`RC_REDIS_BUS_PORT_${i + 1}`, String(clusterPorts[2 * i + 1])],
+    ]).flat(),
+  );
   const env = {
     ...process.env,
     RC_STACK: name,
@@ -78,6 +91,7 @@ export async function startPrivateStack(
     RC_KAFKA_HEAP: '512m',
     RC_KAFKA_NODES: String(nodes),
     ...kafkaNodePorts,
+    ...(options.redisCluster ? { RC_REDIS_CLUSTER: '1', ...redisNodePorts } : {}),
     ...(options.tls ? { RC_REDIS_TLS: '1' } : {}),
     ...(options.tls
       ? { RC_MYSQL_TLS: '1', RC_MYSQL_TLS_CERT: options.mysqlServerCert ?? 'server' }
