@@ -9,10 +9,11 @@
 // prequeue: everybody joined the pre-queue before the opening, the order is drawn then.
 // Shoppers follow the push stream as the page does (polling where a gate refuses it);
 // --poll: everybody polls.
-// --clustered: on a stack of three Kafka nodes (RC_KAFKA_NODES=3) and a MariaDB with a
-// semi-synchronous replica (RC_MYSQL_REPLICA=1; hack/bench/run's "clustered"), the
-// topics replicated three times with min.insync.replicas 2 and the issuer following the
-// primary (MYSQL_HOSTS): what replication costs the same sale.
+// --clustered: on a stack of a Redis Cluster (RC_REDIS_CLUSTER=1: three masters, three
+// replicas), three Kafka nodes (RC_KAFKA_NODES=3) and a MariaDB with a semi-synchronous
+// replica (RC_MYSQL_REPLICA=1; hack/bench/run's "clustered"), the topics replicated three
+// times with min.insync.replicas 2 and the issuer following the primary (MYSQL_HOSTS):
+// what replication costs the same sale.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -55,6 +56,8 @@ if (clustered && env.kafkaNodes.length < 3)
   throw new Error(
     `--clustered needs a stack of three Kafka nodes (RC_KAFKA_NODES=3), not ${env.kafkaNodes.length}`,
   );
+if (clustered && !env.redisCluster)
+  throw new Error('--clustered needs a stack with a Redis Cluster (RC_REDIS_CLUSTER=1)');
 if (clustered && !env.mysqlReplica)
   throw new Error('--clustered needs a stack with a MariaDB replica (RC_MYSQL_REPLICA=1)');
 const replicated = { KAFKA_REPLICATION_FACTOR: '3', KAFKA_MIN_INSYNC_REPLICAS: '2' };
@@ -75,10 +78,29 @@ const platform = await startLocalPlatform({
   issuerMinReplicas: 1,
   issuerMaxReplicas: 2,
 });
-/** Every Kafka node's process: `kafka` alone, or kafka-1 … kafka-n. */
-function kafkaPids(): Record<string, number | undefined> {
-  if (env.kafkaNodes.length === 1) return { kafka: pidFromFile(env.kafkaPidFile) };
-  return Object.fromEntries(env.kafkaNodes.map((n) => [`kafka-${n.id}`, pidFromFile(n.pidFile)]));
+/**
+ * The servers' processes: Redis (one, or redis-1 … redis-6 of a cluster), every Kafka
+ * node, MariaDB (and its replica), the API server.
+ */
+function serverPids(): Record<string, number | undefined> {
+  const redis = env.redisCluster
+    ? Object.fromEntries(
+        env.redisCluster.nodes.map((n, i) => [`redis-${i + 1}`, pidFromFile(n.pidFile)]),
+      )
+    : { redis: pidFromFile(env.redisPidFile) };
+  const kafka =
+    env.kafkaNodes.length === 1
+      ? { kafka: pidFromFile(env.kafkaPidFile) }
+      : Object.fromEntries(env.kafkaNodes.map((n) => [`kafka-${n.id}`, pidFromFile(n.pidFile)]));
+  return {
+    ...redis,
+    ...kafka,
+    mariadb: pidFromFile(env.mariadbPidFile),
+    ...(env.mariadbReplicaPidFile
+      ? { 'mariadb replica': pidFromFile(env.mariadbReplicaPidFile) }
+      : {}),
+    'kube-apiserver': pidFromFile(env.apiserverPidFile),
+  };
 }
 
 try {
@@ -99,13 +121,7 @@ try {
     operator: platform.operator.pid,
     ...Object.fromEntries(platform.gates().map((g, i) => [`gate-${i}`, g.pid])),
     ...Object.fromEntries(platform.issuerPids().map((pid, i) => [`issuer-${i}`, pid])),
-    redis: pidFromFile(env.redisPidFile),
-    ...kafkaPids(),
-    mariadb: pidFromFile(env.mariadbPidFile),
-    ...(env.mariadbReplicaPidFile
-      ? { 'mariadb replica': pidFromFile(env.mariadbReplicaPidFile) }
-      : {}),
-    'kube-apiserver': pidFromFile(env.apiserverPidFile),
+    ...serverPids(),
     'load generator': process.pid,
   });
   const cpuNow = () =>
@@ -167,21 +183,9 @@ try {
     report,
   });
 
-  const memory: Record<string, number | undefined> = {
-    operator: peakRssMiB(platform.operator.pid),
-    ...Object.fromEntries(platform.gates().map((g, i) => [`gate-${i}`, peakRssMiB(g.pid)])),
-    ...Object.fromEntries(platform.issuerPids().map((pid, i) => [`issuer-${i}`, peakRssMiB(pid)])),
-    redis: peakRssMiB(pidFromFile(env.redisPidFile) ?? -1),
-    ...Object.fromEntries(
-      Object.entries(kafkaPids()).map(([k, pid]) => [k, peakRssMiB(pid ?? -1)]),
-    ),
-    mariadb: peakRssMiB(pidFromFile(env.mariadbPidFile) ?? -1),
-    ...(env.mariadbReplicaPidFile
-      ? { 'mariadb replica': peakRssMiB(pidFromFile(env.mariadbReplicaPidFile) ?? -1) }
-      : {}),
-    'kube-apiserver': peakRssMiB(pidFromFile(env.apiserverPidFile) ?? -1),
-    'load generator': peakRssMiB(process.pid),
-  };
+  const memory: Record<string, number | undefined> = Object.fromEntries(
+    Object.entries(pids()).map(([name, pid]) => [name, peakRssMiB(pid ?? -1)]),
+  );
   const result = {
     scenario: {
       users,
@@ -192,6 +196,7 @@ try {
       push,
       kafkaNodes: env.kafkaNodes.length,
       replicationFactor: clustered ? 3 : 1,
+      redisCluster: !!env.redisCluster,
     },
     idealSoldOutMs: (stock / rate) * 1000,
     soldOutMs,
@@ -211,7 +216,7 @@ try {
   };
   const s = (n: number) => `${(n / 1000).toFixed(2)} s`;
   console.log(
-    `Pipeline: ${users} shoppers (${values.arrival}, ${push ? 'push' : 'polling'}), ${stock} coupons, ${rate} admissions/s${clustered ? ', 3 Kafka nodes, topics replicated 3 times (min.insync.replicas 2), a semi-synchronous MariaDB replica' : ''}`,
+    `Pipeline: ${users} shoppers (${values.arrival}, ${push ? 'push' : 'polling'}), ${stock} coupons, ${rate} admissions/s${clustered ? ', a Redis Cluster (3 masters, 3 replicas), 3 Kafka nodes, topics replicated 3 times (min.insync.replicas 2), a semi-synchronous MariaDB replica' : ''}`,
   );
   console.log(
     `  time to sell out          ${s(soldOutMs)}   (ideal ${s(result.idealSoldOutMs)}, ${(soldOutMs / result.idealSoldOutMs).toFixed(2)}x)`,

@@ -106,6 +106,7 @@ interface PipelineResult {
     push?: boolean;
     kafkaNodes?: number;
     replicationFactor?: number;
+    redisCluster?: boolean;
   };
   idealSoldOutMs: number;
   soldOutMs: number;
@@ -119,7 +120,7 @@ for (const name of ['pipeline', 'pipeline-prequeue', 'pipeline-clustered']) {
   if (!pipeline) continue;
   const s = pipeline.scenario;
   rows.push([
-    `pipeline ${s.users} shoppers (${s.arrival ?? 'spike'}, ${s.push === false ? 'polling' : 'push'}), ${s.stock} coupons, ${s.rate}/s${(s.kafkaNodes ?? 1) > 1 ? `, ${s.kafkaNodes} Kafka nodes, replication factor ${s.replicationFactor}` : ''}`,
+    `pipeline ${s.users} shoppers (${s.arrival ?? 'spike'}, ${s.push === false ? 'polling' : 'push'}), ${s.stock} coupons, ${s.rate}/s${s.redisCluster ? ', a Redis Cluster' : ''}${(s.kafkaNodes ?? 1) > 1 ? `, ${s.kafkaNodes} Kafka nodes, replication factor ${s.replicationFactor}` : ''}`,
     `sold out in ${(pipeline.soldOutMs / 1000).toFixed(2)} s (ideal ${(pipeline.idealSoldOutMs / 1000).toFixed(2)} s); all knew after ${(pipeline.allKnowMs / 1000).toFixed(2)} s; ${pipeline.requestsPerShopper ?? '?'} requests per shopper; invariants ${pipeline.invariantsOk ? 'hold' : 'BROKEN'}`,
     'sold out within ideal + 1 s; all know within 10 s; <= 3 requests per shopper',
   ]);
