@@ -10,7 +10,7 @@ import type { GateMetrics } from './metrics.js';
 import type { WaitingRoom } from './queue/waiting-room.js';
 import type { TicketSigner } from './queue/tickets.js';
 import type { Identity } from './http/identity.js';
-import type { PushHub } from './push/push-hub.js';
+import type { PushDeps } from './http/push-api.js';
 import { installErrorHandling } from './http/errors.js';
 import { healthRoutes, type HealthOptions } from './http/health.js';
 import { REQUEST_ID_HEADER, echoRequestId, requestIdOf } from './http/request-id.js';
@@ -57,7 +57,7 @@ export interface AppDeps {
   drain: DrainState;
   options: AppOptions;
   /** The push streams, when GATE_PUSH_ENABLED; the clock their schedule phases follow. */
-  push?: { hub: PushHub; clock: () => number };
+  push?: PushDeps;
 }
 
 const ajv = {

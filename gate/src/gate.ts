@@ -33,6 +33,11 @@ import { createRedisClient, createSubscriber, type RedisClient } from './redis/c
 import { GateScripts } from './redis/gate-scripts.js';
 import { ChangePublisher } from './push/change-publisher.js';
 import { PushHub } from './push/push-hub.js';
+import {
+  LocalStreamSlots,
+  RedisStreamSlots,
+  type ClientStreamSlots,
+} from './push/client-stream-slots.js';
 import type { GateSettings } from './settings.js';
 
 export interface GateOptions {
@@ -50,6 +55,8 @@ export interface GateOptions {
 const CLOSE_GRACE_MS = 3_000;
 /** Between attempts to connect to Kafka while it does not answer. */
 const KAFKA_RETRY_MS = 2_000;
+/** A stream slot of a gate that died stops counting against its client after this long. */
+const STREAM_SLOT_LEASE_MS = 60_000;
 
 /**
  * The whole gate, wired: Redis, Kafka, the config source, the dispatcher, the results
@@ -77,6 +84,8 @@ export class Gate {
   readonly changes: ChangePublisher;
   /** The push streams; undefined when GATE_PUSH_ENABLED is false. */
   readonly push: PushHub | undefined;
+  /** The per-client bound on them; undefined when there is none. */
+  private readonly streamSlots: ClientStreamSlots | undefined;
   private readonly clock: () => number;
   app!: FastifyInstance;
   adminApp!: FastifyInstance;
@@ -100,6 +109,8 @@ export class Gate {
     // Published whether or not this replica streams: another one may.
     this.changes = new ChangePublisher(this.redis, this.logger, this.metrics);
     this.push = s.GATE_PUSH_ENABLED ? this.createPushHub(clock) : undefined;
+    this.streamSlots =
+      this.push && s.GATE_PUSH_MAX_STREAMS_PER_CLIENT > 0 ? this.createStreamSlots() : undefined;
     this.clock = clock;
     // The dispatcher is created below; the room asks it only once requests come.
     this.room = new AdmissionAwareRoom(
@@ -242,10 +253,30 @@ export class Gate {
     );
   }
 
+  private createStreamSlots(): ClientStreamSlots {
+    const s = this.options.settings;
+    const max = s.GATE_PUSH_MAX_STREAMS_PER_CLIENT;
+    return s.RATE_LIMIT_STORE === 'redis'
+      ? new RedisStreamSlots(this.redis, {
+          max,
+          namespace: s.RATE_LIMIT_NAMESPACE,
+          leaseMs: STREAM_SLOT_LEASE_MS,
+        })
+      : new LocalStreamSlots(max);
+  }
+
   private appDeps(): AppDeps {
     const s = this.options.settings;
     return {
-      ...(this.push ? { push: { hub: this.push, clock: this.clock } } : {}),
+      ...(this.push
+        ? {
+            push: {
+              hub: this.push,
+              clock: this.clock,
+              ...(this.streamSlots ? { slots: this.streamSlots } : {}),
+            },
+          }
+        : {}),
       room: this.room,
       identity: this.identity,
       tickets: this.tickets,
@@ -398,6 +429,7 @@ export class Gate {
     }
     // Open streams would hold the server's close forever.
     await this.push?.stop();
+    this.streamSlots?.close();
     await this.closePublicServer();
     await this.kafkaConnecting?.catch(() => undefined);
     await Promise.allSettled([

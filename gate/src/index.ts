@@ -97,6 +97,12 @@ export { LatencyHistogram } from './http/latency-histogram.js';
 export { TICKET_SCHEME, shopperSecuritySchemes } from './http/openapi-security.js';
 export { PushHub, PushFullError, type PushHubOptions, type PushSink } from './push/push-hub.js';
 export { ChangePublisher } from './push/change-publisher.js';
+export {
+  LocalStreamSlots,
+  RedisStreamSlots,
+  type ClientStreamSlots,
+  type StreamSlot,
+} from './push/client-stream-slots.js';
 export { decodeChangeNotice, encodeChangeNotice, type ChangeNotice } from './push/change-notice.js';
 export {
   endsStream,

@@ -19,7 +19,7 @@ export const UNKNOWN_EVENT: Readonly<EventLabels> = { tenant: '', event: '' };
 /** What @fastify/under-pressure sheds for, as the gate configures it (shed_total's cause). */
 export const SHED_CAUSES = ['eventLoopDelay', 'heapUsedBytes', 'rssBytes'] as const;
 /** The gate's per-client rate limits (rate_limited_total's route). */
-export type RateLimitedRoute = 'join' | 'poll';
+export type RateLimitedRoute = 'join' | 'poll' | 'stream';
 const RESULTS_IGNORED_REASONS = ['duplicate', 'deleted', 'invalid'] as const;
 export type RequeueReason = 'timeout' | 'send_failed';
 const REQUEUE_REASONS: readonly RequeueReason[] = ['timeout', 'send_failed'];
@@ -169,7 +169,7 @@ export class GateMetrics {
 
   readonly rateLimited = new Counter({
     name: 'rediclaim_gate_rate_limited_total',
-    help: "Requests refused with 429 by the gate's per-client rate limits, by limit (route: join, poll).",
+    help: "Requests refused with 429 by the gate's per-client limits, by limit (route: join, poll, stream: open push streams).",
     labelNames: ['route'] as const,
     registers: [this.registry],
   });

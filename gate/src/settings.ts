@@ -271,6 +271,12 @@ export const gateSettingsSchema = z
      */
     GATE_PUSH_ENABLED: env.bool().default(true),
     GATE_PUSH_MAX_STREAMS: env.int(0, 1_000_000).default(10_000),
+    /**
+     * Open streams per client address (0: no bound), counted where RATE_LIMIT_STORE says;
+     * past it, 429 + Retry-After and the shopper polls. So one address cannot take a
+     * gate's streams from the crowd; generous, as one address may be a carrier's NAT.
+     */
+    GATE_PUSH_MAX_STREAMS_PER_CLIENT: env.int(0, 1_000_000).default(50),
     GATE_PUSH_HEARTBEAT_SECONDS: env.int(1, 300).default(15),
     /** Every stream is read again after this long, even if no notice named its shopper. */
     GATE_PUSH_RESYNC_SECONDS: env.int(1, 3_600).default(30),

@@ -285,6 +285,62 @@ describe('refusals before a stream starts', () => {
   });
 });
 
+describe("a client's own bound on streams (GATE_PUSH_MAX_STREAMS_PER_CLIENT)", () => {
+  it('counts its streams on every gate together: past it 429 with Retry-After, and it polls', async () => {
+    // One environment, so both gates count under one namespace: one fleet.
+    const env = gateEnv(topics, {
+      EVENTS_FILE: events.path(),
+      RATE_LIMIT_STORE: 'redis',
+      GATE_PUSH_MAX_STREAMS_PER_CLIENT: '2',
+    });
+    const a = await startGate(env, { background: false });
+    const b = await startGate(env, { background: false });
+    try {
+      for (const user of ['c1', 'c2', 'c3']) await join(ids.refusals, user);
+      const url = (g: InProcessGate, user: string) =>
+        `${baseOf(g.gate)}/v1/events/${ids.refusals}/queue/me/stream?userId=${user}`;
+      const first = push(url(a, 'c1'));
+      const second = push(url(b, 'c2'));
+      await first.status('WAITING');
+      await second.status('WAITING');
+      for (const g of [a, b]) {
+        const refused = await fetch(url(g, 'c3'));
+        expect(refused.status).toBe(429);
+        expect(refused.headers.get('retry-after')).toBe('30');
+        expect(await refused.json()).toEqual({
+          code: 'RATE_LIMITED',
+          message: 'your address holds its most push streams; poll instead',
+        });
+      }
+      const poll = await b.http({ url: `/v1/events/${ids.refusals}/queue/me?userId=c3` });
+      expect(poll.json()).toMatchObject({ status: 'WAITING' });
+      const adminOf = (g: InProcessGate) =>
+        `http://127.0.0.1:${(g.gate.adminApp.server.address() as AddressInfo).port}`;
+      const limited = async (g: InProcessGate) => {
+        const text = await (await fetch(`${adminOf(g)}/metrics`)).text();
+        const line = text.split('\n').find((l) => l.includes('rate_limited_total{route="stream"}'));
+        return Number(line?.split(' ').pop());
+      };
+      expect([await limited(a), await limited(b)]).toEqual([1, 1]);
+      // A stream closed on one gate frees its slot for the other.
+      first.close();
+      const slotsKey = `${env.RATE_LIMIT_NAMESPACE}streams:127.0.0.1`;
+      await waitFor(
+        'its slot to be let go',
+        async () => (await redis.zcard(slotsKey)) === 1,
+        5_000,
+        20,
+      );
+      const third = push(url(b, 'c3'));
+      await third.status('WAITING');
+      expect(b.gate.push!.size).toBe(2);
+    } finally {
+      await b.stop();
+      await a.stop();
+    }
+  });
+});
+
 describe('a gate shutting down', () => {
   it('closes its streams without `end`, so EventSource reconnects to another replica', async () => {
     const g = await startGate(

@@ -7,8 +7,7 @@ import type { TicketSigner } from '../queue/tickets.js';
 import { shopperSecuritySchemes } from './openapi-security.js';
 import type { JoinResult } from '../queue/views.js';
 import { StatusReader } from './status-reader.js';
-import type { PushHub } from '../push/push-hub.js';
-import { pushApi } from './push-api.js';
+import { pushApi, type PushDeps } from './push-api.js';
 import { clientKeyOf } from './client-key.js';
 import type { Identity } from './identity.js';
 import {
@@ -32,7 +31,7 @@ export interface PublicApiOptions {
   /** Per-client limit on status reads; undefined disables it. */
   pollRateLimit?: { max: number; timeWindow: number };
   /** The push streams (GATE_PUSH_ENABLED), and the clock their schedule phases follow. */
-  push?: { hub: PushHub; clock: () => number };
+  push?: PushDeps;
 }
 
 interface EventParams {
@@ -227,6 +226,7 @@ export const publicApi: FastifyPluginAsync<PublicApiOptions> = async (app, optio
       ...options.push,
       room,
       reader,
+      metrics,
       security: security.identifiedOrTicket,
       ...pollLimit,
     });

@@ -3,6 +3,9 @@ import type { FastifyPluginAsync, FastifyRequest, onRequestHookHandler } from 'f
 import { ErrorCode, RediclaimError, eventKeys } from '@rediclaim/core';
 import type { WaitingRoom } from '../queue/waiting-room.js';
 import { PushFullError, type PushHub, type PushSink } from '../push/push-hub.js';
+import type { ClientStreamSlots } from '../push/client-stream-slots.js';
+import type { GateMetrics } from '../metrics.js';
+import { clientKeyOf } from './client-key.js';
 import { errorResponses, eventParams, identityQuery } from './schemas.js';
 import type { StatusReader } from './status-reader.js';
 
@@ -13,12 +16,19 @@ declare module 'fastify' {
   }
 }
 
-export interface PushApiOptions {
+/** What the gate gives the push route when it streams (GATE_PUSH_ENABLED). */
+export interface PushDeps {
   hub: PushHub;
-  room: WaitingRoom;
-  reader: StatusReader;
   /** The gate's clock for schedule phases (tests move it). */
   clock: () => number;
+  /** The per-client bound on open streams (GATE_PUSH_MAX_STREAMS_PER_CLIENT); absent: none. */
+  slots?: ClientStreamSlots;
+}
+
+export interface PushApiOptions extends PushDeps {
+  room: WaitingRoom;
+  reader: StatusReader;
+  metrics: GateMetrics;
   /** What the OpenAPI document says identifies the shopper (the poll's schemes). */
   security: Record<string, string[]>[];
   /** The status reads' per-client limit: a reconnect storm counts like polls. */
@@ -57,10 +67,12 @@ function lastEventIdOf(request: FastifyRequest): string | undefined {
  * GET /v1/events/:eventId/queue/me/stream: the shopper's status pushed as server-sent
  * events (PushHub), the same body the poll answers. Refusals are ordinary JSON answers
  * before the stream starts; past GATE_PUSH_MAX_STREAMS, 503 OVERLOADED with
- * Retry-After, and the shopper polls.
+ * Retry-After, and past the client's own bound (GATE_PUSH_MAX_STREAMS_PER_CLIENT), 429
+ * RATE_LIMITED: either way the shopper polls.
  */
 export const pushApi: FastifyPluginAsync<PushApiOptions> = async (app, options) => {
-  const { hub, room, reader, clock } = options;
+  const { hub, room, reader, clock, slots, metrics } = options;
+  if (slots) metrics.limitRoute('stream');
   app.get<{ Params: { eventId: string }; Querystring: StreamQuery }>(
     '/v1/events/:eventId/queue/me/stream',
     {
@@ -75,7 +87,7 @@ export const pushApi: FastifyPluginAsync<PushApiOptions> = async (app, options) 
           'Identify as for GET /v1/events/{eventId}/queue/me; a browser passes its signed ticket (?ticket=), since EventSource sends no headers of its own.',
           'The stream starts with `retry: <ms>`, then one `status` event whose data is what GET .../queue/me answers now, and another at every change: admitted (PROCESSING), the outcome, sold out, the event opening or closing, and, while waiting, the place at milestones. The id of each event is the state (e.g. `WAITING.42`); reconnecting with Last-Event-ID skips a state already told.',
           'After a final status (anything but WAITING or PROCESSING) comes `event: end` and the stream closes: close the EventSource then, or it reconnects. Comment lines keep the connection alive. A gate shutting down closes streams without `end`: reconnect (EventSource does) to another replica.',
-          'Refusals are JSON answers before the stream starts, as for the poll; 503 OVERLOADED with Retry-After when this gate holds its most streams: poll GET .../queue/me meanwhile.',
+          'Refusals are JSON answers before the stream starts, as for the poll; 503 OVERLOADED with Retry-After when this gate holds its most streams, 429 RATE_LIMITED with Retry-After when your address holds its most streams across the gates: poll GET .../queue/me meanwhile.',
         ].join('\n\n'),
         params: eventParams,
         querystring: identityQuery(false, {
@@ -96,6 +108,15 @@ export const pushApi: FastifyPluginAsync<PushApiOptions> = async (app, options) 
       const tenant = await room.tenantOf(eventId);
       if (!tenant) throw await room.refuseUnknown(eventId);
       const serialize = reply.compileSerializationSchema(STATUS_SCHEMA) as (b: unknown) => string;
+      const slot = slots ? await slots.claim(clientKeyOf(request)) : undefined;
+      if (slots && !slot) {
+        metrics.countRateLimited('stream');
+        reply.header('retry-after', String(STREAM_FULL_RETRY_SECONDS));
+        throw new RediclaimError(
+          ErrorCode.RateLimited,
+          'your address holds its most push streams; poll instead',
+        );
+      }
       let opened;
       try {
         opened = await hub.open({
@@ -106,6 +127,7 @@ export const pushApi: FastifyPluginAsync<PushApiOptions> = async (app, options) 
           serialize,
         });
       } catch (error) {
+        slot?.release();
         if (!(error instanceof PushFullError)) throw error;
         reply.header('retry-after', String(STREAM_FULL_RETRY_SECONDS));
         throw new RediclaimError(ErrorCode.Overloaded, error.message);
@@ -113,6 +135,7 @@ export const pushApi: FastifyPluginAsync<PushApiOptions> = async (app, options) 
       // From here the response is the hub's: fastify neither serializes nor ends it.
       reply.hijack();
       const raw = reply.raw;
+      if (slot) raw.once('close', () => slot.release());
       // What the hooks set (request id, CORS) goes out too.
       for (const [name, value] of Object.entries(reply.getHeaders()))
         if (value !== undefined) raw.setHeader(name, value);

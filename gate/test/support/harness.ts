@@ -67,11 +67,12 @@ export function gateEnv(
     KAFKA_BROKERS: env.kafkaBrokers.join(','),
     // Tests listen on loopback only, where the internal API may go without a token.
     GATE_HOST: '127.0.0.1',
-    // Every test client is 127.0.0.1: joins and polls are not limited unless a test asks,
+    // Every test client is 127.0.0.1: joins, polls and streams are not limited unless a test asks,
     // and then counted under this environment's own namespace (its gates' fleet).
     RATE_LIMIT_NAMESPACE: `${uniqueName('rl')}:`,
     ENQUEUE_RATE_LIMIT_MAX: '0',
     POLL_RATE_LIMIT_MAX: '0',
+    GATE_PUSH_MAX_STREAMS_PER_CLIENT: '0',
     TOPIC_ISSUE_REQUESTS: topics.requests,
     TOPIC_ISSUE_RESULTS: topics.results,
     TOPIC_DEAD_LETTERS: topics.deadLetters,

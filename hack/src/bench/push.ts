@@ -99,6 +99,7 @@ const gate = await startService(
     REQUEST_SIGNING_KEYS: 'bench=bench-request-signing-secret-of-32-chars',
     ENQUEUE_RATE_LIMIT_MAX: '0',
     POLL_RATE_LIMIT_MAX: '0',
+    GATE_PUSH_MAX_STREAMS_PER_CLIENT: '0',
     GATE_PUSH_MAX_STREAMS: String(STREAMS + 100),
     LOG_LEVEL: 'warn',
     // To profile the gate: BENCH_GATE_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/prof'.

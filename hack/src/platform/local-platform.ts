@@ -150,9 +150,10 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
         KAFKA_GROUP_ID: `${groups}-gate`,
         GATE_COUPONS_GROUP_ID: `${groups}-gate-coupons`,
         // Every shopper of a local crowd comes from 127.0.0.1: a per-address join
-        // limit would refuse all but the first few.
+        // limit (joins, polls, open streams) would refuse all but the first few.
         ENQUEUE_RATE_LIMIT_MAX: '0',
         POLL_RATE_LIMIT_MAX: '0',
+        GATE_PUSH_MAX_STREAMS_PER_CLIENT: '0',
         ...options.extraEnv?.gate,
       },
       ready(`http://127.0.0.1:${ports.public}`, `gate-${i}-${lives++}`),
