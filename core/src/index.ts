@@ -89,6 +89,14 @@ export {
   configShardsSchema,
 } from './config/shards.js';
 export { env, loadEnvConfig } from './config/env.js';
+export {
+  endpointName,
+  hostListSchema,
+  parseHostList,
+  sameEndpoint,
+  type Endpoint,
+  type HostListRules,
+} from './config/host-list.js';
 
 // HTTP: the status of each error code, and validation errors in words.
 export { describeValidation, httpStatusOf, type AjvError } from './http-errors.js';

@@ -3,6 +3,7 @@ import {
   DEFAULT_COUPONS_TOPIC,
   DefaultTopics,
   configShardsSchema,
+  hostListSchema,
   env,
   kafkaSecuritySettings,
   loadEnvConfig,
@@ -50,21 +51,7 @@ export const gateSettingsSchema = z
     /** One Redis; or REDIS_CLUSTER_NODES for a Redis Cluster (exactly one of the two). */
     REDIS_URL: env.url(['redis', 'rediss']).optional(),
     /** Seed nodes of a Redis Cluster, host:port each; set, the gate talks Cluster. */
-    REDIS_CLUSTER_NODES: env
-      .list()
-      .pipe(
-        z.array(
-          z
-            .string()
-            .regex(/^[^\s:/@]+:\d{1,5}$/, 'must list host:port entries, like redis-0:6379')
-            .transform((v) => {
-              const at = v.lastIndexOf(':');
-              return { host: v.slice(0, at), port: Number(v.slice(at + 1)) };
-            })
-            .refine((n) => n.port >= 1 && n.port <= 65_535, 'has a port above 65535'),
-        ),
-      )
-      .optional(),
+    REDIS_CLUSTER_NODES: hostListSchema({ defaultPort: 6379, maxHosts: 64 }).optional(),
     /**
      * Cluster only: how long a write the invariants need (a join, an admission, recorded
      * results, applied coupon events) waits for a replica to hold it (WAIT 1) before the

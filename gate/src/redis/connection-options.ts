@@ -1,5 +1,6 @@
 import type { ConnectionOptions } from 'node:tls';
 import type { RedisOptions } from 'ioredis';
+import { endpointName, type Endpoint } from '@rediclaim/core';
 import type { PemCertificates, PemPrivateKey } from '../setting-files.js';
 
 /** The settings that say where Redis is and how to reach it (settings.ts reads them). */
@@ -26,10 +27,7 @@ export const REDIS_TLS_SETTINGS = [
 ] as const;
 
 /** One node of a Redis Cluster, as REDIS_CLUSTER_NODES lists it. */
-export interface RedisNode {
-  host: string;
-  port: number;
-}
+export type RedisNode = Endpoint;
 
 export interface SettingIssue {
   path: keyof RedisConnectionSettings;
@@ -181,7 +179,7 @@ export function redisClusterNodeOptions(s: RedisConnectionSettings): RedisOption
 /** Where the gate's Redis is, for messages: never the password. */
 export function describeRedis(s: RedisConnectionSettings): string {
   if (s.REDIS_CLUSTER_NODES) {
-    const seeds = s.REDIS_CLUSTER_NODES.map((n) => `${n.host}:${n.port}`).join(', ');
+    const seeds = s.REDIS_CLUSTER_NODES.map(endpointName).join(', ');
     return `the Redis Cluster of seed nodes ${seeds}${s.REDIS_USERNAME ? ` as user ${s.REDIS_USERNAME}` : ''}`;
   }
   const url = new URL(s.REDIS_URL ?? '');

@@ -191,7 +191,7 @@ describe('the Redis Cluster settings', () => {
       'REDIS_TLS_CA: is not supported with REDIS_CLUSTER_NODES',
     );
     expect(() => cluster({ REDIS_CLUSTER_NODES: 'r:6379,redis://s:6379' })).toThrow(
-      'must list host:port entries',
+      '"redis://s:6379" is not host or host:port',
     );
     expect(() => cluster({ REDIS_CLUSTER_NODES: 'r:6379', REDIS_USERNAME: 'u' })).toThrow(
       'REDIS_USERNAME: needs REDIS_PASSWORD or REDIS_PASSWORD_FILE',
