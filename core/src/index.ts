@@ -90,6 +90,12 @@ export {
 } from './config/shards.js';
 export { env, loadEnvConfig } from './config/env.js';
 export {
+  settingFiles,
+  type PemCertificates,
+  type PemPrivateKey,
+  type ReadTextFile,
+} from './config/setting-files.js';
+export {
   endpointName,
   hostListSchema,
   parseHostList,

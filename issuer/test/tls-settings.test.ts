@@ -96,16 +96,16 @@ describe('issuer MySQL TLS settings', () => {
 
   it('says so when the CA file cannot be read', () => {
     expect(problem({ MYSQL_TLS_MODE: 'verify-ca', MYSQL_TLS_CA: dir })).toContain(
-      `MYSQL_TLS_CA: cannot be read: ${dir} (EISDIR)`,
+      `MYSQL_TLS_CA: cannot read ${dir} (EISDIR)`,
     );
   });
 
   it('refuses a CA file that holds no certificate, or one that does not parse', () => {
     expect(problem({ MYSQL_TLS_MODE: 'verify-ca', MYSQL_TLS_CA: file('not-pem.txt') })).toContain(
-      'MYSQL_TLS_CA: holds no PEM certificate',
+      `MYSQL_TLS_CA: ${file('not-pem.txt')} holds no PEM certificate`,
     );
     expect(problem({ MYSQL_TLS_MODE: 'verify-ca', MYSQL_TLS_CA: file('broken.crt') })).toContain(
-      `MYSQL_TLS_CA: certificate 1 of ${file('broken.crt')} cannot be parsed`,
+      `MYSQL_TLS_CA: certificate 1 of ${file('broken.crt')} cannot be read`,
     );
   });
 
@@ -154,7 +154,7 @@ describe('issuer MySQL TLS settings', () => {
       MYSQL_TLS_CERT: file('client.crt'),
       MYSQL_TLS_KEY: file('not-pem.txt'),
     });
-    expect(message).toContain(`MYSQL_TLS_KEY: is not a PEM private key: ${file('not-pem.txt')}`);
+    expect(message).toContain(`MYSQL_TLS_KEY: ${file('not-pem.txt')} is not a PEM private key`);
     expect(message).not.toContain('hello');
   });
 

@@ -94,7 +94,7 @@ describe('the Redis connection settings', () => {
     const tls = (env: Record<string, string>) => () =>
       settings({ REDIS_URL: 'rediss://r:6379', ...env });
     expect(tls({ REDIS_TLS_CA: file('nothing.crt') })).toThrow(
-      `REDIS_TLS_CA: cannot read ${file('nothing.crt')} (ENOENT)`,
+      `REDIS_TLS_CA: names no file: ${file('nothing.crt')} does not exist`,
     );
     expect(tls({ REDIS_TLS_CA: file('not-pem') })).toThrow(
       `REDIS_TLS_CA: ${file('not-pem')} holds no PEM certificate`,
@@ -125,7 +125,7 @@ describe('the Redis connection settings', () => {
       `REDIS_PASSWORD_FILE: ${file('empty')} is empty`,
     );
     expect(() => settings({ ...url, REDIS_PASSWORD_FILE: file('nothing') })).toThrow(
-      `REDIS_PASSWORD_FILE: cannot read ${file('nothing')} (ENOENT)`,
+      `REDIS_PASSWORD_FILE: names no file: ${file('nothing')} does not exist`,
     );
     expect(() => settings({ ...url, REDIS_USERNAME: 'rediclaim' })).toThrow(
       'REDIS_USERNAME: needs REDIS_PASSWORD or REDIS_PASSWORD_FILE (without a password no user is sent)',

@@ -1,8 +1,12 @@
-import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { settingFiles } from '@rediclaim/core';
 import { MYSQL_TLS_MODES, type MysqlTls, type MysqlTlsMode } from './tls.js';
+
+const { pemCertificatesFile, pemPrivateKeyFile } = settingFiles((path) =>
+  readFileSync(path, 'utf8'),
+);
 
 /**
  * The MySQL TLS settings: files are named by path, as a Kubernetes Secret mounts them,
@@ -13,58 +17,13 @@ import { MYSQL_TLS_MODES, type MysqlTls, type MysqlTlsMode } from './tls.js';
 export const mysqlTlsSettings = {
   MYSQL_TLS_MODE: z.enum(MYSQL_TLS_MODES).default('disabled'),
   /** A PEM bundle of the authorities the server's certificate must chain to. */
-  MYSQL_TLS_CA: pemFile('certificates'),
+  MYSQL_TLS_CA: pemCertificatesFile().optional(),
   /** A client certificate and its key, for a user created REQUIRE X509 (or SUBJECT/ISSUER). */
-  MYSQL_TLS_CERT: pemFile('certificates'),
-  MYSQL_TLS_KEY: pemFile('key'),
+  MYSQL_TLS_CERT: pemCertificatesFile().optional(),
+  MYSQL_TLS_KEY: pemPrivateKeyFile().optional(),
 };
 
 type MysqlTlsSettings = { MYSQL_URL: string } & z.output<z.ZodObject<typeof mysqlTlsSettings>>;
-
-const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
-
-function pemFile(kind: 'certificates' | 'key') {
-  return z
-    .string()
-    .min(1)
-    .superRefine((path, ctx) => {
-      const problem = pemProblem(path, kind);
-      if (problem) ctx.addIssue({ code: 'custom', message: problem });
-    })
-    .optional();
-}
-
-/** What is wrong with the file, in a sentence; undefined when it holds what it should. */
-function pemProblem(path: string, kind: 'certificates' | 'key'): string | undefined {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return code === 'ENOENT'
-      ? `names no file: ${path} does not exist`
-      : `cannot be read: ${path} (${code ?? String(error)})`;
-  }
-  if (kind === 'key') {
-    try {
-      createPrivateKey(text);
-      return undefined;
-    } catch {
-      // The file's contents stay out of the message: it is a secret.
-      return `is not a PEM private key: ${path}`;
-    }
-  }
-  const blocks = text.match(PEM_CERTIFICATE) ?? [];
-  if (blocks.length === 0) return `holds no PEM certificate (-----BEGIN CERTIFICATE-----): ${path}`;
-  for (const [i, block] of blocks.entries()) {
-    try {
-      new X509Certificate(block);
-    } catch {
-      return `certificate ${i + 1} of ${path} cannot be parsed`;
-    }
-  }
-  return undefined;
-}
 
 /** A settings problem: the variable it is about and a sentence. */
 interface Issue {
@@ -103,7 +62,7 @@ export function mysqlTlsIssues(s: MysqlTlsSettings): Issue[] {
       message: 'a client certificate needs its key, and a key its certificate',
     });
   else if (s.MYSQL_TLS_CERT !== undefined && s.MYSQL_TLS_KEY !== undefined)
-    if (!keyMatches(s.MYSQL_TLS_CERT, s.MYSQL_TLS_KEY))
+    if (!s.MYSQL_TLS_CERT.first.checkPrivateKey(s.MYSQL_TLS_KEY.key))
       issues.push({ path: 'MYSQL_TLS_KEY', message: 'is not the key of MYSQL_TLS_CERT' });
   const host = hostOf(s.MYSQL_URL);
   if (mode === 'verify-identity' && host !== undefined && isIP(host) !== 0)
@@ -124,8 +83,9 @@ export function refineMysqlTls(s: MysqlTlsSettings, ctx: z.RefinementCtx): void 
 
 /** The TLS of the issuer's MySQL connections, its files read (once, at start-up). */
 export function mysqlTlsOf(s: Omit<MysqlTlsSettings, 'MYSQL_URL'>): MysqlTls {
-  const read = (path: string | undefined) => (path === undefined ? undefined : readFileSync(path));
-  const [ca, cert, key] = [s.MYSQL_TLS_CA, s.MYSQL_TLS_CERT, s.MYSQL_TLS_KEY].map(read);
+  const [ca, cert, key] = [s.MYSQL_TLS_CA, s.MYSQL_TLS_CERT, s.MYSQL_TLS_KEY].map((file) =>
+    file === undefined ? undefined : Buffer.from(file.pem),
+  );
   return {
     mode: s.MYSQL_TLS_MODE,
     ...(ca ? { ca } : {}),
@@ -141,16 +101,6 @@ export function describeMysqlTls(s: Omit<MysqlTlsSettings, 'MYSQL_URL'>): string
 
 function verifies(mode: MysqlTlsMode): boolean {
   return mode === 'verify-ca' || mode === 'verify-identity';
-}
-
-function keyMatches(certPath: string, keyPath: string): boolean {
-  try {
-    const cert = new X509Certificate(readFileSync(certPath));
-    return cert.checkPrivateKey(createPrivateKey(readFileSync(keyPath)));
-  } catch {
-    // Unreadable or unparseable: the file's own check already says so.
-    return true;
-  }
 }
 
 function hostOf(url: string): string | undefined {
