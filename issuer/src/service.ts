@@ -24,7 +24,7 @@ import { EventLanes } from './decisions/lanes.js';
 import { errorCode } from './error-code.js';
 import type { ReadinessReport } from './http/app.js';
 import { createBatchHandler } from './kafka/batch-handler.js';
-import { createKafka, createRelayKafka } from './kafka/client.js';
+import { createKafka } from './kafka/client.js';
 import { FetchPause } from './kafka/fetch-pause.js';
 import { OffsetTracker } from './kafka/offset-tracker.js';
 import { keyPartitioner } from './kafka/partitioner.js';
@@ -201,7 +201,7 @@ export class Issuer {
         ...(primary ? { mysqlStream: primary.stream } : {}),
         // A failed turn may be the database gone or demoted: the monitor checks.
         failed: () => void this.monitor?.suspect(),
-        kafka: createRelayKafka(s.KAFKA_CLIENT_ID, s.KAFKA_BROKERS, relayLogger, security),
+        kafka: createKafka(s.KAFKA_CLIENT_ID, s.KAFKA_BROKERS, relayLogger, security, 'short'),
         topic: s.TOPIC_COUPONS,
         batchRows: s.OUTBOX_BATCH_ROWS,
         pollIntervalMs: s.OUTBOX_POLL_INTERVAL_MS,

@@ -29,6 +29,10 @@ export const REDIS_TLS_SETTINGS = [
 /** One node of a Redis Cluster, as REDIS_CLUSTER_NODES lists it. */
 export type RedisNode = Endpoint;
 
+/** The password the settings give (REDIS_PASSWORD_FILE is read into the same string). */
+const passwordOf = (s: RedisConnectionSettings): string | undefined =>
+  s.REDIS_PASSWORD ?? s.REDIS_PASSWORD_FILE;
+
 export interface SettingIssue {
   path: keyof RedisConnectionSettings;
   message: string;
@@ -82,7 +86,7 @@ export function redisSettingsIssues(s: RedisConnectionSettings): SettingIssue[] 
       message: `${s.REDIS_TLS_KEY.path} is not the private key of REDIS_TLS_CERT (${s.REDIS_TLS_CERT.path})`,
     });
   }
-  const password = s.REDIS_PASSWORD ?? s.REDIS_PASSWORD_FILE;
+  const password = passwordOf(s);
   if (
     (url.username !== '' || url.password !== '') &&
     (s.REDIS_USERNAME !== undefined || password !== undefined)
@@ -123,7 +127,7 @@ function credentialIssues(s: RedisConnectionSettings): SettingIssue[] {
       path: 'REDIS_PASSWORD_FILE',
       message: 'set one of REDIS_PASSWORD and REDIS_PASSWORD_FILE, not both',
     });
-  if (s.REDIS_USERNAME !== undefined && (s.REDIS_PASSWORD ?? s.REDIS_PASSWORD_FILE) === undefined)
+  if (s.REDIS_USERNAME !== undefined && passwordOf(s) === undefined)
     issues.push({
       path: 'REDIS_USERNAME',
       message: 'needs REDIS_PASSWORD or REDIS_PASSWORD_FILE (without a password no user is sent)',
@@ -141,10 +145,7 @@ export function redisConnectionOptions(s: RedisConnectionSettings): RedisOptions
   if (s.REDIS_URL === undefined) throw new Error('redisConnectionOptions: REDIS_URL is not set');
   const url = new URL(s.REDIS_URL);
   const username = s.REDIS_USERNAME ?? (url.username ? decodeURIComponent(url.username) : '');
-  const password =
-    s.REDIS_PASSWORD ??
-    s.REDIS_PASSWORD_FILE ??
-    (url.password ? decodeURIComponent(url.password) : '');
+  const password = passwordOf(s) ?? (url.password ? decodeURIComponent(url.password) : '');
   const options: RedisOptions = {
     host: url.hostname.replace(/^\[|\]$/g, ''),
     port: url.port ? Number(url.port) : 6379,
@@ -169,7 +170,7 @@ export function redisConnectionOptions(s: RedisConnectionSettings): RedisOptions
 
 /** The options every node of a Redis Cluster gets: the credentials (the nodes are the cluster's). */
 export function redisClusterNodeOptions(s: RedisConnectionSettings): RedisOptions {
-  const password = s.REDIS_PASSWORD ?? s.REDIS_PASSWORD_FILE;
+  const password = passwordOf(s);
   return {
     ...(s.REDIS_USERNAME ? { username: s.REDIS_USERNAME } : {}),
     ...(password ? { password } : {}),

@@ -218,7 +218,7 @@ export class OutboxRelay {
   private async activate(): Promise<void> {
     // Idempotent, one request in flight, acks from all in-sync replicas: kafkajs' own
     // retries of a send neither duplicate nor reorder it. They are bounded (the
-    // client's, kafka/client.ts createRelayKafka; kafkajs warns that this "may
+    // client's, kafka/client.ts createKafka(..., 'short'); kafkajs warns that this "may
     // invalidate EoS guarantees"): a send that cannot succeed must fail, so that stop()
     // is not held by it and the relay's own backoff takes over. Starting over may
     // duplicate what consumers see, never lose or reorder it.
