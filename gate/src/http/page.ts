@@ -153,6 +153,18 @@ function sendAsset(request: FastifyRequest, reply: FastifyReply, asset: Asset, i
   return reply.send(encoding ? asset[encoding] : asset.body);
 }
 
+/** The route options of an asset under `/assets/<version>/`: `file` is what it may name. */
+const assetRoute = (file: Record<string, unknown>) => ({
+  schema: {
+    hide: true,
+    params: {
+      type: 'object',
+      properties: { version: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,32}$' }, file },
+      required: ['version', 'file'],
+    },
+  },
+});
+
 /**
  * The shoppers' waiting-room page: `GET /events/:eventId` (HTML) and its files under
  * `/assets/<version>/<file>`, where the version is a hash of all of them, so they are
@@ -184,19 +196,7 @@ export const waitingRoomPage: FastifyPluginAsync<PageOptions> = async (app, opti
 
   app.get<{ Params: { version: string; file: string } }>(
     '/assets/:version/:file',
-    {
-      schema: {
-        hide: true,
-        params: {
-          type: 'object',
-          properties: {
-            version: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,32}$' },
-            file: { type: 'string', pattern: ASSET_NAME.source },
-          },
-          required: ['version', 'file'],
-        },
-      },
-    },
+    assetRoute({ type: 'string', pattern: ASSET_NAME.source }),
     async (request, reply) => {
       const asset = assets.get(request.params.file);
       if (!asset) throw new RediclaimError(ErrorCode.NotFound, `no asset ${request.params.file}`);
@@ -208,19 +208,7 @@ export const waitingRoomPage: FastifyPluginAsync<PageOptions> = async (app, opti
 
   app.get<{ Params: { version: string; file: string } }>(
     '/assets/:version/altcha/:file',
-    {
-      schema: {
-        hide: true,
-        params: {
-          type: 'object',
-          properties: {
-            version: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,32}$' },
-            file: { type: 'string', enum: ALTCHA_FILES },
-          },
-          required: ['version', 'file'],
-        },
-      },
-    },
+    assetRoute({ type: 'string', enum: ALTCHA_FILES }),
     async (request, reply) =>
       sendAsset(
         request,
