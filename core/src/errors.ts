@@ -45,6 +45,12 @@ export const ErrorCode = {
   Forbidden: 'FORBIDDEN',
   /** No such route or resource (HTTP 404 that is not an unknown event). */
   NotFound: 'NOT_FOUND',
+  /** The event asks for proof of work on join and the request carries none (X-Pow-Solution). */
+  PowRequired: 'POW_REQUIRED',
+  /** The proof of work does not verify: expired, forged, wrong number, or another event's. */
+  PowInvalid: 'POW_INVALID',
+  /** The proof of work was already used for a join: each solution joins once. */
+  PowReplayed: 'POW_REPLAYED',
   /** A failure the service did not expect; the message says nothing internal. */
   Internal: 'INTERNAL',
 } as const;

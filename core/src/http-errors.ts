@@ -40,6 +40,9 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   COUPON_CODE_AMBIGUOUS: 409,
   IDEMPOTENCY_KEY_REUSED: 422,
   FORBIDDEN: 403,
+  POW_REQUIRED: 428,
+  POW_INVALID: 403,
+  POW_REPLAYED: 403,
 };
 
 // Core's messages for the identifiers, so a bad userId reads the same everywhere.

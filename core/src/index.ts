@@ -25,6 +25,9 @@ export {
   discountSchema,
   eventIdSchema,
   issuerScalingSchema,
+  PROOF_OF_WORK_DEFAULTS,
+  powSpikeSchema,
+  proofOfWorkSchema,
   scheduleSchema,
   validitySchema,
   type Admission,
@@ -34,6 +37,7 @@ export {
   type CouponEventSpecInput,
   type Discount,
   type IssuerScaling,
+  type ProofOfWork,
   type Schedule,
   type Validity,
 } from './couponevent/spec.js';
@@ -248,6 +252,7 @@ export {
   KEY_PREFIX,
   eventHashTag,
   eventKeys,
+  powSolutionKey,
   retiredResultsKey,
   type EventKeys,
 } from './redis/keys.js';
@@ -278,3 +283,4 @@ export {
 } from './policy/issuance.js';
 export { desiredIssuerReplicas, type ReplicaBounds } from './policy/scaling.js';
 export { backoffDelay, sleep, type BackoffPolicy } from './policy/backoff.js';
+export { powDifficulty, powReplayTtlMs, powSpikeArgs } from './policy/proof-of-work.js';

@@ -50,6 +50,30 @@ describe('rendered events config', () => {
     expect(parseEventsConfig(text, 'ConfigMap rediclaim/rediclaim-events').events).toEqual(events);
   });
 
+  it("carries the event's proof of work into the rendered config, off when unset", () => {
+    expect(eventConfigFromCouponEvent(couponEvent()).admission.proofOfWork).toEqual({
+      enabled: false,
+      difficulty: 100_000,
+      challengeTtlSeconds: 120,
+    });
+    const spec = validSpec();
+    spec.admission.proofOfWork = {
+      enabled: true,
+      difficulty: 40_000,
+      spike: { joinsPerSecond: 300, difficulty: 400_000 },
+    };
+    const events = [eventConfigFromCouponEvent(couponEvent(spec))];
+    const text = renderEventsConfig(events);
+    expect(text).toContain('proofOfWork:');
+    const [read] = parseEventsConfig(text, 'ConfigMap rediclaim/rediclaim-events').events;
+    expect(read!.admission.proofOfWork).toEqual({
+      enabled: true,
+      difficulty: 40_000,
+      challengeTtlSeconds: 120,
+      spike: { joinsPerSecond: 300, difficulty: 400_000, holdSeconds: 60 },
+    });
+  });
+
   it('renders the same bytes for the same events in any order, so the operator writes only on change', () => {
     const a = { ...eventConfigFromCouponEvent(couponEvent()), id: 'a' };
     const b = { ...a, id: 'b' };

@@ -21,6 +21,8 @@ describe('CouponEvent spec schema', () => {
       processingTimeoutSeconds: 30,
       maxQueueLength: 1_000_000,
       retentionSeconds: 86_400,
+      // Off unless asked for.
+      proofOfWork: { enabled: false, difficulty: 100_000, challengeTtlSeconds: 120 },
     });
     expect(spec.coupon.perUserLimit).toBe(1);
     expect(spec.coupon.code).toEqual({ prefix: '', length: 12 });

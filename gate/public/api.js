@@ -11,9 +11,9 @@ const TIMEOUT_MS = 15_000;
 export function createApi({ eventId, identityMode, credentials, base = window.location.href }) {
   const root = new URL(`../v1/events/${encodeURIComponent(eventId)}`, base);
 
-  async function call(method, path, { query = {}, identify = false } = {}) {
+  async function call(method, path, { query = {}, identify = false, headers: extra = {} } = {}) {
     const url = new URL(root.href + path);
-    const headers = { accept: 'application/json' };
+    const headers = { accept: 'application/json', ...extra };
     if (identify) {
       const who = await credentials();
       if (who.userId) url.searchParams.set('userId', who.userId);
@@ -64,8 +64,14 @@ export function createApi({ eventId, identityMode, credentials, base = window.lo
     },
     /** The event: schedule, phase, discount, live counts. */
     event: () => call('GET', ''),
-    /** Join (idempotent: the same place for the same shopper). */
-    join: () => call('POST', '/queue', { identify: true }),
+    /** A proof-of-work challenge (events with proofOfWork). */
+    challenge: () => call('GET', '/challenge'),
+    /** Join (idempotent: the same place for the same shopper), with a solved challenge if any. */
+    join: (solution) =>
+      call('POST', '/queue', {
+        identify: true,
+        headers: solution ? { 'x-pow-solution': solution } : {},
+      }),
     /** Where the shopper stands: by the signed ticket when the page holds one. */
     status: (ticket) =>
       ticket

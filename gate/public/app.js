@@ -8,6 +8,7 @@ import { LANGUAGES, createI18n, pickLanguage } from './i18n.js';
 import { Poller, countdownTarget as targetOf } from './poller.js';
 import { Push } from './push.js';
 import { createApi } from './api.js';
+import { solvePow } from './pow.js';
 import * as session from './session.js';
 
 const meta = (name) => document.querySelector(`meta[name="${name}"]`)?.getAttribute('content');
@@ -586,8 +587,40 @@ async function readStatus() {
   fail(result);
 }
 
+/** Answers that a new proof of work may cure (the event turned it on, or a challenge went stale). */
+const POW_REFUSALS = new Set(['POW_REQUIRED', 'POW_INVALID', 'POW_REPLAYED']);
+
+/**
+ * The proof of work a join of this event needs (undefined: none), solved while the
+ * button says "Checking your browser…"; `<html data-pow>` tells tests where it is.
+ */
+async function proofOfWork(needed) {
+  if (!needed) return undefined;
+  document.documentElement.dataset.pow = 'solving';
+  const button = $('join');
+  if (button)
+    button.replaceChildren(
+      h('span', { class: 'spinner', 'aria-hidden': 'true' }),
+      t('checkingBrowser'),
+    );
+  const challenge = await api.challenge();
+  if (challenge.kind !== 'ok') {
+    document.documentElement.dataset.pow = 'failed';
+    return { refused: challenge };
+  }
+  const solution = await solvePow(challenge.body);
+  document.documentElement.dataset.pow = solution ? 'solved' : 'failed';
+  return { solution };
+}
+
 async function sendJoin() {
-  const result = await api.join();
+  let pow = await proofOfWork(state.info?.proofOfWork);
+  let result = pow?.refused ?? (await api.join(pow?.solution));
+  // Once more with a fresh challenge: the config changed, or the challenge expired.
+  if (result.kind === 'refused' && POW_REFUSALS.has(result.code)) {
+    pow = await proofOfWork(true);
+    result = pow.refused ?? (await api.join(pow.solution));
+  }
   if (result.kind === 'ok') {
     state.joining = false;
     clearTrouble();

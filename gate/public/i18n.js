@@ -31,6 +31,7 @@ const en = {
     'Coupons go to shoppers in the order they join. Keep this page open; you can reload it without losing your place.',
   joinHelpPreQueue: 'Join now: places are drawn fairly at random when the sale opens {time}.',
   joining: 'Joining…',
+  checkingBrowser: 'Checking your browser…',
   paused: 'Admission is paused for now; your place is kept.',
 
   preQueueTitle: "You're in the waiting room",
@@ -129,6 +130,7 @@ const ko = {
     '쿠폰은 참여한 순서대로 지급됩니다. 이 페이지를 열어 두세요. 새로고침해도 순번은 유지됩니다.',
   joinHelpPreQueue: '지금 입장하세요. 판매가 시작되는 {time}에 순번을 공정하게 무작위로 정합니다.',
   joining: '참여하는 중…',
+  checkingBrowser: '브라우저를 확인하는 중…',
   paused: '입장이 잠시 멈췄습니다. 순번은 그대로 유지됩니다.',
 
   preQueueTitle: '대기실에 입장했습니다',

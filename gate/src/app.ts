@@ -9,6 +9,7 @@ import { ErrorCode, openApiComponentName } from '@rediclaim/core';
 import type { GateMetrics } from './metrics.js';
 import type { WaitingRoom } from './queue/waiting-room.js';
 import type { TicketSigner } from './queue/tickets.js';
+import type { PowGuard } from './pow/pow-guard.js';
 import type { Identity } from './http/identity.js';
 import type { PushDeps } from './http/push-api.js';
 import { installErrorHandling } from './http/errors.js';
@@ -51,6 +52,7 @@ export interface AppDeps {
   room: WaitingRoom;
   identity: Identity;
   tickets: TicketSigner;
+  pow: PowGuard;
   metrics: GateMetrics;
   logger: Logger;
   health: HealthOptions;
@@ -229,6 +231,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       room: deps.room,
       identity: deps.identity,
       tickets: deps.tickets,
+      pow: deps.pow,
       metrics,
       ...(deps.push ? { push: deps.push } : {}),
       ...(options.pollRateLimitMax > 0

@@ -27,6 +27,8 @@ import { readinessOf, timedCheck, type CheckResult, type ReadinessReport } from 
 import { Identity } from './http/identity.js';
 import { GateMetrics } from './metrics.js';
 import { TicketSigner } from './queue/tickets.js';
+import { PowDifficulty } from './pow/difficulty.js';
+import { PowGuard } from './pow/pow-guard.js';
 import type { WaitingRoom } from './queue/waiting-room.js';
 import { connectRedis } from './redis/connect.js';
 import { createRedisClient, createSubscriber, type RedisClient } from './redis/client.js';
@@ -71,6 +73,9 @@ export class Gate {
   readonly scripts: GateScripts;
   readonly room: WaitingRoom;
   readonly tickets: TicketSigner;
+  /** Proof of work on join, for the events that ask for it. */
+  readonly pow: PowGuard;
+  private readonly powDifficulty: PowDifficulty;
   readonly identity: Identity;
   readonly kafka: Kafka;
   readonly producer: Producer;
@@ -123,6 +128,11 @@ export class Gate {
     );
     // Tickets expire by the wall clock, whatever clock the schedule follows in tests.
     this.tickets = TicketSigner.fromSettings(s);
+    this.powDifficulty = new PowDifficulty(this.scripts, s.POW_SPIKE_REFRESH_MS);
+    this.pow = new PowGuard(this.scripts, this.powDifficulty, this.metrics, {
+      key: s.POW_HMAC_KEY ?? s.POW_HMAC_KEY_FILE,
+      ...(s.POW_PREVIOUS_HMAC_KEYS ? { previousKeys: s.POW_PREVIOUS_HMAC_KEYS } : {}),
+    });
     this.identity = Identity.fromSettings(s);
     this.kafka = createKafka({
       brokers: s.KAFKA_BROKERS,
@@ -215,6 +225,7 @@ export class Gate {
     this.events.on('change', (change) => {
       if (change.added.length + change.changed.length + change.removed.length === 0) return;
       this.metrics.applyConfig(this.events.all());
+      this.powDifficulty.retain(this.events.all());
     });
     const sourceDeps = {
       store: this.events,
@@ -280,6 +291,7 @@ export class Gate {
       room: this.room,
       identity: this.identity,
       tickets: this.tickets,
+      pow: this.pow,
       metrics: this.metrics,
       logger: this.logger,
       health: { live: () => this.live(), ready: () => this.readiness() },
@@ -316,6 +328,10 @@ export class Gate {
     await this.configSource.start();
     if (!this.events.loaded)
       this.logger.error(`no valid events config from ${this.configSource.description} yet`);
+    if (this.pow.ephemeral && [...this.events.all()].some((e) => PowGuard.required(e)))
+      this.logger.warn(
+        'POW_HMAC_KEY is not set: proof-of-work challenges verify on this replica only',
+      );
     // The waiting room answers from Redis alone: without Kafka the gate still serves
     // (admission paused), and connects when Kafka comes.
     this.kafkaConnecting = this.connectKafka(background);

@@ -18,6 +18,11 @@ export {
 } from './config/configmap-source.js';
 export type { ConfigSource, ConfigSourceDeps } from './config/source.js';
 
+// Proof of work on join.
+export { PowGuard, POW_RESULTS, type PowChallenge, type PowResult } from './pow/pow-guard.js';
+export { PowDifficulty } from './pow/difficulty.js';
+export { POW_HEADER, parseSolutionHeader } from './pow/solution-header.js';
+
 // The queue, and how shoppers' standings read.
 export { WaitingRoom } from './queue/waiting-room.js';
 export { waitingView } from './queue/status-views.js';

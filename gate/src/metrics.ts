@@ -2,6 +2,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { Phase, issueOutcomes } from '@rediclaim/core';
 import type { LiveEvent } from './config/live-event.js';
 import { LatencyHistogram } from './http/latency-histogram.js';
+import { POW_RESULTS, type PowMetrics, type PowResult } from './pow/pow-guard.js';
 
 /** The labels of an event's series, as the issuer's: its tenant, and its id alone. */
 export interface EventLabels {
@@ -55,7 +56,7 @@ const keyOf = (tenant: string, eventId: string) => `${tenant}\n${eventId}`;
  * the applied config: applyConfig() removes every series of an event that left it, and
  * the helpers below count nothing under the labels of an event it does not have.
  */
-export class GateMetrics {
+export class GateMetrics implements PowMetrics {
   readonly registry = new Registry();
   /** The events of the applied config, by tenant and id. */
   private configured = new Map<string, LiveEvent>();
@@ -88,6 +89,25 @@ export class GateMetrics {
         for (const [answer, n] of answers) this.joins.inc({ ...labels, answer }, n);
     },
   });
+
+  readonly powChallenges = new Counter({
+    name: 'rediclaim_gate_pow_challenges_total',
+    help: 'Proof-of-work challenges issued, by event (events with spec.admission.proofOfWork.enabled).',
+    labelNames: ['tenant', 'event'] as const,
+    registers: [this.registry],
+  });
+
+  readonly powSolutions = new Counter({
+    name: 'rediclaim_gate_pow_solutions_total',
+    help: 'Joins of proof-of-work events by what their solution came to: accepted, missing (428), malformed (400), expired, invalid, other_event (403 POW_INVALID), replayed (403 POW_REPLAYED).',
+    labelNames: ['tenant', 'event', 'result'] as const,
+    registers: [this.registry],
+  });
+
+  readonly powDifficulty = this.eventGauge(
+    'rediclaim_gate_pow_difficulty',
+    'The difficulty (maxnumber) of the last proof-of-work challenge this replica issued for the event: spec.admission.proofOfWork.difficulty, or spike.difficulty during a join spike.',
+  );
 
   readonly queueLength = this.eventGauge(
     'rediclaim_gate_queue_length',
@@ -363,6 +383,13 @@ export class GateMetrics {
       this.eventStock.set(labels, event.stock);
       this.admitted.inc(labels, 0);
       for (const reason of REQUEUE_REASONS) this.requeued.inc({ ...labels, reason }, 0);
+      const pow = event.config.admission.proofOfWork;
+      if (pow.enabled) {
+        this.powChallenges.inc(labels, 0);
+        for (const result of POW_RESULTS) this.powSolutions.inc({ ...labels, result }, 0);
+        if (!this.configured.has(keyOf(event.tenant, event.id)))
+          this.powDifficulty.set(labels, pow.difficulty);
+      } else this.forgetPow(labels);
     }
     for (const [key, event] of this.configured) if (!next.has(key)) this.forget(key, event);
     this.configured = next;
@@ -381,11 +408,30 @@ export class GateMetrics {
       this.eventOpen,
     ])
       gauge.remove(labels);
+    this.forgetPow(labels);
     this.admitted.remove(labels);
     this.admissionSlowdowns.remove(labels);
     for (const reason of REQUEUE_REASONS) this.requeued.remove({ ...labels, reason });
     for (const outcome of issueOutcomes) this.results.remove({ ...labels, outcome });
     this.joinCounts.delete(key);
+  }
+
+  private forgetPow(labels: EventLabels): void {
+    this.powChallenges.remove(labels);
+    this.powDifficulty.remove(labels);
+    for (const result of POW_RESULTS) this.powSolutions.remove({ ...labels, result });
+  }
+
+  countPowChallenge(event: LiveEvent, difficulty: number): void {
+    if (!this.isConfigured(event)) return;
+    const labels = { tenant: event.tenant, event: event.id };
+    this.powChallenges.inc(labels);
+    this.powDifficulty.set(labels, difficulty);
+  }
+
+  countPowSolution(event: LiveEvent, result: PowResult): void {
+    if (this.isConfigured(event))
+      this.powSolutions.inc({ tenant: event.tenant, event: event.id, result });
   }
 
   /** The labels an event's joins and results count under: its own while configured. */

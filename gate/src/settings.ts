@@ -134,6 +134,22 @@ export const gateSettingsSchema = z
       .pipe(z.array(z.string().min(32, 'each secret must be at least 32 characters')))
       .optional(),
     TICKET_TTL_SECONDS: env.int(60, 7_776_000).default(DEFAULT_TICKET_TTL_SECONDS),
+    /**
+     * The HMAC key proof-of-work challenges are signed with (events with
+     * spec.admission.proofOfWork): every replica needs the same one to verify the others'.
+     */
+    POW_HMAC_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+    /** A file holding POW_HMAC_KEY (a mounted Secret), read at start-up. */
+    POW_HMAC_KEY_FILE: secretFile()
+      .refine((key) => key.length >= 32, 'must hold a key of at least 32 characters')
+      .optional(),
+    /** Former POW_HMAC_KEYs, comma-separated: their challenges verify until they expire. */
+    POW_PREVIOUS_HMAC_KEYS: env
+      .list()
+      .pipe(z.array(z.string().min(32, 'each key must be at least 32 characters')))
+      .optional(),
+    /** How long a replica trusts what it last read of an event's join spike. */
+    POW_SPIKE_REFRESH_MS: env.int(50, 60_000).default(1_000),
     /** Tickets without key id and expiry (signed before they had them) verify until then. */
     TICKET_LEGACY_ACCEPT_UNTIL: z.iso
       .datetime({ offset: true, error: 'must be an ISO 8601 time, like 2026-07-01T00:00:00Z' })
@@ -327,6 +343,23 @@ export const gateSettingsSchema = z
           message: 'needs TICKET_SECRET (without it every replica signs with a random key)',
         });
     }
+    if (s.POW_HMAC_KEY !== undefined && s.POW_HMAC_KEY_FILE !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['POW_HMAC_KEY_FILE'],
+        message: 'set POW_HMAC_KEY or POW_HMAC_KEY_FILE, not both',
+      });
+    if (
+      s.POW_PREVIOUS_HMAC_KEYS !== undefined &&
+      s.POW_HMAC_KEY === undefined &&
+      s.POW_HMAC_KEY_FILE === undefined
+    )
+      ctx.addIssue({
+        code: 'custom',
+        path: ['POW_PREVIOUS_HMAC_KEYS'],
+        message:
+          'needs POW_HMAC_KEY or POW_HMAC_KEY_FILE (without one every replica signs with a random key)',
+      });
     if (s.SHUTDOWN_DRAIN_MS >= s.SHUTDOWN_TIMEOUT_MS) {
       ctx.addIssue({
         code: 'custom',

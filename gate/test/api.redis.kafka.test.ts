@@ -12,7 +12,8 @@ import {
 } from './support/harness.js';
 import { IssuerSim } from './support/issuer-sim.js';
 import { shopperApi } from './support/shoppers.js';
-import type { Client, Response } from './support/client.js';
+import type { Client } from './support/client.js';
+import { expectError } from './support/expect-error.js';
 
 /**
  * Every state and refusal through the HTTP APIs (app.inject) of a gate running in this
@@ -53,12 +54,6 @@ const seedJoin = (ev: string, user: string) =>
 const seedRank = (ev: string, user: string) =>
   app.inject({ method: 'GET', url: `/gate/events/${ev}/rank?userId=${q(user)}` });
 const { join, me, untilStatus } = shopperApi(() => app.inject);
-
-function expectError(res: Response, status: number, code: string): Record<string, unknown> {
-  expect({ status: res.statusCode, code: res.json().code }).toEqual({ status, code });
-  expect(typeof res.json().message).toBe('string');
-  return res.json();
-}
 
 beforeAll(async () => {
   topics = await suiteTopics('api');

@@ -65,6 +65,7 @@ const ids = {
   jwt: uniqueName('jwt'),
   used: uniqueName('used'),
   refused: uniqueName('refused'),
+  pow: uniqueName('pow'),
 };
 const JWT_SECRET = 'a-jwt-secret-for-page-tests-long-enough';
 
@@ -155,6 +156,10 @@ beforeAll(async () => {
   events.define(ids.jwt, { mode: 'paused' });
   events.define(ids.used, { rate: 200 });
   events.define(ids.refused, { rate: 1, stock: 1_000 });
+  events.define(ids.pow, {
+    mode: 'paused',
+    proofOfWork: { enabled: true, difficulty: 200_000 },
+  });
   sim = new IssuerSim(topics, { kind: 'issue' });
   sim.set(ids.stuck, { kind: 'silent' });
   sim.set(ids.rejected, { kind: 'reject', reason: 'COUPON_WINDOW_ENDED' });
@@ -166,6 +171,7 @@ beforeAll(async () => {
         DISPATCH_INTERVAL_MS: '20',
         ENQUEUE_RATE_LIMIT_MAX: '0',
         OVERLOAD_RETRY_AFTER_SECONDS: '1',
+        POW_HMAC_KEY: 'a-page-test-proof-of-work-key-32-chars',
       }),
     ),
     chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS }),
@@ -438,6 +444,38 @@ describe('the waiting-room page in Chromium', () => {
     expect(await textOf(page, '#view-title')).toBe('Sold out');
     expect(await page.locator('#join').count()).toBe(0);
     await shot(page, '05-sold-out');
+  });
+
+  it('solves the proof of work in Web Workers (altcha-lib, served by the gate), then joins with it', async () => {
+    const { page } = await newPage();
+    const seen = { workers: [] as string[], joins: [] as (string | undefined)[], challenges: 0 };
+    page.on('worker', (w) => seen.workers.push(new URL(w.url()).pathname));
+    page.on('request', (r) => {
+      const url = new URL(r.url());
+      if (url.pathname.endsWith('/challenge')) seen.challenges += 1;
+      if (r.method() === 'POST' && url.pathname.endsWith('/queue'))
+        seen.joins.push(r.headers()['x-pow-solution']);
+    });
+    await page.goto(pageUrl(ids.pow));
+    await untilState(page, 'canJoin');
+    await page.getByRole('button', { name: 'Join the queue' }).click();
+    await untilState(page, 'waiting');
+    expect(await page.evaluate(() => document.documentElement.dataset.pow)).toBe('solved');
+    expect(seen.challenges).toBe(1);
+    expect(seen.joins).toEqual([expect.stringMatching(/^[A-Za-z0-9+/=]{100,}$/)]);
+    expect(seen.workers.length).toBeGreaterThanOrEqual(1);
+    for (const worker of seen.workers)
+      expect(worker).toMatch(/^\/assets\/[^/]+\/altcha\/worker\.js$/);
+    // The solution was the library's: the gate verified it and spent it.
+    const payload = JSON.parse(Buffer.from(seen.joins[0]!, 'base64').toString());
+    expect(payload).toMatchObject({ algorithm: 'SHA-256', number: expect.any(Number) });
+    const again = await g.http({
+      method: 'POST',
+      url: `/v1/events/${ids.pow}/queue?userId=replayer`,
+      headers: { 'x-pow-solution': seen.joins[0]! },
+    });
+    expect(again.json().code).toBe('POW_REPLAYED');
+    await shot(page, '05b-pow-joined');
   });
 
   it('counts down to the pre-queue of an event not open yet, and offers the join at opening', async () => {

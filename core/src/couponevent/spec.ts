@@ -53,6 +53,64 @@ export const scheduleSchema = withRules(
 export const AdmissionMode = { Fifo: 'fifo', Paused: 'paused' } as const;
 export type AdmissionMode = (typeof AdmissionMode)[keyof typeof AdmissionMode];
 
+/** Defaults of spec.admission.proofOfWork: off, and a browser's second of work when on. */
+export const PROOF_OF_WORK_DEFAULTS = {
+  enabled: false,
+  difficulty: 100_000,
+  challengeTtlSeconds: 120,
+} as const;
+
+export const powSpikeSchema = z
+  .object({
+    joinsPerSecond: z.int().min(1).max(1_000_000).meta({
+      description:
+        'Solved joins per second, across all gate replicas, that start a spike: from the second that reaches it, challenges use spike.difficulty.',
+    }),
+    difficulty: z.int().min(100).max(100_000_000).meta({
+      description:
+        'The difficulty (maxnumber) of challenges issued during a spike; more than proofOfWork.difficulty.',
+    }),
+    holdSeconds: z.int().min(1).max(3600).default(60).meta({
+      description:
+        'How long a spike lasts after the last second that reached joinsPerSecond, before challenges get proofOfWork.difficulty again.',
+    }),
+  })
+  .meta({ description: 'Raise the difficulty automatically while joins spike.' });
+
+export const proofOfWorkSchema = withRules(
+  z.object({
+    enabled: z.boolean().default(PROOF_OF_WORK_DEFAULTS.enabled).meta({
+      description:
+        'Every join must carry a solved ALTCHA challenge (GET /v1/events/{eventId}/challenge, then X-Pow-Solution on the join). The seed API refuses joins without one.',
+    }),
+    difficulty: z.int().min(100).max(100_000_000).default(PROOF_OF_WORK_DEFAULTS.difficulty).meta({
+      description:
+        "The challenge's maxnumber: a solver tries SHA-256 hashes until it finds the server's number, difficulty / 2 on average (100000: about 1 s in a browser on 2 cores, 0.1 s of a bot's core; npm run bench -- pow).",
+    }),
+    challengeTtlSeconds: z
+      .int()
+      .min(10)
+      .max(3600)
+      .default(PROOF_OF_WORK_DEFAULTS.challengeTtlSeconds)
+      .meta({
+        description:
+          'A challenge must be solved and used within this many seconds of being issued; each solution joins once.',
+      }),
+    spike: powSpikeSchema.optional(),
+  }),
+  [
+    {
+      cel: '!has(self.spike) || self.spike.difficulty > self.difficulty',
+      message: 'spike.difficulty must be more than difficulty',
+      field: ['spike', 'difficulty'],
+      holds: (p) => p.spike === undefined || p.spike.difficulty > p.difficulty,
+    },
+  ],
+).meta({
+  description:
+    'Make each join cost the client some computing (an ALTCHA proof of work solved in the browser), so macro programs cannot flood a sale for free. Off by default.',
+});
+
 export const admissionSchema = z
   .object({
     dispatchPerSecond: z.int().min(1).max(100_000).meta({
@@ -74,6 +132,7 @@ export const admissionSchema = z
       description:
         'How long outcomes (coupon codes, sold out) stay readable from the gate after they are decided.',
     }),
+    proofOfWork: proofOfWorkSchema.default(PROOF_OF_WORK_DEFAULTS),
   })
   .meta({ description: 'How shoppers are let through the queue.' });
 
@@ -291,6 +350,7 @@ export type CouponEventSpec = z.output<typeof couponEventSpecSchema>;
 export type CouponEventSpecInput = z.input<typeof couponEventSpecSchema>;
 export type Schedule = CouponEventSpec['schedule'];
 export type Admission = CouponEventSpec['admission'];
+export type ProofOfWork = Admission['proofOfWork'];
 export type Coupon = CouponEventSpec['coupon'];
 export type Discount = Coupon['discount'];
 export type Validity = Coupon['validity'];

@@ -55,6 +55,19 @@ export interface EventKeys {
    */
   redemptions: string;
   /**
+   * STRING: solved joins (proof of work) in the current one-second window, fleet-wide;
+   * expires with its window. spendPow.lua counts it to detect a join spike.
+   */
+  powJoins: string;
+  /** STRING, present while the event's join spike lasts (PX = the spike's holdSeconds). */
+  powSpike: string;
+  /**
+   * The prefix of the spent-solution keys (not a key itself): `<powSolutions><signature>`
+   * (powSolutionKey) is a STRING set once per challenge, until it expires, so a
+   * solution joins once.
+   */
+  powSolutions: string;
+  /**
    * Pub/sub channel (not a key): the gates announce here what changed for whom (admitted,
    * decided, sold out, retired), so the replica holding a shopper's push stream hears of
    * it whichever replica made the change. Carries the event's hash tag too, so a sharded
@@ -82,6 +95,9 @@ export function eventKeys(tenant: string, eventId: string): EventKeys {
     tombstone: `${p}tombstone`,
     retired: `${p}retired`,
     redemptions: `${p}redemptions`,
+    powJoins: `${p}pow-joins`,
+    powSpike: `${p}pow-spike`,
+    powSolutions: `${p}pow:`,
     changes: `${p}changes`,
   };
 }
@@ -93,4 +109,9 @@ export function eventKeys(tenant: string, eventId: string): EventKeys {
  */
 export function retiredResultsKey(tenant: string, eventId: string, uid: string): string {
   return `${eventKeys(tenant, eventId).retired}:${uid}:results`;
+}
+
+/** The spent-solution key of one challenge (its HMAC signature, hex): in the event's slot. */
+export function powSolutionKey(keys: Pick<EventKeys, 'powSolutions'>, signature: string): string {
+  return `${keys.powSolutions}${signature}`;
 }

@@ -57,6 +57,29 @@ export const invalidCases: InvalidCase[] = [
     apiServer: /spec\.admission\.dispatchPerSecond: Required value/,
   },
   {
+    name: 'a spike difficulty no higher than the base difficulty',
+    spec: (s) =>
+      set(
+        s,
+        (v) =>
+          (v.admission.proofOfWork = {
+            enabled: true,
+            difficulty: 50_000,
+            spike: { joinsPerSecond: 100, difficulty: 50_000 },
+          }),
+      ),
+    zod: /admission\.proofOfWork\.spike\.difficulty: spike\.difficulty must be more than difficulty/,
+    apiServer:
+      /spec\.admission\.proofOfWork\.spike\.difficulty: .*spike\.difficulty must be more than difficulty/,
+  },
+  {
+    name: 'a proof of work too easy to cost anything',
+    spec: (s) => set(s, (v) => (v.admission.proofOfWork = { enabled: true, difficulty: 10 })),
+    zod: /admission\.proofOfWork\.difficulty: must be at least 100/,
+    apiServer:
+      /spec\.admission\.proofOfWork\.difficulty: Invalid value: 10: spec\.admission\.proofOfWork\.difficulty in body should be greater than or equal to 100/,
+  },
+  {
     name: 'a percent discount given as an amount',
     spec: (s) =>
       set(s, (v) => (v.coupon.discount = { type: 'percent', amount: 5000, currency: 'KRW' })),

@@ -71,9 +71,32 @@ const escapeHtml = (text: string) =>
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
   );
 
-/** Every file of the folder in memory, compressed once: the page is small and served often. */
+/**
+ * altcha-lib's browser solver (its v1 ES modules: index.js, helpers.js and worker.js,
+ * which import each other relatively), served beside the page under `altcha/`: the
+ * page's Web Workers run the library's own code, and nothing comes from a CDN.
+ */
+export const ALTCHA_DIR = path.dirname(fileURLToPath(import.meta.resolve('altcha-lib/v1')));
+const ALTCHA_FILES = ['index.js', 'helpers.js', 'worker.js'];
+
+function assetOf(name: string, body: Buffer): Asset | undefined {
+  const ext = path.extname(name);
+  const type = TYPES[ext];
+  if (!type || !ASSET_NAME.test(name)) return undefined;
+  const asset: Asset = { type, etag: `"${hash(body).slice(0, 22)}"`, body };
+  if (COMPRESSIBLE.has(ext) && body.length > 512) {
+    asset.gzip = gzipSync(body, { level: 9 });
+    asset.br = brotliCompressSync(body, {
+      params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_SIZE_HINT]: body.length },
+    });
+  }
+  return asset;
+}
+
+/** Every file of the folder (and the solver) in memory, compressed once: small, served often. */
 function loadAssets(dir: string): {
   assets: Map<string, Asset>;
+  solver: Map<string, Asset>;
   version: string;
   template: string;
 } {
@@ -87,20 +110,17 @@ function loadAssets(dir: string): {
       template = body.toString('utf8');
       continue;
     }
-    const ext = path.extname(name);
-    const type = TYPES[ext];
-    if (!type || !ASSET_NAME.test(name)) continue;
-    const asset: Asset = { type, etag: `"${hash(body).slice(0, 22)}"`, body };
-    if (COMPRESSIBLE.has(ext) && body.length > 512) {
-      asset.gzip = gzipSync(body, { level: 9 });
-      asset.br = brotliCompressSync(body, {
-        params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_SIZE_HINT]: body.length },
-      });
-    }
-    assets.set(name, asset);
+    const asset = assetOf(name, body);
+    if (asset) assets.set(name, asset);
+  }
+  const solver = new Map<string, Asset>();
+  for (const name of ALTCHA_FILES) {
+    const body = readFileSync(path.join(ALTCHA_DIR, name));
+    all.update(`altcha/${name}`).update('\0').update(body);
+    solver.set(name, assetOf(name, body)!);
   }
   if (template === undefined) throw new Error(`the waiting-room page has no ${TEMPLATE} in ${dir}`);
-  return { assets, version: hash(all.digest()).slice(0, 12), template };
+  return { assets, solver, version: hash(all.digest()).slice(0, 12), template };
 }
 
 /** br, then gzip, when the client takes them (no q-value parsing: browsers send plain lists). */
@@ -133,6 +153,18 @@ function sendAsset(request: FastifyRequest, reply: FastifyReply, asset: Asset, i
   return reply.send(encoding ? asset[encoding] : asset.body);
 }
 
+/** The route options of an asset under `/assets/<version>/`: `file` is what it may name. */
+const assetRoute = (file: Record<string, unknown>) => ({
+  schema: {
+    hide: true,
+    params: {
+      type: 'object',
+      properties: { version: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,32}$' }, file },
+      required: ['version', 'file'],
+    },
+  },
+});
+
 /**
  * The shoppers' waiting-room page: `GET /events/:eventId` (HTML) and its files under
  * `/assets/<version>/<file>`, where the version is a hash of all of them, so they are
@@ -141,7 +173,7 @@ function sendAsset(request: FastifyRequest, reply: FastifyReply, asset: Asset, i
  * also works behind a path prefix.
  */
 export const waitingRoomPage: FastifyPluginAsync<PageOptions> = async (app, options) => {
-  const { assets, version, template } = loadAssets(options.publicDir ?? PUBLIC_DIR);
+  const { assets, solver, version, template } = loadAssets(options.publicDir ?? PUBLIC_DIR);
   // The same template for every event; only the id differs (and it is validated).
   const base = template
     .replaceAll('%ASSETS%', `../assets/${version}`)
@@ -164,19 +196,7 @@ export const waitingRoomPage: FastifyPluginAsync<PageOptions> = async (app, opti
 
   app.get<{ Params: { version: string; file: string } }>(
     '/assets/:version/:file',
-    {
-      schema: {
-        hide: true,
-        params: {
-          type: 'object',
-          properties: {
-            version: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,32}$' },
-            file: { type: 'string', pattern: ASSET_NAME.source },
-          },
-          required: ['version', 'file'],
-        },
-      },
-    },
+    assetRoute({ type: 'string', pattern: ASSET_NAME.source }),
     async (request, reply) => {
       const asset = assets.get(request.params.file);
       if (!asset) throw new RediclaimError(ErrorCode.NotFound, `no asset ${request.params.file}`);
@@ -184,5 +204,17 @@ export const waitingRoomPage: FastifyPluginAsync<PageOptions> = async (app, opti
       // revalidated rather than cached for good under a name it does not match.
       return sendAsset(request, reply, asset, request.params.version === version);
     },
+  );
+
+  app.get<{ Params: { version: string; file: string } }>(
+    '/assets/:version/altcha/:file',
+    assetRoute({ type: 'string', enum: ALTCHA_FILES }),
+    async (request, reply) =>
+      sendAsset(
+        request,
+        reply,
+        solver.get(request.params.file)!,
+        request.params.version === version,
+      ),
   );
 };

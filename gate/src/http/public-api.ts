@@ -1,9 +1,11 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
-import { ErrorCode, UserStatus, isRediclaimError } from '@rediclaim/core';
+import { ErrorCode, RediclaimError, UserStatus, isRediclaimError } from '@rediclaim/core';
 import type { GateMetrics, RateLimitedRoute } from '../metrics.js';
 import type { LiveEvent } from '../config/live-event.js';
 import type { WaitingRoom } from '../queue/waiting-room.js';
 import type { TicketSigner } from '../queue/tickets.js';
+import { PowGuard } from '../pow/pow-guard.js';
+import { POW_HEADER } from '../pow/solution-header.js';
 import { shopperSecuritySchemes } from './openapi-security.js';
 import type { JoinResult } from '../queue/views.js';
 import { StatusReader } from './status-reader.js';
@@ -16,6 +18,8 @@ import {
   eventParams,
   identityQuery,
   joinJson,
+  powChallengeJson,
+  powSolutionHeaders,
   seedEnqueueJson,
   seedRankJson,
   statusJson,
@@ -25,6 +29,8 @@ export interface PublicApiOptions {
   room: WaitingRoom;
   identity: Identity;
   tickets: TicketSigner;
+  /** Proof of work on join, for the events whose spec asks for it. */
+  pow: PowGuard;
   metrics: GateMetrics;
   /** Per-client limit on joins; undefined disables it. */
   joinRateLimit?: { max: number; timeWindow: number };
@@ -47,7 +53,7 @@ interface IdentityQuery {
  * a signed ticket to resume, the outcome with its coupon).
  */
 export const publicApi: FastifyPluginAsync<PublicApiOptions> = async (app, options) => {
-  const { room, identity, tickets, metrics } = options;
+  const { room, identity, tickets, metrics, pow } = options;
   // The OpenAPI document's word for how these routes identify the shopper.
   const security = shopperSecuritySchemes(identity.mode, identity.header);
   const shopper = security.identified;
@@ -74,11 +80,17 @@ export const publicApi: FastifyPluginAsync<PublicApiOptions> = async (app, optio
     if (!event) throw await room.refuseUnknown(eventId);
     return event;
   };
-  const join = async (eventId: string, userId: string): Promise<JoinResult> => {
+  const join = async (
+    eventId: string,
+    userId: string,
+    solution: string | string[] | undefined,
+  ): Promise<JoinResult> => {
     // Unknown: the id is the caller's, counted under the bounded UNKNOWN_EVENT labels.
     const event = room.event(eventId);
     try {
       if (!event) throw await room.refuseUnknown(eventId);
+      // Before the queue is touched: a refused proof of work changes nothing.
+      await pow.admit(event, solution);
       const result = await room.join(event, userId);
       metrics.countJoin(event, result.answer);
       return result;
@@ -97,8 +109,11 @@ export const publicApi: FastifyPluginAsync<PublicApiOptions> = async (app, optio
       schema: {
         tags: ['seed'],
         summary: 'Join the queue (seed API)',
+        description:
+          'Events with proof of work need the X-Pow-Solution header here too (the seed clients cannot solve: 428 POW_REQUIRED); see the v1 join.',
         security: shopper,
         params: eventParams,
+        headers: powSolutionHeaders,
         querystring: identityQuery(identity.queryRequired),
         response: { 200: seedEnqueueJson, ...errorResponses },
       },
@@ -106,7 +121,11 @@ export const publicApi: FastifyPluginAsync<PublicApiOptions> = async (app, optio
     async (request) => {
       const userId = identity.resolve(request, request.query.userId);
       try {
-        const { answer, view } = await join(request.params.eventId, userId);
+        const { answer, view } = await join(
+          request.params.eventId,
+          userId,
+          request.headers[POW_HEADER],
+        );
         return { status: answer, rank: view.status === UserStatus.Waiting ? view.rank : null };
       } catch (error) {
         // The seed's clients (its k6 test among them) count any status but 200 as a
@@ -159,8 +178,9 @@ export const publicApi: FastifyPluginAsync<PublicApiOptions> = async (app, optio
         summary: 'Join the queue',
         security: shopper,
         description:
-          'Idempotent: one place per shopper per event. 201 when the shopper joined now, 200 when they already hold a place (or were admitted). Refusals: EVENT_NOT_OPEN, EVENT_CLOSED, SOLD_OUT, ALREADY_ISSUED (409), QUEUE_FULL (503 + Retry-After), UNKNOWN_EVENT (404).',
+          'Idempotent: one place per shopper per event. 201 when the shopper joined now, 200 when they already hold a place (or were admitted). Refusals: EVENT_NOT_OPEN, EVENT_CLOSED, SOLD_OUT, ALREADY_ISSUED (409), QUEUE_FULL (503 + Retry-After), UNKNOWN_EVENT (404). An event with proof of work (its info says proofOfWork: true) needs a solved challenge of GET /v1/events/{eventId}/challenge in X-Pow-Solution, spent by this join whatever it answers: POW_REQUIRED (428), POW_INVALID, POW_REPLAYED (403).',
         params: eventParams,
+        headers: powSolutionHeaders,
         querystring: identityQuery(identity.queryRequired),
         body: {
           type: 'object',
@@ -173,7 +193,11 @@ export const publicApi: FastifyPluginAsync<PublicApiOptions> = async (app, optio
     },
     async (request, reply) => {
       const userId = identity.resolve(request, request.query.userId);
-      const { answer, view } = await join(request.params.eventId, userId);
+      const { answer, view } = await join(
+        request.params.eventId,
+        userId,
+        request.headers[POW_HEADER],
+      );
       reply.code(answer === 'ENQUEUED' ? 201 : 200);
       return {
         joined: answer,
@@ -204,6 +228,32 @@ export const publicApi: FastifyPluginAsync<PublicApiOptions> = async (app, optio
       const { eventId } = request.params;
       const userId = await reader.shopperOf(request, eventId, request.query);
       return reader.body(eventId, userId, request.query.ticket);
+    },
+  );
+
+  app.get<{ Params: EventParams }>(
+    '/v1/events/:eventId/challenge',
+    {
+      ...pollLimit,
+      schema: {
+        tags: ['v1'],
+        summary: 'A proof-of-work challenge to solve before joining',
+        description:
+          "For events with proof of work (their info says proofOfWork: true): solve it (altcha-lib solveChallenge, or the page's worker) and send the solution in the X-Pow-Solution header of one join before expiresAt. Stateless: any gate replica verifies it. The difficulty rises during a join spike. An event without proof of work: 404 NOT_FOUND.",
+        security: [],
+        params: eventParams,
+        response: { 200: powChallengeJson, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const event = await eventOf(request.params.eventId);
+      if (!PowGuard.required(event))
+        throw new RediclaimError(
+          ErrorCode.NotFound,
+          `event ${event.id} asks for no proof of work: join without one`,
+        );
+      reply.header('cache-control', 'no-store');
+      return pow.challenge(event);
     },
   );
 

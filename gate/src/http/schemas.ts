@@ -201,8 +201,50 @@ export const eventInfoJson = {
       description:
         'Observed admissions per second (fleet, shoppers/s, an EWMA over >= 1 s windows), to 2 decimals; 0 when not measured.',
     },
+    proofOfWork: {
+      type: 'boolean',
+      description:
+        'Joins need proof of work: a challenge from GET /v1/events/{eventId}/challenge, solved, in the X-Pow-Solution header of the join.',
+    },
   },
   required: ['eventId', 'displayName', 'phase', 'opensAt', 'stock', 'remaining', 'soldOut'],
+} as const;
+
+export const powChallengeJson = {
+  type: 'object',
+  description:
+    'An ALTCHA (v1) challenge: find the number n (0 <= n <= maxnumber) with SHA-256(salt + n) = challenge (hex), then send base64(JSON {algorithm, challenge, number: n, salt, signature}) in the X-Pow-Solution header of one join before expiresAt. altcha-lib (solveChallenge) and the ALTCHA widget do this.',
+  properties: {
+    algorithm: { type: 'string', enum: ['SHA-256'] },
+    challenge: { type: 'string', description: 'SHA-256 of salt + number, hex.' },
+    maxnumber: {
+      type: 'integer',
+      description: 'The difficulty: the number is at most this (difficulty / 2 tries on average).',
+    },
+    salt: {
+      type: 'string',
+      description: 'Random, then the signed parameters: event, sale and expires (epoch seconds).',
+    },
+    signature: { type: 'string', description: "HMAC-SHA256 of the challenge with the gate's key." },
+    expiresAt: {
+      type: 'integer',
+      description: 'Epoch seconds after which the solution is refused (POW_INVALID).',
+    },
+  },
+  required: ['algorithm', 'challenge', 'maxnumber', 'salt', 'signature', 'expiresAt'],
+} as const;
+
+/** The header a join of a proof-of-work event carries its solution in (OpenAPI). */
+export const powSolutionHeaders = {
+  type: 'object',
+  properties: {
+    'x-pow-solution': {
+      type: 'string',
+      maxLength: 2048,
+      description:
+        "Events with proofOfWork only: base64(JSON {algorithm, challenge, number, salt, signature}), the solved challenge of GET /v1/events/{eventId}/challenge; each joins once. Missing: 428 POW_REQUIRED; not that shape: 400 VALIDATION_FAILED; expired, forged, wrong number or another event's: 403 POW_INVALID; used before: 403 POW_REPLAYED.",
+    },
+  },
 } as const;
 
 export const statsJson = jsonSchemaOf(eventStatsSchema, "One event's live counts.");

@@ -96,4 +96,6 @@ export interface EventInfo {
   waiting: number;
   dispatchPerSecond: number;
   admissionRate: number;
+  /** Joins need a solved challenge (GET .../challenge, then the X-Pow-Solution header). */
+  proofOfWork: boolean;
 }

@@ -275,6 +275,7 @@ export class WaitingRoom {
       waiting: stats.waiting,
       dispatchPerSecond: admission.dispatchPerSecond,
       admissionRate: stats.admissionRate,
+      proofOfWork: admission.proofOfWork.enabled,
     };
   }
 }

@@ -1,4 +1,4 @@
-import type { EventKeys } from '@rediclaim/core';
+import { powSolutionKey, type EventKeys } from '@rediclaim/core';
 import type { ChainableCommander, Result } from 'ioredis';
 import { isCluster, type RedisClient } from './client.js';
 import { scriptSource } from './lua-source.js';
@@ -58,6 +58,8 @@ export const scriptKeys = {
     'admittedAt',
   ],
   applyCouponEvent: ['redemptions', 'stats', 'tombstone', 'retired'],
+  // KEYS[1] is one challenge's key under the powSolutions prefix (spendPow builds it).
+  spendPow: ['powSolutions', 'powJoins', 'powSpike'],
 } as const satisfies Record<string, readonly (keyof EventKeys)[]>;
 
 export type ScriptName = keyof typeof scriptKeys;
@@ -75,6 +77,7 @@ declare module 'ioredis' {
     rcStats(...args: Arg[]): Result<unknown[], Context>;
     rcRetire(...args: Arg[]): Result<number, Context>;
     rcApplyCouponEvent(...args: Arg[]): Result<number, Context>;
+    rcSpendPow(...args: Arg[]): Result<number[], Context>;
   }
 }
 
@@ -92,6 +95,15 @@ export interface EnqueueArgs {
   preQueueTicket: string;
   /** The event's uid ('' when unknown). */
   uid: string;
+}
+
+export interface SpendPowArgs {
+  /** The challenge's HMAC signature (hex): one spent mark per challenge. */
+  signature: string;
+  ttlMs: number;
+  /** Solved joins in one second that start a spike; 0: no spike rule. */
+  threshold: number;
+  holdMs: number;
 }
 
 export interface StatusArgs {
@@ -366,6 +378,27 @@ export class GateScripts {
       }),
     );
     return out;
+  }
+
+  /**
+   * Spends one verified proof-of-work solution (the challenge's signature) and counts it
+   * towards the spike threshold: spent false when it was spent before (a replay).
+   */
+  async spendPow(k: EventKeys, a: SpendPowArgs): Promise<{ spent: boolean; spiking: boolean }> {
+    const [spent, spiking] = await this.redis.rcSpendPow(
+      powSolutionKey(k, a.signature),
+      k.powJoins,
+      k.powSpike,
+      a.ttlMs,
+      a.threshold,
+      a.holdMs,
+    );
+    return { spent: spent === 1, spiking: spiking === 1 };
+  }
+
+  /** Whether the event's join spike lasts (spendPow started it). */
+  async powSpiking(k: EventKeys): Promise<boolean> {
+    return (await this.redis.exists(k.powSpike)) === 1;
   }
 
   async stats(k: EventKeys): Promise<StatsReply> {

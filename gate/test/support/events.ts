@@ -1,5 +1,7 @@
 import type { EventConfigInput } from '@rediclaim/core';
 
+type ProofOfWorkInput = NonNullable<EventConfigInput['admission']['proofOfWork']>;
+
 const iso = (ms: number) => new Date(ms).toISOString();
 
 export interface EventOptions {
@@ -17,6 +19,8 @@ export interface EventOptions {
   preQueueInMs?: number;
   uid?: string;
   generation?: number;
+  /** spec.admission.proofOfWork (default: off). */
+  proofOfWork?: ProofOfWorkInput;
 }
 
 /** One event of an events config (the shape the operator renders), open by default. */
@@ -39,6 +43,7 @@ export function eventConfig(id: string, o: EventOptions = {}): EventConfigInput 
       processingTimeoutSeconds: o.processingTimeoutSeconds ?? 30,
       maxQueueLength: o.maxQueueLength ?? 1_000_000,
       retentionSeconds: o.retentionSeconds ?? 3_600,
+      ...(o.proofOfWork ? { proofOfWork: o.proofOfWork } : {}),
     },
     coupon: {
       stock: o.stock ?? 1_000,

@@ -1,3 +1,5 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from '@jest/globals';
@@ -94,6 +96,29 @@ describe('settings', () => {
       { id: 'k2', secret: 'n'.repeat(32) },
       { id: 'k1', secret: 'o'.repeat(32) },
     ]);
+  });
+
+  it('takes the proof-of-work key from the environment or a file, never both, and checks it', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'rc-pow-'));
+    const file = path.join(dir, 'pow-key');
+    writeFileSync(file, `${'k'.repeat(40)}\n`);
+    expect(loadGateSettings({ ...base, POW_HMAC_KEY_FILE: file }).POW_HMAC_KEY_FILE).toBe(
+      'k'.repeat(40),
+    );
+    expect(() => loadGateSettings({ ...base, POW_HMAC_KEY: 'short' })).toThrow(
+      'POW_HMAC_KEY: must be at least 32 characters',
+    );
+    writeFileSync(file, 'short\n');
+    expect(() => loadGateSettings({ ...base, POW_HMAC_KEY_FILE: file })).toThrow(
+      'POW_HMAC_KEY_FILE: must hold a key of at least 32 characters',
+    );
+    expect(() =>
+      loadGateSettings({ ...base, POW_HMAC_KEY: 'k'.repeat(32), POW_HMAC_KEY_FILE: file }),
+    ).toThrow('POW_HMAC_KEY_FILE: set POW_HMAC_KEY or POW_HMAC_KEY_FILE, not both');
+    expect(() => loadGateSettings({ ...base, POW_PREVIOUS_HMAC_KEYS: 'o'.repeat(32) })).toThrow(
+      'POW_PREVIOUS_HMAC_KEYS: needs POW_HMAC_KEY or POW_HMAC_KEY_FILE',
+    );
+    rmSync(dir, { recursive: true });
   });
 
   it('defaults to the seed identity mode, the contract ports and topics', () => {

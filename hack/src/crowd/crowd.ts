@@ -3,6 +3,10 @@ import { isFinalStatus, UserStatus } from '@rediclaim/core';
 import { arrivalOffsetMs, type ArrivalShape } from './arrival.js';
 import { percentiles } from './percentiles.js';
 import { followStream } from './push-follow.js';
+import { powSolutionHeader, solvePow, type PowChallengeJson } from './pow-solver.js';
+
+/** The join refusals a (new) solved challenge answers. */
+const POW_CODES = new Set(['POW_REQUIRED', 'POW_INVALID', 'POW_REPLAYED']);
 
 export interface CrowdOptions {
   gateUrls: string[];
@@ -84,6 +88,11 @@ export interface CrowdReport {
    * broken), and shoppers who polled because this process held its most streams.
    */
   streams?: { ended: number; fellBack: number; overCrowdLimit: number };
+  /**
+   * Proof of work: challenges solved (the crowd solves once the gate asks for it, with
+   * node:crypto, as a bot farm would) and the time this process spent solving them.
+   */
+  pow: { solved: number; solveMs: number };
   /** The error codes of the 503 answers (OVERLOADED, QUEUE_FULL, UNAVAILABLE, ...). */
   unavailableCodes: Record<string, number>;
   /** When the first shopper was admitted (saw PROCESSING or a coupon), epoch ms. */
@@ -145,6 +154,9 @@ export async function runCrowd(options: CrowdOptions): Promise<CrowdReport> {
   const shoppers: ShopperResult[] = [];
   let requests = 0;
   let connectionRetries = 0;
+  const pow = { solved: 0, solveMs: 0 };
+  // Once one join was asked for proof of work, every later join solves before it asks.
+  let powRequired = false;
   const push = options.push === true && options.api !== 'seed';
   // Streams are long requests: each open one on a connection of its own, however many.
   // The gate ends a stream's response after its outcome, so a later shopper's stream
@@ -166,20 +178,20 @@ export async function runCrowd(options: CrowdOptions): Promise<CrowdReport> {
     pool: Pool,
     method: 'POST' | 'GET',
     path: string,
-  ): Promise<{ answer?: GateAnswer; retryAfterMs?: number }> => {
+    headers: Record<string, string> = {},
+  ): Promise<{ answer?: GateAnswer; retryAfterMs?: number; body?: unknown }> => {
     requests++;
     let res: Dispatcher.ResponseData;
     let text: string;
+    const request = { method, path, headers, headersTimeout: 30_000, bodyTimeout: 30_000 };
     try {
-      res = await pool
-        .request({ method, path, headersTimeout: 30_000, bodyTimeout: 30_000 })
-        .catch((error: unknown) => {
-          // A kept-alive connection the server closed as this request went out on it
-          // (a gate draining before it stops): send it once more on a new connection.
-          if (!closedUnderneath(error)) throw error;
-          connectionRetries++;
-          return pool.request({ method, path, headersTimeout: 30_000, bodyTimeout: 30_000 });
-        });
+      res = await pool.request(request).catch((error: unknown) => {
+        // A kept-alive connection the server closed as this request went out on it
+        // (a gate draining before it stops): send it once more on a new connection.
+        if (!closedUnderneath(error)) throw error;
+        connectionRetries++;
+        return pool.request(request);
+      });
       text = await res.body.text();
     } catch {
       errors.network++;
@@ -220,6 +232,8 @@ export async function runCrowd(options: CrowdOptions): Promise<CrowdReport> {
       // A refusal naming a shopper's state (SOLD_OUT, ALREADY_ISSUED, EVENT_CLOSED...)
       // is an answer, not an error.
       const status = body.code ?? `HTTP_${res.statusCode}`;
+      // Asked for proof of work: the shopper solves and joins again (not an error).
+      if (POW_CODES.has(status)) return { answer: { status } };
       if (!(Object.values(UserStatus) as string[]).includes(status)) errors.http4xx++;
       return { answer: { status } };
     }
@@ -228,7 +242,19 @@ export async function runCrowd(options: CrowdOptions): Promise<CrowdReport> {
       (body.status === UserStatus.Processing || body.status === UserStatus.Issued)
     )
       firstAdmittedAt = Date.now();
-    return { answer: body };
+    return { answer: body, body };
+  };
+
+  /** A solved challenge of the event, as the join's X-Pow-Solution header. */
+  const solved = async (pool: Pool, event: string): Promise<string | undefined> => {
+    const r = await call(pool, 'GET', `/v1/events/${event}/challenge`);
+    if (!r.body) return undefined;
+    const challenge = r.body as PowChallengeJson;
+    const from = performance.now();
+    const number = await solvePow(challenge);
+    pow.solveMs += performance.now() - from;
+    pow.solved++;
+    return powSolutionHeader(challenge, number);
   };
 
   const tally = (from: string | undefined, to: string) => {
@@ -257,9 +283,15 @@ export async function runCrowd(options: CrowdOptions): Promise<CrowdReport> {
     let answer: GateAnswer | undefined;
     // Join, retrying politely while the gate sheds load, and again a moment later when
     // the sale has not opened yet (as the waiting-room page does at the countdown's end).
-    while ((!answer || answer.status === UserStatus.EventNotOpen) && Date.now() < deadline) {
-      if (answer) await sleep(pollMs * (0.8 + Math.random() * 0.4));
-      const r = await call(pool, 'POST', joinPath);
+    while (
+      (!answer || answer.status === UserStatus.EventNotOpen || POW_CODES.has(answer.status)) &&
+      Date.now() < deadline
+    ) {
+      if (answer && !POW_CODES.has(answer.status))
+        await sleep(pollMs * (0.8 + Math.random() * 0.4));
+      if (answer && POW_CODES.has(answer.status)) powRequired = true;
+      const solution = powRequired ? await solved(pool, event) : undefined;
+      const r = await call(pool, 'POST', joinPath, solution ? { 'x-pow-solution': solution } : {});
       if (r.answer) answer = r.answer;
       else await sleep(r.retryAfterMs!);
     }
@@ -365,6 +397,7 @@ export async function runCrowd(options: CrowdOptions): Promise<CrowdReport> {
     requests,
     errors,
     connectionRetries,
+    pow,
     ...(push ? { streams } : {}),
     unavailableCodes,
     ...(firstAdmittedAt !== undefined ? { firstAdmittedAt } : {}),

@@ -41,3 +41,10 @@ export {
   valueOf,
   type Sample,
 } from './metrics-text.js';
+// Clients that solve the gate's proof-of-work challenges (the crowd's, the suites').
+export {
+  powSolutionHeader,
+  solvePow,
+  type PowChallengeJson,
+  type PowSolverKind,
+} from '../crowd/pow-solver.js';
