@@ -715,6 +715,17 @@ describe('helm template', () => {
     expect(data['request-signing-keys']).toMatch(/^k1=[A-Za-z0-9]{40}$/);
     // One token acting for every tenant, in the format the issuer's REDEMPTION_API_KEYS reads.
     expect(data['redemption-api-keys']).toMatch(/^\*=[A-Za-z0-9]{40}$/);
+    // The proof-of-work key: every gate replica signs and verifies challenges with it.
+    expect(data['pow-hmac-key']).toMatch(/^[A-Za-z0-9]{40}$/);
+    const gateEnv = podSpecOf(find(objects, 'Deployment', 'rediclaim-gate')).containers[0]!.env as {
+      name: string;
+      valueFrom?: { secretKeyRef?: unknown };
+    }[];
+    expect(gateEnv.find((e) => e.name === 'POW_HMAC_KEY')?.valueFrom?.secretKeyRef).toEqual({
+      name: 'rediclaim-secrets',
+      key: 'pow-hmac-key',
+      optional: true,
+    });
     const given = find(
       await render({
         secrets: {
@@ -723,6 +734,7 @@ describe('helm template', () => {
           gateAdminToken: 'a'.repeat(32),
           requestSigningKeys: `k2=${'n'.repeat(32)},k1=${'o'.repeat(32)}`,
           redemptionApiKeys: `shop=${'r'.repeat(32)}`,
+          powHmacKey: 'p'.repeat(32),
         },
       }),
       'Secret',
@@ -734,6 +746,7 @@ describe('helm template', () => {
       'gate-admin-token': 'a'.repeat(32),
       'request-signing-keys': `k2=${'n'.repeat(32)},k1=${'o'.repeat(32)}`,
       'redemption-api-keys': `shop=${'r'.repeat(32)}`,
+      'pow-hmac-key': 'p'.repeat(32),
     });
   });
 

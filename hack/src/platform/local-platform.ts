@@ -129,6 +129,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
   const ticketSecret = randomBytes(24).toString('hex');
   // As the chart does: only the operator may call the gate's internal API.
   const adminToken = randomBytes(24).toString('hex');
+  // Shared by the gates: a challenge one gives, the other verifies.
+  const powHmacKey = randomBytes(24).toString('hex');
   // As the chart does: the gates sign issue requests, the issuers decide only those.
   const requestSigningKeys = `local=${randomBytes(24).toString('hex')}`;
   let lives = 0;
@@ -145,6 +147,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
         EVENTS_CONFIGMAP: `${namespace}/${EVENTS_CONFIGMAP}`,
         KUBECONFIG: env.kubeconfig,
         TICKET_SECRET: ticketSecret,
+        POW_HMAC_KEY: powHmacKey,
         ADMIN_TOKEN: adminToken,
         REQUEST_SIGNING_KEYS: requestSigningKeys,
         KAFKA_GROUP_ID: `${groups}-gate`,
