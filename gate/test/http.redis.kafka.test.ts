@@ -503,6 +503,7 @@ describe('documents and probes', () => {
       '/healthz',
       '/readyz',
       '/v1/events/{eventId}',
+      '/v1/events/{eventId}/challenge',
       '/v1/events/{eventId}/queue',
       '/v1/events/{eventId}/queue/me',
       '/v1/events/{eventId}/queue/me/stream',
@@ -517,6 +518,12 @@ describe('documents and probes', () => {
       expect.arrayContaining(['200', '201', '4XX', '5XX']),
     );
     expect(JSON.stringify(join.parameters)).toContain('^[A-Za-z0-9._@:+=-]+$');
+    // Proof of work: the challenge route, and the header a join carries its solution in.
+    const challenge = doc.paths['/v1/events/{eventId}/challenge'].get;
+    expect(Object.keys(challenge.responses)).toEqual(expect.arrayContaining(['200', '4XX']));
+    expect(join.parameters).toEqual(
+      expect.arrayContaining([expect.objectContaining({ in: 'header', name: 'x-pow-solution' })]),
+    );
     // Named schemas, not def-0: generated clients get Status, Join and Error types.
     expect(Object.keys(doc.components.schemas).sort()).toEqual(['Error', 'Join', 'Status']);
     expect(JSON.stringify(doc.paths)).not.toContain('def-');

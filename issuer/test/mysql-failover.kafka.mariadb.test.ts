@@ -100,7 +100,8 @@ describe('an issuer following the primary of a replicated MariaDB', () => {
   it('writes to the primary whatever the order of MYSQL_HOSTS, and follows a switchover when a write meets the demoted server', async () => {
     const results = await resultReader(s);
     const requests = everyone();
-    // Checks of its own every ten minutes: only the refused write can send it looking.
+    // Checks of its own every ten minutes: only a refused write (a batch's, or the outbox
+    // relay's poll, which may come first) can send it looking.
     const issuer = await startIssuer(s, {
       MYSQL_HOSTS: mysqlHostsOf(stack.env),
       MYSQL_CHECK_INTERVAL_MS: '600000',
@@ -115,10 +116,9 @@ describe('an issuer following the primary of a replicated MariaDB', () => {
       expect(await sessionsOn(replica, s.db.name)).toBe(0);
 
       // A switchover as an operator does it: the primary made read-only, the replica
-      // promoted once it applied everything. The issuer is idle meanwhile.
+      // promoted once it applied everything. No batch comes meanwhile.
       await readOnly(primary, true);
       await stack.stack('promote', 'mariadb');
-      expect(await metric(issuer, 'rediclaim_issuer_mysql_primary_changes_total')).toBe(0);
 
       await produce(s, requests.slice(1_000));
       await results.until(
