@@ -1,14 +1,8 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
-import { freePorts, waitFor } from '@rediclaim/hack/testing';
-import { find, podSpecOf, render } from './support/chart.js';
-
-const run = promisify(execFile);
+import { run, startBundledRedis, type BundledRedis } from './support/bundled-redis.js';
 
 /**
  * The chart's bundled Redis, its steps run for real outside a cluster: the init step's
@@ -18,47 +12,17 @@ const run = promisify(execFile);
  */
 const PASSWORD = `p@ss w'rd "$(x)" \\ ${'z'.repeat(20)}`;
 
+let redisServer: BundledRedis;
 let dir: string;
 let port: number;
-let server: ChildProcess;
 let probe: string;
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(os.tmpdir(), 'rc-bundled-redis-'));
-  writeFileSync(path.join(dir, 'password'), PASSWORD);
-  const pod = podSpecOf(find(await render({}, 'shop'), 'StatefulSet', 'rediclaim-redis'));
-  const local = (text: string) =>
-    text.replaceAll('/secret/password', path.join(dir, 'password')).replaceAll('/acl/', `${dir}/`);
-  const init = pod.initContainers!.find((c) => c.name === 'acl')!.command as string[];
-  await run(init[0]!, [init[1]!, local(init[2]!)]);
-  const redis = pod.containers[0]!;
-  port = (await freePorts(1))[0]!;
-  const args = (redis.args as string[]).map(local).map((a) => (a === '/data' ? dir : a));
-  server = spawn('redis-server', [...args, '--port', String(port), '--bind', '127.0.0.1'], {
-    stdio: 'ignore',
-  });
-  const startup = (redis.startupProbe as { exec: { command: string[] } }).exec.command;
-  probe = local(startup[2]!).replace('-h 127.0.0.1', `-h 127.0.0.1 -p ${port}`);
-  await waitFor(
-    'the bundled Redis to pass its startup probe',
-    () =>
-      run('sh', ['-c', probe]).then(
-        () => true,
-        () => false,
-      ),
-    10_000,
-    50,
-  );
+  redisServer = await startBundledRedis(PASSWORD);
+  ({ dir, port, probe } = redisServer);
 });
 
-afterAll(async () => {
-  if (server && server.exitCode === null) {
-    const exited = new Promise((resolve) => server.once('exit', resolve));
-    server.kill();
-    await exited;
-  }
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => redisServer?.stop());
 
 describe('the bundled Redis', () => {
   it('keeps the ACL file to its owner, and the password only as a hash', () => {

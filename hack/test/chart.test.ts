@@ -453,9 +453,19 @@ describe('helm template', () => {
 
   it.each([
     [
-      'the bundled MariaDB',
+      'a CA of your own for the bundled MariaDB, whose certificate the chart signs',
       { bundled: true, tls: { mode: 'verify-ca', caSecret: 'ca' } },
-      /the bundled MariaDB talks plaintext/,
+      /mysql\.tls\.caSecret is for your own mysql: the bundled one's certificate is signed by the chart's CA/,
+    ],
+    [
+      'mode required with the bundled MariaDB, whose certificate can be checked',
+      { bundled: true, tls: { mode: 'required' } },
+      /mysql\.tls\.mode required does not check the bundled MariaDB's certificate/,
+    ],
+    [
+      'a client certificate for the bundled MariaDB',
+      { bundled: true, tls: { mode: 'verify-identity', clientCertSecret: 'c' } },
+      /mysql\.tls\.clientCertSecret is for your own MySQL/,
     ],
     [
       'verify-ca without a CA',
@@ -887,9 +897,14 @@ describe('values.schema.json and the chart refuse mistakes, naming the value', (
       /redis.host is required when redis.bundled is false/,
     ],
     [
-      'Redis TLS with the bundled Redis, which listens in plaintext',
-      { redis: { tls: { enabled: true } } },
-      /redis.tls.enabled needs your own Redis/,
+      'a CA of your own for the bundled Redis, whose certificate the chart signs',
+      { redis: { tls: { enabled: true, caSecret: 'ca' } } },
+      /redis\.tls\.caSecret is for your own redis/,
+    ],
+    [
+      'a client certificate for the bundled Redis, which asks for none',
+      { redis: { tls: { enabled: true, clientCertSecret: 'c' } } },
+      /redis\.tls\.clientCertSecret is for your own Redis/,
     ],
     [
       'a Redis CA without TLS, which would be ignored',
@@ -912,9 +927,14 @@ describe('values.schema.json and the chart refuse mistakes, naming the value', (
       /kafka.brokers is required when kafka.bundled is false/,
     ],
     [
-      'Kafka TLS with the bundled Kafka, which listens in plaintext',
-      { kafka: { tls: { enabled: true } } },
-      /kafka.tls.enabled needs your own Kafka/,
+      'a CA of your own for the bundled Kafka, whose certificate the chart signs',
+      { kafka: { tls: { enabled: true, caSecret: 'ca' } } },
+      /kafka\.tls\.caSecret is for your own kafka/,
+    ],
+    [
+      'SASL PLAIN with the bundled Kafka, which makes SCRAM users only',
+      { kafka: { tls: { enabled: true }, sasl: { mechanism: 'plain' } } },
+      /kafka\.sasl\.mechanism plain: the bundled Kafka makes SCRAM users only/,
     ],
     [
       'Kafka SASL PLAIN without TLS',

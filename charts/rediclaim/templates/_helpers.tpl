@@ -37,6 +37,35 @@ resourceNames. */ -}}
 {{- define "rediclaim.kafka.name" -}}{{ include "rediclaim.fullname" . }}-kafka{{- end -}}
 {{- define "rediclaim.mysql.name" -}}{{ include "rediclaim.fullname" . }}-mysql{{- end -}}
 
+{{/* The Secret with the CA and server certificates the chart makes for the bundled dependencies. */}}
+{{- define "rediclaim.bundledTls.name" -}}{{ include "rediclaim.fullname" . }}-bundled-tls{{- end -}}
+
+{{/* The bundled dependencies that serve TLS (templates/bundled-tls.yaml makes their certificates). */}}
+{{- define "rediclaim.bundledTls.deps" -}}
+{{- $deps := list }}
+{{- if and .Values.kafka.bundled .Values.kafka.tls.enabled }}{{ $deps = append $deps "kafka" }}{{ end }}
+{{- if and .Values.redis.bundled .Values.redis.tls.enabled }}{{ $deps = append $deps "redis" }}{{ end }}
+{{- if and .Values.mysql.bundled (ne .Values.mysql.tls.mode "disabled") }}{{ $deps = append $deps "mysql" }}{{ end }}
+{{- toJson $deps }}
+{{- end -}}
+
+{{/*
+Where the clients of a dependency (dict "ctx" $ "dep" "kafka"|"redis"|"mysql") find the CA
+that signed its certificate, as JSON {secret, key}: the chart's own for a bundled one
+(a caSecret given for it would be a CA the server does not use), else tls.caSecret.
+*/}}
+{{- define "rediclaim.caOf" -}}
+{{- $v := index .ctx.Values .dep }}
+{{- if $v.bundled }}
+{{- if $v.tls.caSecret }}
+{{- fail (printf "%s.tls.caSecret is for your own %s: the bundled one's certificate is signed by the chart's CA (Secret %s)" .dep .dep (include "rediclaim.bundledTls.name" .ctx)) }}
+{{- end }}
+{{- dict "secret" (include "rediclaim.bundledTls.name" .ctx) "key" "ca.crt" | toJson }}
+{{- else }}
+{{- dict "secret" $v.tls.caSecret "key" $v.tls.caKey | toJson }}
+{{- end }}
+{{- end -}}
+
 {{/* Labels every object carries. Call with (dict "ctx" $ "component" "gate"). */}}
 {{- define "rediclaim.labels" -}}
 helm.sh/chart: {{ include "rediclaim.chart" .ctx }}
@@ -128,7 +157,7 @@ annotations:
 {{/* REDIS_URL: where Redis is, never who connects (the credentials come from the Secret). */}}
 {{- define "rediclaim.redis.url" -}}
 {{- if .Values.redis.bundled -}}
-redis://{{ include "rediclaim.redis.name" . }}.{{ .Release.Namespace }}.svc:6379/0
+{{ ternary "rediss" "redis" .Values.redis.tls.enabled }}://{{ include "rediclaim.redis.name" . }}.{{ .Release.Namespace }}.svc:6379/0
 {{- else -}}
 {{ ternary "rediss" "redis" .Values.redis.tls.enabled }}://{{ required "redis.host is required when redis.bundled is false" .Values.redis.host }}:{{ .Values.redis.port }}/{{ .Values.redis.db }}
 {{- end -}}
@@ -182,8 +211,8 @@ start-up anyway (TLS options on a plaintext URL).
 {{- define "rediclaim.redis.gateEnv" -}}
 {{- $tls := .Values.redis.tls }}
 {{- $dir := include "rediclaim.redis.tlsDir" . }}
-{{- if and $tls.enabled .Values.redis.bundled }}
-{{- fail "redis.tls.enabled needs your own Redis (redis.bundled=false, redis.host): the bundled Redis listens in plaintext" }}
+{{- if and $tls.enabled .Values.redis.bundled $tls.clientCertSecret }}
+{{- fail "redis.tls.clientCertSecret is for your own Redis: the bundled one asks for no client certificate (its ACL user and password authenticate the gate)" }}
 {{- end }}
 {{- if and (not $tls.enabled) (or $tls.caSecret $tls.clientCertSecret $tls.serverName) }}
 {{- fail "redis.tls.caSecret, clientCertSecret and serverName need redis.tls.enabled: without it the connection is plaintext" }}
@@ -200,9 +229,10 @@ start-up anyway (TLS options on a plaintext URL).
   valueFrom:
     secretKeyRef: { name: {{ . }}, key: {{ include "rediclaim.redis.passwordKey" $ }} }
 {{- end }}
-{{- if $tls.caSecret }}
+{{- $ca := include "rediclaim.caOf" (dict "ctx" . "dep" "redis") | fromJson }}
+{{- if and $tls.enabled $ca.secret }}
 - name: REDIS_TLS_CA
-  value: {{ printf "%s/%s" $dir $tls.caKey | quote }}
+  value: {{ printf "%s/%s" $dir $ca.key | quote }}
 {{- end }}
 {{- if $tls.clientCertSecret }}
 - name: REDIS_TLS_CERT
@@ -219,7 +249,8 @@ start-up anyway (TLS options on a plaintext URL).
 {{/* The volume holding them: the CA and the client certificate from their Secrets. */}}
 {{- define "rediclaim.redis.tlsVolumeMounts" -}}
 {{- $tls := .Values.redis.tls }}
-{{- if and $tls.enabled (or $tls.caSecret $tls.clientCertSecret) }}
+{{- $ca := include "rediclaim.caOf" (dict "ctx" . "dep" "redis") | fromJson }}
+{{- if and $tls.enabled (or $ca.secret $tls.clientCertSecret) }}
 - name: redis-tls
   mountPath: {{ include "rediclaim.redis.tlsDir" . }}
   readOnly: true
@@ -227,17 +258,18 @@ start-up anyway (TLS options on a plaintext URL).
 {{- end -}}
 {{- define "rediclaim.redis.tlsVolumes" -}}
 {{- $tls := .Values.redis.tls }}
-{{- if and $tls.enabled (or $tls.caSecret $tls.clientCertSecret) }}
+{{- $ca := include "rediclaim.caOf" (dict "ctx" . "dep" "redis") | fromJson }}
+{{- if and $tls.enabled (or $ca.secret $tls.clientCertSecret) }}
 - name: redis-tls
   projected:
     # Readable by the pod's fsGroup only: the client key is a secret.
     defaultMode: 288 # 0440
     sources:
-      {{- if $tls.caSecret }}
+      {{- if $ca.secret }}
       - secret:
-          name: {{ $tls.caSecret }}
+          name: {{ $ca.secret }}
           items:
-            - { key: {{ $tls.caKey }}, path: {{ $tls.caKey }} }
+            - { key: {{ $ca.key }}, path: {{ $ca.key }} }
       {{- end }}
       {{- if $tls.clientCertSecret }}
       - secret:
@@ -299,17 +331,15 @@ Call with (dict "ctx" $ "secret" name "key" key "value" given).
 {{- define "rediclaim.kafkaEnv" -}}
 {{- $tls := .Values.kafka.tls }}
 {{- $sasl := .Values.kafka.sasl }}
-{{- if and $tls.enabled .Values.kafka.bundled }}
-{{- fail "kafka.tls.enabled needs your own Kafka (kafka.bundled=false, kafka.brokers): the bundled Kafka listens in plaintext" }}
-{{- end }}
+{{- $ca := include "rediclaim.caOf" (dict "ctx" . "dep" "kafka") | fromJson }}
 - name: KAFKA_BROKERS
   value: {{ include "rediclaim.kafka.brokers" . | quote }}
 {{- if $tls.enabled }}
 - name: KAFKA_TLS
   value: "true"
-{{- if $tls.caSecret }}
+{{- if $ca.secret }}
 - name: KAFKA_TLS_CA_FILE
-  value: {{ printf "%s/%s" (include "rediclaim.kafka.caDir" .) $tls.caKey | quote }}
+  value: {{ printf "%s/%s" (include "rediclaim.kafka.caDir" .) $ca.key | quote }}
 {{- end }}
 {{- end }}
 {{- if $sasl.mechanism }}
@@ -319,12 +349,12 @@ Call with (dict "ctx" $ "secret" name "key" key "value" given).
 - name: KAFKA_SASL_MECHANISM
   value: {{ $sasl.mechanism | quote }}
 - name: KAFKA_SASL_USERNAME
-  value: {{ required "kafka.sasl.username is required with kafka.sasl.mechanism" $sasl.username | quote }}
+  value: {{ include "rediclaim.kafka.saslUsername" . | quote }}
 - name: KAFKA_SASL_PASSWORD
   valueFrom:
     secretKeyRef:
-      name: {{ required "kafka.sasl.existingSecret (the Secret with the Kafka user's password) is required with kafka.sasl.mechanism" $sasl.existingSecret }}
-      key: {{ $sasl.passwordKey }}
+      name: {{ include "rediclaim.kafka.saslSecretName" . }}
+      key: {{ include "rediclaim.kafka.saslPasswordKey" . }}
 {{- end }}
 - name: TOPIC_PARTITIONS
   value: {{ .Values.kafka.topicPartitions | quote }}
@@ -450,22 +480,45 @@ topologySpreadConstraints:
 {{- end }}
 {{- end -}}
 
-{{/* The Kafka CA's volume mount and volume, when kafka.tls.caSecret is set (every service). */}}
+{{/*
+The SASL user the services log in as: kafka.sasl.username; the bundled Kafka makes it
+(default rediclaim) when its storage is formatted, with the password of
+kafka.sasl.existingSecret or one the chart generates (the Secret named like the Kafka).
+*/}}
+{{- define "rediclaim.kafka.saslUsername" -}}
+{{- if .Values.kafka.sasl.username }}{{ .Values.kafka.sasl.username }}
+{{- else if .Values.kafka.bundled }}rediclaim
+{{- else }}{{ fail "kafka.sasl.username is required with kafka.sasl.mechanism" }}
+{{- end -}}
+{{- end -}}
+{{- define "rediclaim.kafka.saslSecretName" -}}
+{{- if .Values.kafka.sasl.existingSecret }}{{ .Values.kafka.sasl.existingSecret }}
+{{- else if .Values.kafka.bundled }}{{ include "rediclaim.kafka.name" . }}
+{{- else }}{{ fail "kafka.sasl.existingSecret (the Secret with the Kafka user's password) is required with kafka.sasl.mechanism" }}
+{{- end -}}
+{{- end -}}
+{{- define "rediclaim.kafka.saslPasswordKey" -}}
+{{- if .Values.kafka.sasl.existingSecret }}{{ .Values.kafka.sasl.passwordKey }}{{ else }}kafka-password{{ end -}}
+{{- end -}}
+
+{{/* The Kafka CA's volume mount and volume (every service), when there is a CA to trust. */}}
 {{- define "rediclaim.kafkaVolumeMounts" -}}
-{{- if and .Values.kafka.tls.enabled .Values.kafka.tls.caSecret }}
+{{- $ca := include "rediclaim.caOf" (dict "ctx" . "dep" "kafka") | fromJson }}
+{{- if and .Values.kafka.tls.enabled $ca.secret }}
 - name: kafka-tls
   mountPath: {{ include "rediclaim.kafka.caDir" . }}
   readOnly: true
 {{- end }}
 {{- end -}}
 {{- define "rediclaim.kafkaVolumes" -}}
-{{- if and .Values.kafka.tls.enabled .Values.kafka.tls.caSecret }}
+{{- $ca := include "rediclaim.caOf" (dict "ctx" . "dep" "kafka") | fromJson }}
+{{- if and .Values.kafka.tls.enabled $ca.secret }}
 - name: kafka-tls
   secret:
-    secretName: {{ .Values.kafka.tls.caSecret }}
+    secretName: {{ $ca.secret }}
     items:
-      - key: {{ .Values.kafka.tls.caKey }}
-        path: {{ .Values.kafka.tls.caKey }}
+      - key: {{ $ca.key }}
+        path: {{ $ca.key }}
 {{- end }}
 {{- end -}}
 
@@ -506,10 +559,14 @@ so a wrong release is caught by helm, not by a crash-looping pod.
 {{- $tls := .Values.mysql.tls }}
 {{- $dir := include "rediclaim.mysql.tlsDir" . }}
 {{- if ne $tls.mode "disabled" }}
-{{- if .Values.mysql.bundled }}
-{{- fail "mysql.tls.mode needs your own MySQL (mysql.bundled=false, mysql.host): the bundled MariaDB talks plaintext" }}
+{{- $ca := include "rediclaim.caOf" (dict "ctx" . "dep" "mysql") | fromJson }}
+{{- if and .Values.mysql.bundled $tls.clientCertSecret }}
+{{- fail "mysql.tls.clientCertSecret is for your own MySQL: the bundled MariaDB's user needs no client certificate" }}
 {{- end }}
-{{- if and (has $tls.mode (list "verify-ca" "verify-identity")) (not $tls.caSecret) }}
+{{- if and .Values.mysql.bundled (eq $tls.mode "required") }}
+{{- fail "mysql.tls.mode required does not check the bundled MariaDB's certificate, which the chart's CA signs: use verify-identity" }}
+{{- end }}
+{{- if and (has $tls.mode (list "verify-ca" "verify-identity")) (not $ca.secret) }}
 {{- fail (printf "mysql.tls.caSecret (the Secret with the CA that signed your MySQL's certificate) is required with mysql.tls.mode %s" $tls.mode) }}
 {{- end }}
 {{- if and (eq $tls.mode "required") $tls.caSecret }}
@@ -520,9 +577,9 @@ so a wrong release is caught by helm, not by a crash-looping pod.
 {{- end }}
 - name: MYSQL_TLS_MODE
   value: {{ $tls.mode | quote }}
-{{- if $tls.caSecret }}
+{{- if $ca.secret }}
 - name: MYSQL_TLS_CA
-  value: {{ printf "%s/%s" $dir $tls.caKey | quote }}
+  value: {{ printf "%s/%s" $dir $ca.key | quote }}
 {{- end }}
 {{- if $tls.clientCertSecret }}
 - name: MYSQL_TLS_CERT
@@ -536,7 +593,7 @@ so a wrong release is caught by helm, not by a crash-looping pod.
 {{/* The volume holding them: the CA and the client certificate from their Secrets. */}}
 {{- define "rediclaim.mysql.tlsVolumeMounts" -}}
 {{- $tls := .Values.mysql.tls }}
-{{- if and (ne $tls.mode "disabled") (or $tls.caSecret $tls.clientCertSecret) }}
+{{- if and (ne $tls.mode "disabled") (or $tls.caSecret $tls.clientCertSecret .Values.mysql.bundled) }}
 - name: mysql-tls
   mountPath: {{ include "rediclaim.mysql.tlsDir" . }}
   readOnly: true
@@ -544,17 +601,18 @@ so a wrong release is caught by helm, not by a crash-looping pod.
 {{- end -}}
 {{- define "rediclaim.mysql.tlsVolumes" -}}
 {{- $tls := .Values.mysql.tls }}
-{{- if and (ne $tls.mode "disabled") (or $tls.caSecret $tls.clientCertSecret) }}
+{{- if and (ne $tls.mode "disabled") (or $tls.caSecret $tls.clientCertSecret .Values.mysql.bundled) }}
+{{- $ca := include "rediclaim.caOf" (dict "ctx" . "dep" "mysql") | fromJson }}
 - name: mysql-tls
   projected:
     # Readable by the pod's fsGroup only: the client key is a secret.
     defaultMode: 288 # 0440
     sources:
-      {{- if $tls.caSecret }}
+      {{- if $ca.secret }}
       - secret:
-          name: {{ $tls.caSecret }}
+          name: {{ $ca.secret }}
           items:
-            - { key: {{ $tls.caKey }}, path: {{ $tls.caKey }} }
+            - { key: {{ $ca.key }}, path: {{ $ca.key }} }
       {{- end }}
       {{- if $tls.clientCertSecret }}
       - secret:

@@ -175,7 +175,7 @@ try {
   await conn.end();
   const soldOutMs = Number((rows as { last: number }[])[0]?.last) - opensAt;
   const invariants = await checkInvariants({
-    mysqlUrl: platform.mysqlUrl,
+    mysql: platform.mysqlUrl,
     tenant: platform.namespace,
     eventId,
     stock,

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
 import * as yaml from 'js-yaml';
+import type mysql from 'mysql2/promise';
 import { repoRoot } from '../testing/env.js';
 import type { ClusterEnv } from './env.js';
 
@@ -122,18 +123,34 @@ export class Release {
     return this.serviceUrl(`${this.fullname}-gate`);
   }
 
-  private async secretValue(name: string, key: string): Promise<string> {
+  /** One key of one of the release's Secrets, decoded. */
+  async secret(name: string, key: string): Promise<string> {
     const secret = await this.core.readNamespacedSecret({ name, namespace: this.namespace });
     const value = secret.data?.[key];
     if (!value) throw new Error(`Secret ${name} has no key ${key}`);
     return Buffer.from(value, 'base64').toString('utf8');
   }
 
-  /** The bundled MariaDB, as the issuer's user, through its Service. */
-  async mysqlUrl(): Promise<string> {
-    const password = await this.secretValue(`${this.fullname}-mysql`, 'mysql-password');
-    const base = await this.serviceUrl(`${this.fullname}-mysql`, 3306);
-    return `${base.replace('http://', 'mysql://rediclaim:' + encodeURIComponent(password) + '@')}/rediclaim`;
+  /**
+   * The bundled MariaDB, as the issuer's user, through its Service's address; over TLS
+   * when the release gave it a certificate, which must chain to the release's CA. (The
+   * name in it is the issuer's check, which dials the Service's DNS name; this dials an
+   * address.)
+   */
+  async mysqlConnection(): Promise<mysql.ConnectionOptions> {
+    const service = `${this.fullname}-mysql`;
+    const password = await this.secret(service, 'mysql-password');
+    const base = await this.serviceUrl(service, 3306);
+    const uri = `${base.replace('http://', 'mysql://rediclaim:' + encodeURIComponent(password) + '@')}/rediclaim`;
+    const certificates = await this.core
+      .readNamespacedSecret({ name: `${this.fullname}-bundled-tls`, namespace: this.namespace })
+      .then(
+        (secret) => secret.data ?? {},
+        () => ({}) as Record<string, string>,
+      );
+    if (!certificates['mysql.crt'] || !certificates['ca.crt']) return { uri };
+    const ca = Buffer.from(certificates['ca.crt'], 'base64').toString('utf8');
+    return { uri, ssl: { ca, rejectUnauthorized: true } };
   }
 
   /** Running pods of one component (gate, issuer, operator, redis, kafka, mysql). */

@@ -78,16 +78,16 @@ export async function runClusterSale(
   }).finally(() => (crowdDone = true));
   const [report] = await Promise.all([crowd, options.during?.(() => crowdDone)]);
 
-  const mysqlUrl = await release.mysqlUrl();
+  const connection = await release.mysqlConnection();
   const invariants = await checkInvariants({
-    mysqlUrl,
+    mysql: connection,
     tenant: options.tenant,
     eventId,
     stock: options.spec.coupon.stock,
     perUserLimit: options.spec.coupon.perUserLimit ?? 1,
     report,
   });
-  const conn = await mysql.createConnection(mysqlUrl);
+  const conn = await mysql.createConnection(connection);
   let lastIssued: number | undefined;
   try {
     const [rows] = await conn.query(

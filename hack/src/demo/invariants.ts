@@ -8,7 +8,8 @@ export interface InvariantCheck {
 }
 
 export interface InvariantInputs {
-  mysqlUrl: string;
+  /** Where MySQL is: a URL, or options (the cluster's MariaDB takes TLS only). */
+  mysql: string | mysql.ConnectionOptions;
   tenant: string;
   eventId: string;
   stock: number;
@@ -22,7 +23,9 @@ export interface InvariantInputs {
  */
 export async function checkInvariants(inputs: InvariantInputs): Promise<InvariantCheck[]> {
   const { report, stock, perUserLimit } = inputs;
-  const conn = await mysql.createConnection(inputs.mysqlUrl);
+  const conn = await mysql.createConnection(
+    typeof inputs.mysql === 'string' ? { uri: inputs.mysql } : inputs.mysql,
+  );
   try {
     const [rows] = await conn.query(
       `SELECT c.user_id AS userId, c.code AS code

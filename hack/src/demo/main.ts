@@ -88,7 +88,7 @@ async function main(): Promise<number> {
     );
     console.log();
     const invariants = await checkInvariants({
-      mysqlUrl: platform.mysqlUrl,
+      mysql: platform.mysqlUrl,
       tenant: platform.namespace,
       eventId,
       stock: args.stock,

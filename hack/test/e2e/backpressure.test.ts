@@ -89,7 +89,7 @@ describe('a sale whose issuer stops keeping up', () => {
 
     const report = await crowd;
     const checks = await checkInvariants({
-      mysqlUrl: e2e.platform.mysqlUrl,
+      mysql: e2e.platform.mysqlUrl,
       tenant: e2e.tenants.shop!,
       eventId,
       stock: STOCK,

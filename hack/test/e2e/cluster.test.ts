@@ -5,9 +5,12 @@
 // and pod crashes happen mid-sale, a tenant namespace is deleted, the release uninstalled,
 // and the cluster brought down. Slow (minutes), and the only suite that runs pods.
 import { mkdirSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
+import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
+import { Kafka, logLevel } from 'kafkajs';
 import mysql from 'mysql2/promise';
 import { CouponEventApi, type CouponEventSpecInput, type CouponEventStatus } from '@rediclaim/core';
 import { uniqueName, waitFor } from '@rediclaim/hack/testing';
@@ -103,6 +106,36 @@ async function sale(options: {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** A TLS handshake with a server, verifying its certificate against the CA for a name. */
+function tlsPeer(host: string, port: number, servername: string, ca: string) {
+  return new Promise<{ component: string; verified: boolean; name: string }>((resolve, reject) => {
+    const socket = tls.connect({ host, port, servername, ca }, () => {
+      const component = servername.replace(`${release.fullname}-`, '').split('.')[0]!;
+      resolve({ component, verified: socket.authorized, name: servername });
+      socket.destroy();
+    });
+    socket.setTimeout(10_000, () =>
+      socket.destroy(new Error(`no TLS handshake from ${host}:${port}`)),
+    );
+    socket.once('error', reject);
+  });
+}
+
+/**
+ * What a server answers a plaintext request (a Redis PING, which a Kafka broker reads as
+ * a request's size): 'none' when it closes the connection without a readable reply.
+ */
+function plaintextAnswer(host: string, port: number) {
+  return new Promise<string>((resolve) => {
+    const socket = net.connect({ host, port }, () => socket.write('*1\r\n$4\r\nPING\r\n'));
+    let received = '';
+    socket.on('data', (d: Buffer) => (received += d.toString('latin1')));
+    socket.setTimeout(10_000, () => socket.destroy());
+    socket.once('error', () => undefined);
+    socket.once('close', () => resolve(/^[+\-:$*]/.test(received) ? received.trim() : 'none'));
+  });
+}
+
 beforeAll(async () => {
   wasRunning = await runClusterScript('status').then(
     () => true,
@@ -185,6 +218,62 @@ describe('the chart installed with helm on a real cluster', () => {
   );
 
   it(
+    'reaches the bundled Kafka, Redis and MariaDB only over TLS with certificates of the release CA, and they refuse plaintext',
+    async () => {
+      const ca = await release.secret(`${release.fullname}-bundled-tls`, 'ca.crt');
+      for (const [component, port] of [
+        ['kafka', 9092],
+        ['redis', 6379],
+        ['mysql', 3306],
+      ] as const) {
+        const service = `${release.fullname}-${component}`;
+        const ip = new URL(await release.serviceUrl(service, port)).hostname;
+        if (component !== 'mysql') {
+          // The chain and the Service's DNS name, dialled by address (SNI carries the name).
+          const name = `${service}.${release.namespace}.svc`;
+          expect(await tlsPeer(ip, port, name, ca)).toEqual({ component, verified: true, name });
+          expect({ component, answer: await plaintextAnswer(ip, port) }).toEqual({
+            component,
+            answer: 'none',
+          });
+        }
+      }
+      // MariaDB speaks TLS inside its protocol: a client without it is turned away, with
+      // the same credentials that get in over TLS below (MariaDB says "access denied").
+      const { uri } = await release.mysqlConnection();
+      await expect(mysql.createConnection({ uri })).rejects.toMatchObject({
+        code: 'ER_ACCESS_DENIED_ERROR',
+      });
+      const conn = await mysql.createConnection(await release.mysqlConnection());
+      try {
+        const [rows] = await conn.query(
+          "SELECT @@require_secure_transport AS required, VARIABLE_VALUE AS cipher FROM information_schema.SESSION_STATUS WHERE VARIABLE_NAME = 'Ssl_cipher'",
+        );
+        const r = (rows as { required: number; cipher: string }[])[0]!;
+        expect({ required: Number(r.required), cipher: r.cipher.length > 0 }).toEqual({
+          required: 1,
+          cipher: true,
+        });
+      } finally {
+        await conn.end();
+      }
+      // Kafka asks for SCRAM on top: the services log in, a wrong password does not.
+      const brokers = [
+        `${new URL(await release.serviceUrl(`${release.fullname}-kafka`, 9092)).hostname}:9092`,
+      ];
+      const wrong = new Kafka({
+        brokers,
+        logLevel: logLevel.NOTHING,
+        retry: { retries: 0 },
+        ssl: { ca, checkServerIdentity: () => undefined },
+        sasl: { mechanism: 'scram-sha-512', username: 'rediclaim', password: 'not-the-password' },
+      }).admin();
+      await expect(wrong.connect()).rejects.toThrow(/authentication failed/i);
+    },
+    minutes(2),
+  );
+
+  it(
     'sells to 5,000 shoppers through the gate Service: every invariant holds against the MariaDB pod',
     async () => {
       const report = await sale({
@@ -255,7 +344,7 @@ describe('the chart installed with helm on a real cluster', () => {
       expect(logs).not.toMatch(/^ {2}FAIL/m);
       expect(logs).toContain('every shopper learned the outcome and every check held');
       // The summary is what MySQL holds: 400 coupons, one per shopper, all of this crowd.
-      const conn = await mysql.createConnection(await release.mysqlUrl());
+      const conn = await mysql.createConnection(await release.mysqlConnection());
       try {
         const [rows] = await conn.query(
           `SELECT COUNT(*) AS n, COUNT(DISTINCT c.user_id) AS users,

@@ -69,7 +69,7 @@ describe('Kafka over TLS with SCRAM-SHA-512', () => {
       userIdPrefix: 's-',
     });
     const checks = await checkInvariants({
-      mysqlUrl: e2e.platform.mysqlUrl,
+      mysql: e2e.platform.mysqlUrl,
       tenant: e2e.tenants.shop!,
       eventId,
       stock: 100,

@@ -44,7 +44,7 @@ describe('a sale through the whole platform', () => {
       userIdPrefix: 'c-',
     });
     const checks = await checkInvariants({
-      mysqlUrl: e2e.platform.mysqlUrl,
+      mysql: e2e.platform.mysqlUrl,
       tenant: e2e.tenants['shop-a']!,
       eventId,
       stock: 100,
@@ -85,7 +85,7 @@ describe('a sale through the whole platform', () => {
       }),
     ]);
     const checksA = await checkInvariants({
-      mysqlUrl: e2e.platform.mysqlUrl,
+      mysql: e2e.platform.mysqlUrl,
       tenant: e2e.tenants['shop-a']!,
       eventId: a,
       stock: 40,
@@ -93,7 +93,7 @@ describe('a sale through the whole platform', () => {
       report: ra,
     });
     const checksB = await checkInvariants({
-      mysqlUrl: e2e.platform.mysqlUrl,
+      mysql: e2e.platform.mysqlUrl,
       tenant: e2e.tenants['shop-b']!,
       eventId: b,
       stock: 70,
@@ -120,7 +120,7 @@ describe('a sale through the whole platform', () => {
     await e2e.patchSpec('shop-a', 'raise', { coupon: { stock: 80 } });
     const report = await crowd;
     const checks = await checkInvariants({
-      mysqlUrl: e2e.platform.mysqlUrl,
+      mysql: e2e.platform.mysqlUrl,
       tenant: e2e.tenants['shop-a']!,
       eventId,
       stock: 80,

@@ -49,7 +49,7 @@ export async function saleSurvives(
     await fault(e2e, eventId);
     const report = await crowd;
     const checks = await checkInvariants({
-      mysqlUrl: options.mysqlUrl?.(e2e) ?? e2e.platform.mysqlUrl,
+      mysql: options.mysqlUrl?.(e2e) ?? e2e.platform.mysqlUrl,
       tenant: e2e.tenants.shop!,
       eventId,
       stock,

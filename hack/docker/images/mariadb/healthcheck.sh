@@ -4,7 +4,9 @@
 #   --innodb_initialized    InnoDB has finished starting
 # Several checks may be given; all must pass.
 set -uo pipefail
-query() { mariadb --protocol=tcp -h127.0.0.1 -uroot -p"${MARIADB_ROOT_PASSWORD:-}" -N -B -e "$1" 2>/dev/null; }
+# HEALTHCHECK_TLS=1 (the chart sets it with require_secure_transport): over TLS.
+tls=(); [[ ${HEALTHCHECK_TLS:-} == 1 ]] && tls=(--ssl)
+query() { mariadb --protocol=tcp -h127.0.0.1 "${tls[@]}" -uroot -p"${MARIADB_ROOT_PASSWORD:-}" -N -B -e "$1" 2>/dev/null; }
 (($#)) || set -- --connect
 for check in "$@"; do
   case $check in
