@@ -130,6 +130,50 @@ describe('the operator (real API server, chart RBAC)', () => {
     expect(reasons).toEqual(expect.arrayContaining(['Configured', 'PhaseChanged']));
   });
 
+  it('carries proof of work from the CouponEvent to the gates, spike rule included, and off again', async () => {
+    fx.gate.setStats(tenant, 'guarded', { issued: 0, remaining: 100 });
+    const on = await fx.apply(
+      tenant,
+      'guarded',
+      openSpec({
+        // Paused: it must not add to the issuers the other cases count.
+        admission: {
+          dispatchPerSecond: 1000,
+          mode: 'paused',
+          proofOfWork: {
+            enabled: true,
+            difficulty: 50_000,
+            spike: { joinsPerSecond: 200, difficulty: 500_000 },
+          },
+        },
+      }),
+    );
+    await fx.waitForStatus(tenant, 'guarded', configured, 'Configured');
+    // The defaults the API server does not fill in (the CRD has none) come from core.
+    expect(await fx.configEvent(tenant, 'guarded')).toMatchObject({
+      generation: on.metadata.generation,
+      admission: {
+        proofOfWork: {
+          enabled: true,
+          difficulty: 50_000,
+          challengeTtlSeconds: 120,
+          spike: { joinsPerSecond: 200, difficulty: 500_000, holdSeconds: 60 },
+        },
+      },
+    });
+
+    const off = await fx.patchSpec(tenant, 'guarded', {
+      admission: { proofOfWork: { enabled: false } },
+    });
+    const told = await waitFor('the gates to be told proof of work is off', async () => {
+      const event = await fx.configEvent(tenant, 'guarded');
+      return event?.generation === off.metadata.generation ? event : undefined;
+    });
+    expect(told.admission.proofOfWork).toMatchObject({ enabled: false, difficulty: 50_000 });
+    await fx.remove(tenant, 'guarded');
+    await waitFor('the event gone', async () => !(await fx.configEvent(tenant, 'guarded')));
+  });
+
   it('flips phases at the schedule boundaries and scales the issuer with them', async () => {
     // Another event keeps 4 issuers busy; this one adds 2 while it is open.
     const now = Date.now();
