@@ -60,6 +60,62 @@ describe('a sale through the whole platform', () => {
     expect(status.counts).toMatchObject({ issued: 100, remaining: 0 });
   });
 
+  it('sells a proof-of-work sale: every shopper solves one challenge, and the stock sells exactly', async () => {
+    const eventId = `${e2e.id}-pow`;
+    const spec = saleSpec({ eventId, stock: 50, rate: 200 });
+    // Cheap on purpose (a few ms a join): this proves the path, hack/bench pow the cost.
+    await e2e.apply('shop-a', 'pow', {
+      ...spec,
+      admission: { ...spec.admission, proofOfWork: { enabled: true, difficulty: 2_000 } },
+    });
+    await gateKnows(gate, eventId);
+    const report = await runCrowd({
+      gateUrls: e2e.platform.gateUrls,
+      eventId,
+      users: 200,
+      arrivalSeconds: 1,
+      userIdPrefix: 'pow-',
+    });
+    const checks = await checkInvariants({
+      mysql: e2e.platform.mysqlUrl,
+      tenant: e2e.tenants['shop-a']!,
+      eventId,
+      stock: 50,
+      perUserLimit: 1,
+      report,
+    });
+    expect(failed(checks)).toEqual([]);
+    expect(report.outcomes).toEqual({ ISSUED: 50, SOLD_OUT: 150 });
+    // The first joins are refused (428) until the crowd knows to solve; then each shopper
+    // solves once: no solution is refused, none spent twice.
+    expect(report.pow.solved).toBe(200);
+    expect(report.errors).toEqual({ http5xx: 0, http503: 0, http429: 0, http4xx: 0, network: 0 });
+    // What the gates counted agrees: 200 solutions accepted, none refused; some joins
+    // came without one before the crowd knew.
+    const results: Record<string, number> = {};
+    for (const admin of e2e.platform.gateAdminUrls) {
+      const page = await (
+        await fetch(`${admin}/metrics`, {
+          headers: { authorization: `Bearer ${e2e.platform.adminToken}` },
+        })
+      ).text();
+      for (const m of page.matchAll(/^rediclaim_gate_pow_solutions_total\{([^}]*)\} (\d+)$/gm)) {
+        if (!m[1]!.includes(`event="${eventId}"`)) continue;
+        const result = /result="([^"]+)"/.exec(m[1]!)![1]!;
+        results[result] = (results[result] ?? 0) + Number(m[2]);
+      }
+    }
+    expect(results).toMatchObject({
+      accepted: 200,
+      malformed: 0,
+      expired: 0,
+      invalid: 0,
+      other_event: 0,
+      replayed: 0,
+    });
+    expect(results.missing).toBeGreaterThan(0);
+  });
+
   it('runs two events in two namespaces side by side without either seeing the other', async () => {
     const a = `${e2e.id}-a`;
     const b = `${e2e.id}-b`;
