@@ -13,4 +13,5 @@ export {
   type OrderSagaOptions,
   type OrderState,
   type PaymentService,
+  type SagaRedemptionApi,
 } from './order-saga.js';

@@ -47,8 +47,11 @@ export interface PaymentService {
   charge(order: Order, discountAmount: number): Promise<boolean>;
 }
 
+/** The part of the redemption API a saga calls. */
+export type SagaRedemptionApi = Pick<RedemptionClient, 'redeem' | 'release' | 'coupon'>;
+
 export interface OrderSagaOptions {
-  client: RedemptionClient;
+  client: SagaRedemptionApi;
   brokers: string[];
   /** The issuer's coupons topic (TOPIC_COUPONS). */
   topic: string;
@@ -140,7 +143,8 @@ export class OrderSaga {
       );
       p.redemptionId = redemption.id;
       p.discountAmount = redemption.discountAmount;
-      this.arm(p);
+      // The CouponRedeemed event may have overtaken this answer and moved the order on.
+      if (p.state === 'RESERVING') this.arm(p);
     } catch (error) {
       this.finish(p, 'REJECTED', error instanceof RedemptionApiError ? error.code : String(error));
     }
@@ -152,6 +156,10 @@ export class OrderSaga {
     if (!p) return;
     this.events.push(event);
     if (event.type === 'CouponRedeemed' && p.state === 'RESERVING') {
+      // The event can arrive before the API's answer to the reservation: it carries the
+      // same redemption, so the order need not wait for the answer.
+      p.redemptionId = event.redemption.id;
+      p.discountAmount = event.redemption.discountAmount;
       await this.pay(p, 'event');
     } else if (event.type === 'CouponReleased' && p.state === 'COMPENSATING') {
       p.triggers.push('event');
@@ -171,7 +179,8 @@ export class OrderSaga {
     // Compensation: give the coupon back. Releasing is idempotent, so a retry is harmless.
     p.state = 'COMPENSATING';
     await retrying(() => this.options.client.release(p.redemptionId!, 'payment declined'));
-    this.arm(p);
+    // The CouponReleased event may already have finished the order.
+    if (p.state === 'COMPENSATING') this.arm(p);
   }
 
   /** Reconciles from the API if the step's event has not come in time. */
