@@ -346,6 +346,26 @@ describe('helm template', () => {
     });
   });
 
+  it('restarts the bundled Kafka when its configuration changes, and only then', async () => {
+    // The broker reads server.properties when it starts: a ConfigMap change alone would
+    // leave it on the old listeners while the services, restarted, expect the new ones.
+    const checksum = async (values: Values) => {
+      const kafka = find(await render(values, 'shop'), 'StatefulSet', 'rediclaim-kafka');
+      const template = (
+        kafka.spec as { template: { metadata: { annotations: Record<string, string> } } }
+      ).template;
+      return template.metadata.annotations['checksum/config'];
+    };
+    const plain = await checksum({});
+    expect(plain).toMatch(/^[0-9a-f]{64}$/);
+    expect(await checksum({ gate: { replicas: 3 } })).toBe(plain);
+    const secured = await checksum({ kafka: { tls: { enabled: true } } });
+    expect(secured).not.toBe(plain);
+    expect(
+      await checksum({ kafka: { tls: { enabled: true }, sasl: { mechanism: 'scram-sha-512' } } }),
+    ).not.toBe(secured);
+  });
+
   it('gives every service TLS to Kafka against the CA Secret and a SCRAM user whose password stays in its Secret', async () => {
     const objects = await render({
       kafka: {
