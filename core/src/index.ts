@@ -202,6 +202,7 @@ export {
 export {
   SIGNATURE_HEADER,
   signRecord,
+  signRecords,
   signingKeysSchema,
   verifyRecord,
   type HeaderValue,

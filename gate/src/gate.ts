@@ -199,6 +199,7 @@ export class Gate {
         sessionTimeoutMs: s.KAFKA_SESSION_TIMEOUT_MS,
         defaultRetentionSeconds: s.RESULTS_DEFAULT_RETENTION_SECONDS,
         recordChunk: s.RESULTS_RECORD_CHUNK,
+        trust: { keys: s.REQUEST_SIGNING_KEYS, signatures: s.RESULT_SIGNATURES },
       },
     );
     this.coupons = s.GATE_COUPONS_ENABLED

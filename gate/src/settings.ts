@@ -245,6 +245,13 @@ export const gateSettingsSchema = z
      * issuers decide only records signed with one of their keys (core record-signature).
      */
     REQUEST_SIGNING_KEYS: signingKeysSchema,
+    /**
+     * The issuers sign their results with the same keys; a result record whose signature
+     * is missing or matches none of them is a dead letter, so producing to the results
+     * topic cannot tell a shopper they won. optional: unsigned results are recorded too
+     * (upgrading from issuers that do not sign).
+     */
+    RESULT_SIGNATURES: z.enum(['required', 'optional']).default('required'),
 
     DISPATCH_INTERVAL_MS: env.int(5, 10_000).default(100),
     DISPATCH_BATCH_MAX: env.int(1, 3_000).default(1_000),

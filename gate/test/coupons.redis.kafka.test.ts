@@ -25,6 +25,7 @@ import {
 import { SuiteEvents } from './support/suite-events.js';
 import {
   gateEnv,
+  signedAsIssuer,
   startGate,
   suiteTopics,
   type InProcessGate,
@@ -88,7 +89,7 @@ async function issue(ev: string, userId: string, serial: number): Promise<void> 
   await producer.send({
     topic: topics.results,
     acks: -1,
-    messages: [encodeIssueResultV1(result)],
+    messages: signedAsIssuer([encodeIssueResultV1(result)]),
   });
   await untilStatus(ev, userId, 'ISSUED');
 }

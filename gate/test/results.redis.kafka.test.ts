@@ -8,13 +8,17 @@ import {
   requestIdOf,
   resultBatchHeaderOf,
   resultItemOf,
+  signRecords,
   type DeadLetter,
   type IssueResult,
+  type OutgoingRecord,
 } from '@rediclaim/core';
 import { testKafka, testRedis, uniqueName, waitFor } from '@rediclaim/hack/testing';
 import { SuiteEvents } from './support/suite-events.js';
 import {
+  TEST_SIGNING_KEY,
   gateEnv,
+  signedAsIssuer,
   startGate,
   suiteTopics,
   type InProcessGate,
@@ -29,7 +33,8 @@ import { shopperApi } from './support/shoppers.js';
  * item of a batch costs only itself (its own dead letter, with its index); one Kafka
  * batch over several events is recorded with one script call per event and chunk
  * (RESULTS_RECORD_CHUNK 2 here, so every event takes several); v1 records, from issuers
- * before batches, are still read; and a batch delivered again changes nothing.
+ * before batches, are still read; a batch delivered again changes nothing; and only
+ * results signed with the issuers' key are recorded.
  */
 const TENANT = 'results';
 const ids = {
@@ -37,6 +42,8 @@ const ids = {
   bad: uniqueName('bad'),
   a: uniqueName('many-a'),
   b: uniqueName('many-b'),
+  forged: uniqueName('forged'),
+  upgrading: uniqueName('upgrading'),
 };
 
 let topics: Topics;
@@ -96,7 +103,8 @@ async function ignored(reason: string): Promise<number> {
 beforeAll(async () => {
   topics = await suiteTopics('results');
   events.define(ids.sent, { mode: 'paused', rate: 1_000 });
-  for (const id of [ids.bad, ids.a, ids.b]) events.define(id, { mode: 'paused' });
+  for (const id of [ids.bad, ids.a, ids.b, ids.forged, ids.upgrading])
+    events.define(id, { mode: 'paused' });
   sim = new IssuerSim(topics, { kind: 'silent' });
   sim.set(ids.sent, { kind: 'issue' });
   await sim.start();
@@ -168,7 +176,7 @@ describe('result batches', () => {
     await producer.send({
       topic: topics.results,
       acks: -1,
-      messages: [{ key: 'batch-key', value }],
+      messages: signedAsIssuer([{ key: 'batch-key', value: Buffer.from(value) }]),
     });
 
     const letter = await waitFor('the dead letter', () =>
@@ -214,7 +222,7 @@ describe('result batches', () => {
       producer.send({
         topic: topics.results,
         acks: -1,
-        messages: records.map((r) => ({ ...r, partition: 0 })),
+        messages: signedAsIssuer(records).map((r) => ({ ...r, partition: 0 })),
       });
     await send();
     for (const r of results) await untilStatus(r.eventId, r.userId, r.outcome);
@@ -248,5 +256,75 @@ describe('result batches', () => {
       async () => (await ignored('duplicate')) === duplicates + 8,
     );
     expect(await state()).toEqual(before);
+  });
+});
+
+describe('result signatures', () => {
+  /** On partition 0, so the records are handled in the order sent. */
+  const send = (records: OutgoingRecord[], topic = topics.results) =>
+    producer.send({ topic, acks: -1, messages: records.map((r) => ({ ...r, partition: 0 })) });
+
+  it('dead-letters a result unsigned, forged, signed by a key it does not hold or changed after signing; the shopper keeps waiting', async () => {
+    const id = ids.forged;
+    const ticket = await join(id, 'eve');
+    const win = (key: string): OutgoingRecord => ({
+      ...encodeIssueResultV1(resultOf(id, 'eve', ticket, 'ISSUED')),
+      key,
+    });
+    const before = await ignored('invalid');
+    const [changed] = signedAsIssuer([win('changed')]);
+    changed!.value = Buffer.from(changed!.value.toString().replace('EVE-1', 'EVE-2'));
+    await send([
+      win('unsigned'),
+      ...signRecords([win('forged')], { id: TEST_SIGNING_KEY.id, secret: 'f'.repeat(32) }),
+      ...signRecords([win('stranger')], { id: 'other', secret: TEST_SIGNING_KEY.secret }),
+      changed!,
+    ]);
+    const keys = ['unsigned', 'forged', 'stranger', 'changed'];
+    const letters = await waitFor('the four dead letters', () => {
+      const found = deadLetters.filter((d) => keys.includes(d.source.key ?? ''));
+      return found.length === 4 ? found : undefined;
+    });
+    for (const letter of letters)
+      expect(letter).toMatchObject({
+        reason: { code: 'INVALID_SIGNATURE' },
+        service: 'gate',
+        source: { topic: topics.results },
+      });
+    const why = Object.fromEntries(letters.map((l) => [l.source.key, l.reason.message]));
+    expect(why.unsigned).toContain('is missing');
+    expect(why.forged).toContain('does not match');
+    expect(why.stranger).toContain('names key "other"');
+    expect(why.changed).toContain('does not match');
+    expect(await me(id, 'eve')).toMatchObject({ status: 'WAITING' });
+    expect(await ignored('invalid')).toBe(before + 4);
+
+    // The issuer's own signature on the same result: recorded.
+    await send(signedAsIssuer([win('signed')]));
+    expect(await untilStatus(id, 'eve', 'ISSUED')).toMatchObject({ coupon: { code: 'EVE-1' } });
+  });
+
+  it('records unsigned results too with RESULT_SIGNATURES=optional (upgrading from issuers that do not sign), never forged ones', async () => {
+    const own = await suiteTopics('results-optional');
+    const upgrading = await startGate(
+      gateEnv(own, { EVENTS_FILE: events.path(), RESULT_SIGNATURES: 'optional' }),
+    );
+    try {
+      const id = ids.upgrading;
+      const record = async (user: string) =>
+        encodeIssueResultV1(resultOf(id, user, await join(id, user), 'ISSUED'));
+      const forged = signRecords([await record('eve')], {
+        id: TEST_SIGNING_KEY.id,
+        secret: 'f'.repeat(32),
+      });
+      await send([...forged, await record('ann')], own.results);
+      // Both on one partition: once ann's is recorded, eve's was handled before it.
+      await untilStatus(id, 'ann', 'ISSUED');
+      expect(await me(id, 'eve')).toMatchObject({ status: 'WAITING' });
+      const { values } = await upgrading.gate.metrics.resultsIgnored.get();
+      expect(values.find((v) => v.labels.reason === 'invalid')?.value).toBe(1);
+    } finally {
+      await upgrading.stop();
+    }
   });
 });

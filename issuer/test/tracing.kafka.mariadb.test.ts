@@ -8,6 +8,7 @@ import {
   newTrace,
   parseTraceparent,
   signRecord,
+  verifyRecord,
   type DeadLetter,
   type IssueRequest,
   type IssueResult,
@@ -26,9 +27,19 @@ interface AnswerRecord {
   results: IssueResult[];
   traceparent: string | undefined;
   trace: TraceContext | undefined;
+  /** The key its signature verifies with (the gates record no other), or why it does not. */
+  signedBy: string;
 }
 
 const headerOf = (headers: IHeaders | undefined) => headers?.[TRACEPARENT_HEADER]?.toString();
+
+function signerOf(value: Buffer, record: KafkaMessage): string {
+  try {
+    return verifyRecord(value, record.headers?.[SIGNATURE_HEADER], [SIGNING_KEY]).id;
+  } catch (error) {
+    return String(error);
+  }
+}
 
 /** One v2 request record of `requests`, signed like a gate's, with `traceparent` as given. */
 function requestRecord(requests: IssueRequest[], traceparent?: string | string[]) {
@@ -44,7 +55,7 @@ function requestRecord(requests: IssueRequest[], traceparent?: string | string[]
 }
 
 // An issuer in this process against the test stack's Kafka and MariaDB: the trace
-// context request records carry, continued on their answers.
+// context request records carry, continued on their answers (signed, as gates require).
 describe('trace context through the issuer', () => {
   let s: Scenario;
   let issuer: Issuer;
@@ -66,6 +77,7 @@ describe('trace context through the issuer', () => {
             results: decodeIssueResults(value).values,
             traceparent,
             trace: parseTraceparent(traceparent ?? null),
+            signedBy: signerOf(value, record),
           },
         ];
       },
@@ -95,7 +107,7 @@ describe('trace context through the issuer', () => {
     return mine(answers.items);
   }
 
-  it('answers each request record in its own records, children of its trace', async () => {
+  it('answers each request record in its own records, children of its trace, signed with its key', async () => {
     const eventId = `${s.eventId}-two`;
     const p = policy({ stock: 100 });
     const shoppers = crowd(s.tenant, eventId, 30, p);
@@ -124,6 +136,7 @@ describe('trace context through the issuer', () => {
       expect([t1.traceId, t2.traceId]).toContain(record.trace!.traceId);
       expect([t1.parentId, t2.parentId]).not.toContain(record.trace!.parentId);
       expect(record.trace!.flags).toBe('01');
+      expect(record.signedBy).toBe(SIGNING_KEY.id);
       for (const r of record.results) traceOf.set(r.userId, record.trace!.traceId);
     }
     for (const r of first) expect(traceOf.get(r.userId)).toBe(t1.traceId);

@@ -1,15 +1,18 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { ErrorCode, RediclaimError } from '../errors.js';
+import type { OutgoingRecord } from './issue-records.js';
 
 /**
- * Gate → issuer records are signed: an IssueRequest carries the coupon's policy (stock,
+ * Records between the services are signed. Gate → issuer: an IssueRequest carries the coupon's policy (stock,
  * discount, generation) and the shoppers to issue to, so anyone who could produce to the
  * requests topic could otherwise mint coupons. The gate signs each record's value with
  * HMAC-SHA256 under a key shared with the issuers; the issuer dead-letters a record whose
  * signature is missing or matches none of its keys. The signature covers the exact bytes
  * (no canonical JSON needed) and travels in a Kafka header, so the value stays the record
- * every other tool reads.
+ * every other tool reads. Issuer → gate: the issuers sign their results with the same
+ * keys and the gates record only signed ones, so producing to the results topic cannot
+ * tell a shopper they won.
  */
 
 /** The Kafka header that carries a record's signature: `v1:<keyId>:<base64url HMAC>`. */
@@ -62,6 +65,13 @@ const mac = (secret: string, value: Uint8Array): Buffer =>
 /** The header value signing `value` with `key`. */
 export function signRecord(value: Uint8Array, key: SigningKey): string {
   return `v1:${key.id}:${mac(key.secret, value).toString('base64url')}`;
+}
+
+/** Signs each record (in place) with `key`, next to the headers it has. */
+export function signRecords(records: OutgoingRecord[], key: SigningKey): OutgoingRecord[] {
+  for (const record of records)
+    record.headers = { ...record.headers, [SIGNATURE_HEADER]: signRecord(record.value, key) };
+  return records;
 }
 
 /** A record header's value as kafkajs hands it over (Buffer, string, or a list). */

@@ -1,13 +1,16 @@
 import type { EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import {
+  SIGNATURE_HEADER,
   deadLetterOf,
   decodeIssueResults,
   eventKeys,
+  verifyRecord,
   type DeadLetter,
   type EventKeys,
   type IssueResult,
   type MessageSource,
+  type SigningKey,
 } from '@rediclaim/core';
 import type { EventsStore } from '../config/events-store.js';
 import type { GateMetrics } from '../metrics.js';
@@ -24,6 +27,8 @@ export interface ResultsConsumerOptions extends GroupConsumerOptions {
   defaultRetentionSeconds: number;
   /** Most results one recordResults script call records (RESULTS_RECORD_CHUNK). */
   recordChunk: number;
+  /** Which result records are recorded: signed by one of `keys`, or unsigned too when optional. */
+  trust: { keys: readonly SigningKey[]; signatures: 'required' | 'optional' };
 }
 
 /**
@@ -33,7 +38,8 @@ export interface ResultsConsumerOptions extends GroupConsumerOptions {
  * result of a Kafka batch is recorded with one recordResults script call per event and
  * chunk, all pipelined. Recording is idempotent per result, so a redelivered batch
  * (rebalance, crash before the commit) changes nothing. A record that cannot be read
- * goes to the dead-letter topic with its reason, and so does a bad item of a batch on
+ * goes to the dead-letter topic with its reason (an unsigned or forged record among
+ * them: the issuers sign theirs, core record-signature), and so does a bad item of a batch on
  * its own (its index in the letter's source) while the others are recorded: neither
  * ever stops the consumer. At debug, each result record recorded is a line with the
  * traceId of its traceparent header (result-log.ts): the admission batch's trace.
@@ -84,6 +90,11 @@ export class ResultsConsumer extends GroupConsumer {
         key: message.key,
       };
       try {
+        // Before anything is parsed: a forged record costs one HMAC and is never recorded.
+        const { trust } = this.options;
+        const signature = message.headers?.[SIGNATURE_HEADER];
+        if (signature !== undefined || trust.signatures === 'required')
+          verifyRecord(message.value, signature, trust.keys);
         const decoded = decodeIssueResults(
           message.value,
           `issue result ${batch.topic}/${batch.partition}@${message.offset}`,

@@ -3,7 +3,14 @@ import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
-import { eventConfigSchema, renderEventsConfig, type EventConfigInput } from '@rediclaim/core';
+import {
+  eventConfigSchema,
+  renderEventsConfig,
+  signRecords,
+  signingKeysSchema,
+  type EventConfigInput,
+  type OutgoingRecord,
+} from '@rediclaim/core';
 import { createTestTopics, stackEnv, uniqueName, waitFor } from '@rediclaim/hack/testing';
 import { Gate, loadGateSettings, type GateSettings } from '@rediclaim/gate';
 import { listenLocally, type Client } from './client.js';
@@ -55,6 +62,11 @@ export class EventsFile {
 
 /** The key gates under test sign issue requests with (the simulated issuer checks it). */
 export const TEST_SIGNING_KEYS = 'test=a-test-request-signing-secret-of-32-chars';
+export const TEST_SIGNING_KEY = signingKeysSchema.parse(TEST_SIGNING_KEYS)[0]!;
+
+/** Result records signed as an issuer signs them: the gates under test record only those. */
+export const signedAsIssuer = (records: OutgoingRecord[]): OutgoingRecord[] =>
+  signRecords(records, TEST_SIGNING_KEY);
 
 /** The environment of a gate on the test stack (for in-process gates and spawned ones). */
 export function gateEnv(

@@ -5,7 +5,6 @@ import {
   decideIssuance,
   SIGNATURE_HEADER,
   decodeIssueRequests,
-  signingKeysSchema,
   verifyRecord,
   encodeIssueResultV1,
   encodeIssueResults,
@@ -15,9 +14,7 @@ import {
   type PriorDecision,
 } from '@rediclaim/core';
 import { testKafka, uniqueName } from '@rediclaim/hack/testing';
-import { TEST_SIGNING_KEYS } from './harness.js';
-
-const SIGNING_KEYS = signingKeysSchema.parse(TEST_SIGNING_KEYS);
+import { TEST_SIGNING_KEY, signedAsIssuer } from './harness.js';
 
 /** What the simulated issuer does with one event's requests. */
 export type Behaviour =
@@ -94,7 +91,7 @@ export class IssuerSim {
           // Like the real issuer: what a gate sends is signed (v1 records here come from
           // tests standing in for gates from before signatures).
           if (version === 2)
-            verifyRecord(message.value, message.headers?.[SIGNATURE_HEADER], SIGNING_KEYS);
+            verifyRecord(message.value, message.headers?.[SIGNATURE_HEADER], [TEST_SIGNING_KEY]);
           this.requests.push(...values);
           if (values[0])
             this.records.push({ version, eventId: values[0].eventId, size: values.length });
@@ -233,5 +230,7 @@ function resultBase(request: IssueRequest) {
 
 /** Results as the records of a version: v2 batches, or one v1 record each. */
 function recordsOf(results: readonly IssueResult[], version: 1 | 2): OutgoingRecord[] {
-  return version === 2 ? encodeIssueResults(results) : results.map(encodeIssueResultV1);
+  return signedAsIssuer(
+    version === 2 ? encodeIssueResults(results) : results.map(encodeIssueResultV1),
+  );
 }

@@ -98,6 +98,16 @@ describe('settings', () => {
     ]);
   });
 
+  it('records signed results only, unless told otherwise while issuers are upgraded', () => {
+    expect(loadGateSettings(base).RESULT_SIGNATURES).toBe('required');
+    expect(loadGateSettings({ ...base, RESULT_SIGNATURES: 'optional' }).RESULT_SIGNATURES).toBe(
+      'optional',
+    );
+    expect(() => loadGateSettings({ ...base, RESULT_SIGNATURES: 'off' })).toThrow(
+      'RESULT_SIGNATURES',
+    );
+  });
+
   it('takes the proof-of-work key from the environment or a file, never both, and checks it', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'rc-pow-'));
     const file = path.join(dir, 'pow-key');

@@ -20,6 +20,8 @@ import {
   encodeIssueResults,
   eventConfigSchema,
   renderEventsConfig,
+  signRecords,
+  signingKeysSchema,
   type IssueResult,
 } from '@rediclaim/core';
 import { freePorts } from '../testing/free-ports.js';
@@ -43,6 +45,9 @@ const { values } = parseArgs({
 const STREAMS = Number(values.streams);
 const RATE = Number(values.rate);
 const TENANT = 'bench-push';
+/** The gate's, which signs its requests and records only results signed with it. */
+const SIGNING_KEYS = 'bench=bench-request-signing-secret-of-32-chars';
+const SIGNING_KEY = signingKeysSchema.parse(SIGNING_KEYS)[0]!;
 const EVENT_ID = uniqueName('push');
 
 const env = stackEnv();
@@ -96,7 +101,7 @@ const gate = await startService(
     KAFKA_GROUP_ID: uniqueName('bench-push-gate'),
     GATE_COUPONS_ENABLED: 'false',
     TICKET_SECRET: 'bench-ticket-secret-of-at-least-32-chars',
-    REQUEST_SIGNING_KEYS: 'bench=bench-request-signing-secret-of-32-chars',
+    REQUEST_SIGNING_KEYS: SIGNING_KEYS,
     ENQUEUE_RATE_LIMIT_MAX: '0',
     POLL_RATE_LIMIT_MAX: '0',
     GATE_PUSH_MAX_STREAMS_PER_CLIENT: '0',
@@ -153,7 +158,7 @@ await consumer.run({
       await producer.send({
         topic: topics.results,
         acks: -1,
-        messages: encodeIssueResults(results),
+        messages: signRecords(encodeIssueResults(results), SIGNING_KEY),
       });
   },
 });

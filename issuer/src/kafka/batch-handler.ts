@@ -4,6 +4,7 @@ import {
   DEFAULT_BATCH_LIMITS,
   backoffDelay,
   newTrace,
+  signRecords,
   sleep,
   type BackoffPolicy,
   type DeadLetter,
@@ -27,7 +28,7 @@ export interface BatchHandlerDeps {
   lanes: EventLanes<EventDecision>;
   publisher: Publisher;
   tracker: OffsetTracker;
-  /** Which request records are decided (signed by a gate's key). */
+  /** Which request records are decided (signed by a gate's key); its first key signs the results. */
   trust: RequestTrust;
   metrics: IssuerMetrics;
   logger: Logger;
@@ -61,6 +62,9 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
  */
 export function createBatchHandler(deps: BatchHandlerDeps) {
   const { metrics, logger, tracker } = deps;
+  // Without keys (REQUEST_SIGNATURES=optional, none given) results go unsigned, and only
+  // gates with RESULT_SIGNATURES=optional record them.
+  const signingKey = deps.trust.keys[0];
 
   // Waits on the shared signals through one listener each, not one per wait.
   const stopping = new SignalFanOut(deps.stopping);
@@ -188,7 +192,9 @@ export function createBatchHandler(deps: BatchHandlerDeps) {
             await yieldToEventLoop();
           }
           const slice = traced.slice(i, i + ENCODE_SLICE);
-          records.push(...tracedRecords(resultRecords(slice, answer), trace));
+          const sliceRecords = tracedRecords(resultRecords(slice, answer), trace);
+          // The gates record only signed results (core record-signature).
+          records.push(...(signingKey ? signRecords(sliceRecords, signingKey) : sliceRecords));
           sinceYield += slice.length;
         }
       }
