@@ -5,6 +5,7 @@ import { testKafka, testRedis, uniqueName, waitFor } from '@rediclaim/hack/testi
 import { SuiteEvents } from './support/suite-events.js';
 import {
   gateEnv,
+  signedAsIssuer,
   startGate,
   suiteTopics,
   type InProcessGate,
@@ -584,7 +585,8 @@ describe('results from Kafka', () => {
     await producer.connect();
     await producer.send({
       topic: topics.results,
-      messages: [{ key: 'k', value: '{"type":"IssueResult"}' }],
+      // Signed as an issuer's: a record the gate must read, not one it refuses unread.
+      messages: signedAsIssuer([{ key: 'k', value: Buffer.from('{"type":"IssueResult"}') }]),
     });
     await producer.disconnect();
     const consumer = kafka.consumer({ groupId: uniqueName('dl-reader') });

@@ -271,7 +271,8 @@ describe('malformed Kafka messages', () => {
     });
     await producer.send({
       topic: results,
-      messages: [{ key: 'bad-5', value: '{"type":"IssueResult"' }],
+      // Signed like an issuer's (the same keys): what the gate does with a record it must read.
+      messages: [signed({ key: 'bad-5', value: '{"type":"IssueResult"' })],
     });
     await producer.disconnect();
 
