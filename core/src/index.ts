@@ -201,11 +201,14 @@ export {
 } from './messages/codec.js';
 export {
   SIGNATURE_HEADER,
+  checkTrusted,
   signRecord,
   signRecords,
+  signatureModeSchema,
   signingKeysSchema,
   verifyRecord,
   type HeaderValue,
+  type RecordTrust,
   type SigningKey,
 } from './messages/record-signature.js';
 export {

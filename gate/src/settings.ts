@@ -10,6 +10,7 @@ import {
   refineKafkaSecurity,
   refineKafkaTopics,
   kafkaTopicSettings,
+  signatureModeSchema,
   signingKeysSchema,
 } from '@rediclaim/core';
 import {
@@ -251,7 +252,7 @@ export const gateSettingsSchema = z
      * topic cannot tell a shopper they won. optional: unsigned results are recorded too
      * (upgrading from issuers that do not sign).
      */
-    RESULT_SIGNATURES: z.enum(['required', 'optional']).default('required'),
+    RESULT_SIGNATURES: signatureModeSchema.default('required'),
 
     DISPATCH_INTERVAL_MS: env.int(5, 10_000).default(100),
     DISPATCH_BATCH_MAX: env.int(1, 3_000).default(1_000),

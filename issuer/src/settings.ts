@@ -12,6 +12,7 @@ import {
   refineKafkaSecurity,
   refineKafkaTopics,
   kafkaTopicSettings,
+  signatureModeSchema,
   signingKeysSchema,
   type Topics,
 } from '@rediclaim/core';
@@ -60,7 +61,7 @@ export const settingsSchema = z
      */
     REQUEST_SIGNING_KEYS: signingKeysSchema.optional(),
     /** optional: unsigned records are decided too (upgrading from gates that do not sign). */
-    REQUEST_SIGNATURES: z.enum(['required', 'optional']).default('required'),
+    REQUEST_SIGNATURES: signatureModeSchema.default('required'),
     KAFKA_BROKERS: env.list(),
     ...kafkaSecuritySettings,
     KAFKA_CLIENT_ID: z.string().min(1).default(`rediclaim-issuer-${hostname()}`),

@@ -4,9 +4,9 @@ import { ErrorCode, RediclaimError } from '../errors.js';
 import type { OutgoingRecord } from './issue-records.js';
 
 /**
- * Records between the services are signed. Gate → issuer: an IssueRequest carries the coupon's policy (stock,
- * discount, generation) and the shoppers to issue to, so anyone who could produce to the
- * requests topic could otherwise mint coupons. The gate signs each record's value with
+ * Records between the services are signed. Gate → issuer: an IssueRequest carries the
+ * coupon's policy (stock, discount, generation) and the shoppers to issue to, so anyone
+ * who could produce to the requests topic could otherwise mint coupons. The gate signs each record's value with
  * HMAC-SHA256 under a key shared with the issuers; the issuer dead-letters a record whose
  * signature is missing or matches none of its keys. The signature covers the exact bytes
  * (no canonical JSON needed) and travels in a Kafka header, so the value stays the record
@@ -76,6 +76,28 @@ export function signRecords(records: OutgoingRecord[], key: SigningKey): Outgoin
 
 /** A record header's value as kafkajs hands it over (Buffer, string, or a list). */
 export type HeaderValue = Buffer | string | (Buffer | string)[] | undefined;
+
+/** optional: unsigned records are taken too (upgrading from services that do not sign). */
+export const signatureModeSchema = z.enum(['required', 'optional']);
+
+/** Which records a service takes: signed by one of `keys`, or unsigned too when optional. */
+export interface RecordTrust {
+  keys: readonly SigningKey[];
+  signatures: z.infer<typeof signatureModeSchema>;
+}
+
+/**
+ * Throws INVALID_SIGNATURE unless the record is one `trust` takes. A signature that is
+ * there is always checked, in optional mode too: a forged record never gets in.
+ */
+export function checkTrusted(
+  value: Uint8Array | null | undefined,
+  header: HeaderValue,
+  trust: RecordTrust,
+): void {
+  if (header !== undefined || trust.signatures === 'required')
+    verifyRecord(value, header, trust.keys);
+}
 
 /**
  * Checks a record's signature against the keys; throws INVALID_SIGNATURE saying why

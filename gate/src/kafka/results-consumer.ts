@@ -2,15 +2,15 @@ import type { EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import {
   SIGNATURE_HEADER,
+  checkTrusted,
   deadLetterOf,
   decodeIssueResults,
   eventKeys,
-  verifyRecord,
   type DeadLetter,
   type EventKeys,
   type IssueResult,
   type MessageSource,
-  type SigningKey,
+  type RecordTrust,
 } from '@rediclaim/core';
 import type { EventsStore } from '../config/events-store.js';
 import type { GateMetrics } from '../metrics.js';
@@ -28,7 +28,7 @@ export interface ResultsConsumerOptions extends GroupConsumerOptions {
   /** Most results one recordResults script call records (RESULTS_RECORD_CHUNK). */
   recordChunk: number;
   /** Which result records are recorded: signed by one of `keys`, or unsigned too when optional. */
-  trust: { keys: readonly SigningKey[]; signatures: 'required' | 'optional' };
+  trust: RecordTrust;
 }
 
 /**
@@ -38,8 +38,8 @@ export interface ResultsConsumerOptions extends GroupConsumerOptions {
  * result of a Kafka batch is recorded with one recordResults script call per event and
  * chunk, all pipelined. Recording is idempotent per result, so a redelivered batch
  * (rebalance, crash before the commit) changes nothing. A record that cannot be read
- * goes to the dead-letter topic with its reason (an unsigned or forged record among
- * them: the issuers sign theirs, core record-signature), and so does a bad item of a batch on
+ * goes to the dead-letter topic with its reason (an unsigned or forged one among them:
+ * the issuers sign theirs, core record-signature), and so does a bad item of a batch on
  * its own (its index in the letter's source) while the others are recorded: neither
  * ever stops the consumer. At debug, each result record recorded is a line with the
  * traceId of its traceparent header (result-log.ts): the admission batch's trace.
@@ -91,10 +91,7 @@ export class ResultsConsumer extends GroupConsumer {
       };
       try {
         // Before anything is parsed: a forged record costs one HMAC and is never recorded.
-        const { trust } = this.options;
-        const signature = message.headers?.[SIGNATURE_HEADER];
-        if (signature !== undefined || trust.signatures === 'required')
-          verifyRecord(message.value, signature, trust.keys);
+        checkTrusted(message.value, message.headers?.[SIGNATURE_HEADER], this.options.trust);
         const decoded = decodeIssueResults(
           message.value,
           `issue result ${batch.topic}/${batch.partition}@${message.offset}`,

@@ -17,15 +17,15 @@ import {
   requestIdOf,
   requestOfItem,
   SIGNATURE_HEADER,
+  checkTrusted,
   TRACEPARENT_HEADER,
   singleItemRecord,
   traceOfRecord,
-  verifyRecord,
   validated,
   type DeadLetter,
   type HeaderValue,
   type IssuePolicy,
-  type SigningKey,
+  type RecordTrust,
   type IssueRequest,
   type TraceContext,
 } from '@rediclaim/core';
@@ -41,10 +41,7 @@ export interface RawMessage {
 }
 
 /** Which request records are taken: signed by one of `keys`, or unsigned too when optional. */
-export interface RequestTrust {
-  keys: readonly SigningKey[];
-  signatures: 'required' | 'optional';
-}
+export type RequestTrust = RecordTrust;
 
 /** One record's requests and dead letters; `version` says how to answer them. */
 export interface DecodedRecord {
@@ -188,9 +185,7 @@ export function decodeRecord(
     );
   try {
     // Before anything is parsed: a forged record costs one HMAC, and is never decided.
-    const signature = message.headers?.[SIGNATURE_HEADER];
-    if (signature !== undefined || trust.signatures === 'required')
-      verifyRecord(message.value, signature, trust.keys);
+    checkTrusted(message.value, message.headers?.[SIGNATURE_HEADER], trust);
     const parsed = parseRecord(message.value, WHAT);
     if ((parsed as { type?: unknown } | null)?.type !== 'IssueRequestBatch') {
       checkVersion(parsed, WHAT, [1]);
