@@ -21,7 +21,11 @@
                                          this id: retire it (retire.lua), then join again
     {'INFLIGHT', ticket}                 already admitted, waiting for the issuer (also
                                          while its request is due to be sent again)
-    {'QUEUED', rank, ticket, isNew}      in the queue (rank 1-based; isNew 1 = joined now)
+    {'QUEUED', rank, ticket, rate, rateAt, issued, inflight, isNew}
+                                         in the queue (rank 1-based; isNew 1 = joined now),
+                                         with what status.lua answers for the poll
+                                         interval: the fleet's observed admissions/s and
+                                         when measured (ms), coupons confirmed, in flight
     {'RESULT', storedResult}             has a final outcome and may not join again
     {'SOLD_OUT'}                         no stock left to wait for
     {'FULL', queueLength}                maxQueueLength shoppers already wait
@@ -46,10 +50,15 @@ if owner then return {'STALE', owner} end
 local inflight = redis.call('HGET', KEYS[3], userId)
 if inflight then return {'INFLIGHT', inflight} end
 
-local score = redis.call('ZSCORE', KEYS[1], userId)
-if score then
-  return {'QUEUED', redis.call('ZRANK', KEYS[1], userId) + 1, score, 0}
+-- A waiting shopper's answer, with the sale's counters (as status.lua reads them).
+local function queued(ticket, isNew)
+  local r = redis.call('HMGET', KEYS[5], 'rate', 'rateAt', 'issued')
+  return {'QUEUED', redis.call('ZRANK', KEYS[1], userId) + 1, ticket, r[1] or '', r[2] or '',
+    tonumber(r[3]) or 0, redis.call('HLEN', KEYS[3]), isNew}
 end
+
+local score = redis.call('ZSCORE', KEYS[1], userId)
+if score then return queued(score, 0) end
 
 local stored = redis.call('HGET', KEYS[4], userId)
 if stored then
@@ -71,4 +80,4 @@ if ticket == '' then
 end
 redis.call('ZADD', KEYS[1], ticket, userId)
 if ARGV[6] ~= '' then redis.call('HSETNX', KEYS[5], 'uid', ARGV[6]) end
-return {'QUEUED', redis.call('ZRANK', KEYS[1], userId) + 1, ticket, 1}
+return queued(ticket, 1)

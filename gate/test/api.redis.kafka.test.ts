@@ -163,10 +163,10 @@ describe('waiting, processing and outcomes', () => {
     // 2 admissions/s configured; the observed rate (an EWMA over >= 1 s windows) can only
     // lower it, by however much a loaded machine slows admission (status-views.test.ts
     // pins the arithmetic). Within the stock, the poll interval follows the ETA (whole
-    // seconds here, exact there): at the ETA plus a second, halfway beyond 10 s.
+    // seconds here, exact there): at the ETA plus 750 ms, halfway beyond 10 s.
     expect(view.etaSeconds).toBeGreaterThanOrEqual(Math.ceil(view.ahead! / 2));
-    const pollFor = (etaMs: number) => Math.min(etaMs + 1000, Math.max(10_000, etaMs / 2));
-    // (At most 30 s; each shopper's ceiling lies between 25 and 30 s.)
+    const pollFor = (etaMs: number) => Math.min(etaMs + 750, Math.max(10_000, etaMs / 2));
+    // (At most 30 s; each shopper's ceiling lies between 27 and 30 s.)
     const lowest = Math.min(25_000, Math.round(pollFor((view.etaSeconds! - 1) * 1000)));
     const highest = Math.min(30_000, Math.round(pollFor(view.etaSeconds! * 1000)));
     expect(view.pollAfterMs).toBeGreaterThanOrEqual(lowest);

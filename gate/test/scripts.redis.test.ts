@@ -161,10 +161,17 @@ function admitted(reply: AdmitReply | StaleReply): AdmitReply {
 const pairsOf = (reply: AdmitReply): [string, string][] =>
   reply.shoppers.map((a) => [a.userId, String(a.ticket)]);
 
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A place in a sale nobody was admitted to yet: no rate measured, nothing issued or in flight. */
 const queued = (rank: number, ticket: number, joinedNow: boolean) => ({
   kind: 'QUEUED',
   rank,
   ticket,
+  rate: '',
+  rateAt: '',
+  issued: 0,
+  inflight: 0,
   joinedNow,
 });
 const inflight = (ticket: string) => ({ kind: 'INFLIGHT', ticket: Number(ticket) });
@@ -186,6 +193,27 @@ describe('enqueue script', () => {
     expect(await redis.get(k.seq)).toBe('200');
     const ranks = new Set(replies.map((r) => (r.kind === 'QUEUED' ? r.rank : undefined)));
     expect(ranks.size).toBe(200);
+  });
+
+  it("answers a join with the sale's counts, as the status script does, for the poll interval", async () => {
+    const { s } = freshEvent();
+    for (let i = 0; i < 4; i++) await s.enqueue(`u${i}`);
+    await s.admit(); // the bucket starts empty
+    await pause(20);
+    const admitted = pairsOf(await s.admit({ batch: 2 }));
+    await s.record(...admitted[0]!, 'ISSUED', { stock: 100, remaining: 99 });
+    const join = await s.enqueue('late');
+    expect(join).toMatchObject({
+      kind: 'QUEUED',
+      rank: 3,
+      joinedNow: true,
+      issued: 1,
+      inflight: 1,
+    });
+    expect(await s.enqueue('late')).toMatchObject({ joinedNow: false, issued: 1, inflight: 1 });
+    // Both scripts read the same counters: the join's answer is the poll's.
+    const { joinedNow: _, ...place } = join as Extract<typeof join, { kind: 'QUEUED' }>;
+    expect(await s.status('late')).toEqual(place);
   });
 
   it('puts every pre-queue shopper (random tickets) ahead of later arrivals', async () => {
@@ -485,8 +513,6 @@ describe('requeue scripts and re-sends', () => {
 });
 
 describe('the oldest admission in flight (admit reply)', () => {
-  const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
   it('is 0 while nobody is in flight, and grows from the first admission through re-sends', async () => {
     const { k, s } = freshEvent();
     expect((await s.admit()).oldestAgeMs).toBe(0);
@@ -543,8 +569,6 @@ describe('the oldest admission in flight (admit reply)', () => {
 });
 
 describe('status script', () => {
-  const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
   it("answers a waiting shopper with the fleet's rate and the sale's counts, none in a new sale", async () => {
     const { s } = freshEvent();
     for (const u of ['a', 'b']) await s.enqueue(u);
@@ -636,7 +660,12 @@ describe('recordResults script', () => {
     const { k, s } = freshEvent();
     await s.enqueue('u', { limit: 2 });
     await s.record('u', String(BASE + 1), 'ISSUED', { code: 'FIRST' });
-    expect(await s.enqueue('u', { limit: 2 })).toEqual(queued(1, BASE + 2, true));
+    expect(await s.enqueue('u', { limit: 2 })).toMatchObject({
+      kind: 'QUEUED',
+      rank: 1,
+      ticket: BASE + 2,
+      joinedNow: true,
+    });
     await s.record('u', String(BASE + 2), 'ISSUED', { code: 'SECOND' });
     expect(await redis.zcard(k.queue)).toBe(0);
     expect(JSON.parse((await redis.hget(k.results, 'u'))!)).toMatchObject({ issuedCount: 2 });

@@ -90,12 +90,7 @@ export class WaitingRoom {
         return {
           answer: reply.joinedNow ? 'ENQUEUED' : 'ALREADY_ENQUEUED',
           ticket: reply.ticket,
-          view: waitingView(
-            event,
-            phase,
-            { rank: reply.rank, ticket: reply.ticket, rate: '', rateAt: '' },
-            now,
-          ),
+          view: waitingView(event, phase, reply, now),
         };
       case 'INFLIGHT':
         return {

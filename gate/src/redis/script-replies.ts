@@ -5,8 +5,11 @@
  */
 
 export type EnqueueReply =
-  /** In the queue; rank is 1-based; joinedNow is false for a repeated join. */
-  | { kind: 'QUEUED'; rank: number; ticket: number; joinedNow: boolean }
+  /**
+   * In the queue; rank is 1-based; joinedNow is false for a repeated join. The sale's
+   * counters are the status script's (StatusReply), for the join's poll interval.
+   */
+  | ({ kind: 'QUEUED'; joinedNow: boolean } & WaitingCounts)
   /** Admitted, waiting for the issuer (also while its request is due to be sent again). */
   | { kind: 'INFLIGHT'; ticket: number }
   /** A final outcome that forbids joining again (stored as the results hash keeps it). */
@@ -18,19 +21,22 @@ export type EnqueueReply =
   /** The live keys still hold another, retired sale of this id (`owner`): retire it first. */
   | { kind: 'STALE'; owner: string };
 
+/** Where a waiting shopper stands, and the sale's counters their poll interval rests on. */
+export interface WaitingCounts {
+  /** 1-based. */
+  rank: number;
+  ticket: number;
+  /** The fleet's observed admissions/s and when it was measured (ms), '' when never. */
+  rate: string;
+  rateAt: string;
+  /** Coupons confirmed issued, and shoppers in flight (admitted, awaiting the issuer). */
+  issued: number;
+  inflight: number;
+}
+
 export type StatusReply =
-  | {
-      /** Waiting. */
-      kind: 'QUEUED';
-      rank: number;
-      ticket: number;
-      /** The fleet's observed admissions/s and when it was measured (ms), '' when never. */
-      rate: string;
-      rateAt: string;
-      /** Coupons confirmed issued, and shoppers in flight (admitted, awaiting the issuer). */
-      issued: number;
-      inflight: number;
-    }
+  /** Waiting. */
+  | ({ kind: 'QUEUED' } & WaitingCounts)
   /** Admitted; `ageMs` since the admission (re-sends do not reset it), absent when unrecorded. */
   | { kind: 'INFLIGHT'; ticket: number; ageMs?: number }
   | { kind: 'RESULT'; stored: string }
@@ -124,29 +130,27 @@ function sharedReply(
   }
 }
 
+/** rank, ticket, rate, rateAt, issued, inflight from `at` on: enqueue and status answer them so. */
+function waitingCounts(reply: Reply, at: number): WaitingCounts {
+  return {
+    rank: Number(reply[at]),
+    ticket: Number(reply[at + 1]),
+    rate: String(reply[at + 2] ?? ''),
+    rateAt: String(reply[at + 3] ?? ''),
+    issued: Number(reply[at + 4] ?? 0),
+    inflight: Number(reply[at + 5] ?? 0),
+  };
+}
+
 export function parseEnqueue(reply: Reply): EnqueueReply {
   if (reply[0] === 'QUEUED')
-    return {
-      kind: 'QUEUED',
-      rank: Number(reply[1]),
-      ticket: Number(reply[2]),
-      joinedNow: Number(reply[3]) === 1,
-    };
+    return { kind: 'QUEUED', ...waitingCounts(reply, 1), joinedNow: Number(reply[7]) === 1 };
   if (reply[0] === 'FULL') return { kind: 'FULL', waiting: Number(reply[1]) };
   return sharedReply('enqueue', reply);
 }
 
 export function parseStatus(reply: Reply): StatusReply {
-  if (reply[0] === 'QUEUED')
-    return {
-      kind: 'QUEUED',
-      rank: Number(reply[1]),
-      ticket: Number(reply[2]),
-      rate: String(reply[3] ?? ''),
-      rateAt: String(reply[4] ?? ''),
-      issued: Number(reply[5] ?? 0),
-      inflight: Number(reply[6] ?? 0),
-    };
+  if (reply[0] === 'QUEUED') return { kind: 'QUEUED', ...waitingCounts(reply, 1) };
   if (reply[0] === 'INFLIGHT') {
     const age = reply[2] ?? '';
     return age === ''

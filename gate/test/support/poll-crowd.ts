@@ -15,8 +15,9 @@ import { processingView, waitingView } from '../../src/queue/status-views.js';
 export interface CrowdSale {
   event: LiveEvent;
   shoppers: number;
-  /** How the crowd comes: all in the pre-queue (first poll within 1.1 s of the opening),
-   * or joining at the opening, evenly over `arrivalMs`. */
+  /** How the crowd comes: all in the pre-queue (its last poll there within 1.1 s before
+   * the opening, in the order of their places), or joining at the opening, evenly over
+   * `arrivalMs`. */
   arrival: { preQueued: true } | { arrivalMs: number };
   /** From an admission to its outcome recorded at the gate. */
   decisionMs: number;
@@ -24,7 +25,7 @@ export interface CrowdSale {
 }
 
 export interface CrowdCost {
-  /** HTTP requests (the join included) per shopper, from the opening. */
+  /** HTTP requests per shopper: the join, or the last poll in the pre-queue, and every later one. */
   requestsPerShopper: number;
   /** When the last shopper learned their outcome, ms after the opening. */
   everyoneKnowsMs: number;
@@ -83,8 +84,17 @@ export function simulateCrowd(sale: CrowdSale): CrowdCost {
 
   /** One request of shopper i at t; the next one planned unless the answer is final. */
   const asked = new Uint8Array(shoppers);
-  const ask = (i: number, t: number, join: boolean) => {
+  const ask = (i: number, t: number, first: 'join' | 'preQueue' | undefined) => {
     requests++;
+    if (first === 'preQueue') {
+      asked[i] = 1;
+      // Before the opening: nothing admitted, the place already the one at the opening.
+      const place = { rank: i + 1, ticket: TICKET_BASE + i + 1, rate: '', rateAt: '' };
+      const counts = { issued: 0, inflight: 0 };
+      const view = waitingView(event, Phase.PreQueue, { ...place, ...counts }, opensAt + t);
+      plan(t + view.pollAfterMs! * (1 + rnd() * 0.1), i);
+      return;
+    }
     if (asked[i]) {
       const second = Math.floor(t / 1000);
       perSecond.set(second, (perSecond.get(second) ?? 0) + 1);
@@ -96,7 +106,7 @@ export function simulateCrowd(sale: CrowdSale): CrowdCost {
         issuedCount++;
         pollAfterMs = null;
       } else {
-        const age = join ? undefined : t - admittedAt(i);
+        const age = first === 'join' ? undefined : t - admittedAt(i);
         pollAfterMs = processingView(event, Phase.Open, age).pollAfterMs;
       }
     } else if (issued(t) >= stock) {
@@ -107,9 +117,10 @@ export function simulateCrowd(sale: CrowdSale): CrowdCost {
       const place = {
         rank: i - admitted(t) + 1,
         ticket: TICKET_BASE + i + 1,
-        rate: join ? '' : admitting ? String(event.rate) : '0',
-        rateAt: join ? '' : String(opensAt + t),
-        ...(join ? {} : { issued: issued(t), inflight: admitted(t) - issued(t) }),
+        rate: admitting ? String(event.rate) : '0',
+        rateAt: String(opensAt + t),
+        issued: issued(t),
+        inflight: admitted(t) - issued(t),
       };
       pollAfterMs = waitingView(event, Phase.Open, place, opensAt + t).pollAfterMs;
     }
@@ -118,13 +129,13 @@ export function simulateCrowd(sale: CrowdSale): CrowdCost {
   };
 
   for (let i = 0; i < shoppers; i++) {
-    if ('preQueued' in sale.arrival) plan(rnd() * 1100, i);
-    else ask(i, (i * arrivalMs) / shoppers, true);
+    if ('preQueued' in sale.arrival) ask(i, -rnd() * 1100, 'preQueue');
+    else ask(i, (i * arrivalMs) / shoppers, 'join');
   }
   for (let slot = 0; slot < HORIZON_MS; slot++) {
     const list = due[slot];
     if (!list) continue;
-    for (const i of list) ask(i, slot, false);
+    for (const i of list) ask(i, slot, undefined);
     due[slot] = [];
   }
   return {

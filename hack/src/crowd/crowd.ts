@@ -338,8 +338,10 @@ export async function runCrowd(options: CrowdOptions): Promise<CrowdReport> {
       else if (end.kind === 'fallback') streams.fellBack++;
     }
     while (status !== undefined && !isFinalStatus(status as UserStatus) && Date.now() < deadline) {
+      // Up to 10 % more than the gate says, as the waiting-room page waits (poller.js):
+      // the gate spreads the crowd itself, by ticket.
       const suggested = answer?.pollAfterMs ?? pollMs;
-      await sleep(suggested * (0.8 + Math.random() * 0.4));
+      await sleep(suggested * (1 + Math.random() * 0.1));
       const r = await call(pool, 'GET', statusPath);
       if (!r.answer) {
         await sleep(r.retryAfterMs!);
