@@ -226,8 +226,7 @@ export const publicApi: FastifyPluginAsync<PublicApiOptions> = async (app, optio
     },
     async (request) => {
       const { eventId } = request.params;
-      const userId = await reader.shopperOf(request, eventId, request.query);
-      return reader.body(eventId, userId, request.query.ticket);
+      return reader.body(eventId, await reader.shopperOf(request, eventId, request.query));
     },
   );
 

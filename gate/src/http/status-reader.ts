@@ -1,13 +1,19 @@
 import type { FastifyRequest } from 'fastify';
 import { ErrorCode, RediclaimError } from '@rediclaim/core';
 import type { LiveEvent } from '../config/live-event.js';
-import type { TicketSigner } from '../queue/tickets.js';
+import type { PresentedTicket, TicketSigner } from '../queue/tickets.js';
 import type { StatusView } from '../queue/views.js';
 import type { WaitingRoom } from '../queue/waiting-room.js';
 import type { Identity } from './identity.js';
 
 /** What GET /v1/events/:id/queue/me answers: the view, and the ticket while it is good. */
 export type StatusBody = StatusView & { ticket?: string };
+
+/** Who asks, and the ticket they identified by (verified), if they did. */
+export interface Shopper {
+  userId: string;
+  ticket?: PresentedTicket;
+}
 
 /**
  * The v1 status of one shopper, for the routes that tell it: the poll (GET .../queue/me)
@@ -28,32 +34,33 @@ export class StatusReader {
     request: FastifyRequest,
     eventId: string,
     query: { userId?: string; ticket?: string },
-  ): Promise<string> {
+  ): Promise<Shopper> {
     if (query.ticket !== undefined) {
       // A deleted event's tickets still verify (against its former tenant): their
       // holders get the same answer as by identity, their coupon or EVENT_CLOSED.
       const tenant = await this.room.tenantOf(eventId);
       if (!tenant) throw await this.room.refuseUnknown(eventId);
-      const { userId } = this.tickets.verify(query.ticket, tenant, eventId);
+      const ticket = this.tickets.present(query.ticket, tenant, eventId);
+      const { userId } = ticket.held;
       if (query.userId !== undefined && query.userId !== userId)
         throw new RediclaimError(
           ErrorCode.ValidationFailed,
           'querystring.userId: does not match the ticket',
         );
-      return userId;
+      return { userId, ticket };
     }
     if (this.identity.queryRequired && query.userId === undefined)
       throw new RediclaimError(
         ErrorCode.ValidationFailed,
         'querystring.userId: is required (or pass the signed ticket as ?ticket=)',
       );
-    return this.identity.resolve(request, query.userId);
+    return { userId: await this.identity.resolve(request, query.userId) };
   }
 
   /** The shopper's status as v1 tells it, with their ticket (the one presented while good). */
-  async body(eventId: string, userId: string, presented?: string): Promise<StatusBody> {
-    const view = await this.room.status(eventId, userId);
-    const ticket = this.signed(this.room.event(eventId), userId, view, presented);
+  async body(eventId: string, shopper: Shopper): Promise<StatusBody> {
+    const view = await this.room.status(eventId, shopper.userId);
+    const ticket = this.signed(this.room.event(eventId), shopper.userId, view, shopper.ticket);
     return ticket ? { ...this.v1View(view), ticket } : this.v1View(view);
   }
 
@@ -62,7 +69,7 @@ export class StatusReader {
     event: LiveEvent | undefined,
     userId: string,
     view: StatusView,
-    presented?: string,
+    presented?: PresentedTicket,
   ): string | undefined {
     return event && view.ticketNumber !== undefined
       ? this.tickets.reissue(presented, {

@@ -28,6 +28,12 @@ export interface VerifiedTicket extends TicketClaims {
   expiresAt: number | null;
 }
 
+/** A ticket a shopper presented, already verified: handed back (reissue) without a second MAC. */
+export interface PresentedTicket {
+  token: string;
+  held: VerifiedTicket;
+}
+
 /**
  * Seven days: a sale, plus the default results retention (one day), plus margin. A status
  * read while WAITING or PROCESSING renews a ticket past half its lifetime (reissue), so a
@@ -176,23 +182,35 @@ export class TicketSigner {
    * left; else a new one. A page's ticket thus stays the same from poll to poll (it tells
    * its place by it), and is renewed (and moved to the current key) in good time.
    */
-  reissue(presented: string | undefined, claims: TicketClaims): string {
-    if (presented !== undefined) {
-      try {
-        const held = this.verify(presented, claims.tenant, claims.eventId);
-        if (
-          held.kid === this.kid &&
-          held.userId === claims.userId &&
-          held.ticket === claims.ticket &&
-          held.expiresAt !== null &&
-          held.expiresAt - this.clock() > (this.ttlSeconds * 1000) / 2
-        )
-          return presented;
-      } catch {
-        // Not one to keep: a new one is signed.
-      }
+  reissue(presented: string | PresentedTicket | undefined, claims: TicketClaims): string {
+    const kept = typeof presented === 'string' ? this.tryPresent(presented, claims) : presented;
+    if (kept) {
+      const { held } = kept;
+      if (
+        held.kid === this.kid &&
+        held.tenant === claims.tenant &&
+        held.eventId === claims.eventId &&
+        held.userId === claims.userId &&
+        held.ticket === claims.ticket &&
+        held.expiresAt !== null &&
+        held.expiresAt - this.clock() > (this.ttlSeconds * 1000) / 2
+      )
+        return kept.token;
     }
     return this.sign(claims);
+  }
+
+  /** A presented ticket, verified once for the reads that follow (a push stream reads many times). */
+  present(token: string, tenant: string, eventId: string): PresentedTicket {
+    return { token, held: this.verify(token, tenant, eventId) };
+  }
+
+  private tryPresent(token: string, claims: TicketClaims): PresentedTicket | undefined {
+    try {
+      return this.present(token, claims.tenant, claims.eventId);
+    } catch {
+      return undefined; // Not one to keep: a new one is signed.
+    }
   }
 
   /** The claims of a valid, unexpired ticket for this event, or INVALID_TICKET. */

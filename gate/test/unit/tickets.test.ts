@@ -92,6 +92,20 @@ describe('signed tickets', () => {
     expect(signer.verify(signer.reissue(old, claims), 'shop', 'bf').kid).toBe(signer.kid);
   });
 
+  it('hands back a ticket verified once (the reads of a push stream), for its own claims only', () => {
+    const { clock, signer } = clocked(SECRET, { ttlSeconds: 3600 });
+    const ticket = signer.sign(claims);
+    const presented = signer.present(ticket, 'shop', 'bf');
+    expect(presented.held).toMatchObject({ userId: 'alice', ticket: claims.ticket });
+    expect(signer.reissue(presented, claims)).toBe(ticket);
+    expect(signer.reissue(presented, { ...claims, eventId: 'other' })).not.toBe(ticket);
+    expect(signer.reissue(presented, { ...claims, tenant: 'other' })).not.toBe(ticket);
+    // Verified long ago or not, past half its lifetime it is renewed.
+    clock.now = T0 + 1800_001;
+    expect(signer.reissue(presented, claims)).not.toBe(ticket);
+    expect(() => signer.present('garbage', 'shop', 'bf')).toThrow('the ticket is malformed');
+  });
+
   it('rotates: the previous key still verifies, new tickets carry the current key id, an unknown key id is refused', () => {
     const { signer: before } = clocked(OLD_SECRET);
     const oldTicket = before.sign(claims);
