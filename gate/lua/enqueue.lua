@@ -39,6 +39,7 @@
 -- @include "sold_out"
 -- @include "result_header"
 -- @include "sale_owner"
+-- @include "queued_reply"
 
 local userId = ARGV[1]
 local stock = tonumber(ARGV[2])
@@ -50,11 +51,11 @@ if owner then return {'STALE', owner} end
 local inflight = redis.call('HGET', KEYS[3], userId)
 if inflight then return {'INFLIGHT', inflight} end
 
--- A waiting shopper's answer, with the sale's counters (as status.lua reads them).
+-- status.lua's answer for a waiting shopper, and whether they joined now.
 local function queued(ticket, isNew)
-  local r = redis.call('HMGET', KEYS[5], 'rate', 'rateAt', 'issued')
-  return {'QUEUED', redis.call('ZRANK', KEYS[1], userId) + 1, ticket, r[1] or '', r[2] or '',
-    tonumber(r[3]) or 0, redis.call('HLEN', KEYS[3]), isNew}
+  local reply = queuedReply(KEYS[1], KEYS[3], KEYS[5], userId, ticket)
+  reply[#reply + 1] = isNew
+  return reply
 end
 
 local score = redis.call('ZSCORE', KEYS[1], userId)

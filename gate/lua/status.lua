@@ -36,6 +36,7 @@
 -- @include "sold_out"
 -- @include "sale_owner"
 -- @include "former_results"
+-- @include "queued_reply"
 
 local userId = ARGV[1]
 local stock = tonumber(ARGV[2])
@@ -63,9 +64,7 @@ end
 local score = redis.call('ZSCORE', KEYS[1], userId)
 if score then
   if stock and soldOut(KEYS[4], stock) then return {'SOLD_OUT'} end
-  local r = redis.call('HMGET', KEYS[4], 'rate', 'rateAt', 'issued')
-  return {'QUEUED', redis.call('ZRANK', KEYS[1], userId) + 1, score, r[1] or '', r[2] or '',
-    tonumber(r[3]) or 0, redis.call('HLEN', KEYS[2])}
+  return queuedReply(KEYS[1], KEYS[2], KEYS[4], userId, score)
 end
 
 local stored = redis.call('HGET', KEYS[3], userId)
