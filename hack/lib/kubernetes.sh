@@ -10,6 +10,8 @@ HELM_VERSION=v3.21.4
 COREDNS_VERSION=v1.12.4
 LOCAL_PATH_PROVISIONER_VERSION=v0.0.30
 CRICTL_VERSION=v1.34.0
+# NetworkPolicy enforcement in hack/cluster (its firewall only).
+KUBE_ROUTER=github.com/cloudnativelabs/kube-router/v2/cmd/kube-router@v2.1.0
 
 # Without these, /version says v0.0.0 and Helm's kubeVersion checks fail.
 kube_ldflags() {

@@ -652,28 +652,108 @@ describe('helm template', () => {
     expect(spec.endpoints[0]!.path).toBe('/metrics');
   });
 
-  it('admits only the traffic each part needs when NetworkPolicies are on', async () => {
-    const objects = await render(everythingOn);
-    const policy = (name: string) =>
-      find(objects, 'NetworkPolicy', name).spec as {
-        ingress: {
-          ports: { port: number }[];
-          from?: { podSelector?: { matchLabels: Record<string, string> } }[];
-        }[];
-      };
-    const redis = policy('rediclaim-redis').ingress;
-    expect(redis).toHaveLength(1);
-    expect(
-      redis[0]!.from?.map((f) => f.podSelector?.matchLabels['app.kubernetes.io/component']),
-    ).toEqual(['gate']);
-    const mysql = policy('rediclaim-mysql').ingress;
-    expect(
-      mysql[0]!.from?.map((f) => f.podSelector?.matchLabels['app.kubernetes.io/component']),
-    ).toEqual(['issuer']);
-    const gateAdmin = policy('rediclaim-gate').ingress.find((r) => r.ports[0]!.port === 9090)!;
-    expect(gateAdmin.from?.[0]?.podSelector?.matchLabels['app.kubernetes.io/component']).toBe(
+  it('admits only the traffic each part needs, in and out, with NetworkPolicies on by default', async () => {
+    type Peer = { podSelector?: { matchLabels: Record<string, string> }; ipBlock?: unknown };
+    type Rule = { ports: { port: number }[]; from?: Peer[]; to?: Peer[] };
+    type Spec = { policyTypes: string[]; ingress: Rule[]; egress: Rule[] };
+    const policies = (objects: K8sObject[]) => {
+      const specs = new Map<string, Spec>();
+      for (const o of objects)
+        if (o.kind === 'NetworkPolicy')
+          specs.set(o.metadata.name.replace('rediclaim-', ''), o.spec as Spec);
+      return specs;
+    };
+    const component = (p: Peer) => p.podSelector?.matchLabels['app.kubernetes.io/component'];
+    // Where a component may connect: "<component or *>:<port>" per port of each rule.
+    const egress = (spec: Spec) =>
+      spec.egress
+        .flatMap((r) =>
+          r.ports.map(
+            (p) => `${r.to ? r.to.map((t) => component(t) ?? 'peer').join('|') : '*'}:${p.port}`,
+          ),
+        )
+        .sort();
+
+    const defaults = policies(await render());
+    expect([...defaults.keys()].sort()).toEqual([
+      'gate',
+      'issuer',
+      'kafka',
+      'mysql',
       'operator',
+      'redis',
+    ]);
+    for (const spec of defaults.values()) expect(spec.policyTypes).toEqual(['Ingress', 'Egress']);
+    // DNS (the kube-dns pods), the API server on its usual ports, and the dependencies.
+    expect(egress(defaults.get('gate')!)).toEqual([
+      '*:443',
+      '*:6443',
+      'kafka:9092',
+      'peer:53',
+      'peer:53',
+      'redis:6379',
+    ]);
+    expect(egress(defaults.get('issuer')!)).toEqual([
+      'kafka:9092',
+      'mysql:3306',
+      'peer:53',
+      'peer:53',
+    ]);
+    expect(egress(defaults.get('operator')!)).toEqual([
+      '*:443',
+      '*:6443',
+      'gate:9090',
+      'kafka:9092',
+      'peer:53',
+      'peer:53',
+    ]);
+    for (const server of ['redis', 'kafka', 'mysql'])
+      expect(egress(defaults.get(server)!)).toEqual(['peer:53', 'peer:53']);
+
+    const on = policies(await render(everythingOn));
+    const from = (name: string, port: number) =>
+      on
+        .get(name)!
+        .ingress.find((r) => r.ports[0]!.port === port)!
+        .from?.map((f) => component(f) ?? 'peer');
+    expect(from('redis', 6379)).toEqual(['gate']);
+    expect(from('mysql', 3306)).toEqual(['issuer']);
+    expect(from('kafka', 9092)).toEqual(['gate', 'issuer', 'operator']);
+    // The operator always reaches the gate's internal API; metricsFrom the scrapes.
+    expect(from('gate', 9090)).toEqual(['operator', 'peer']);
+    expect(from('gate', 8080)).toBeUndefined();
+
+    // Servers of your own: their ports (from the settings) at externalTo, no bundled policy.
+    const external = policies(
+      await render({
+        redis: { bundled: false, host: 'cache.internal', port: 6380 },
+        kafka: { bundled: false, brokers: 'k1.internal:9093, k2.internal:9093,k3.internal:19093' },
+        mysql: {
+          bundled: false,
+          host: 'db1.internal',
+          port: 3307,
+          hosts: ['db1.internal:3307', 'db2.internal:3308'],
+          password: 'db-password',
+        },
+        networkPolicy: {
+          externalTo: [{ ipBlock: { cidr: '10.20.0.0/16' } }],
+          extraEgress: { issuer: [{ ports: [{ port: 4317, protocol: 'TCP' }] }] },
+        },
+      }),
     );
+    expect([...external.keys()].sort()).toEqual(['gate', 'issuer', 'operator']);
+    expect(egress(external.get('gate')!)).toEqual(
+      ['*:443', '*:6443', 'peer:53', 'peer:53', 'peer:6380', 'peer:9093', 'peer:19093'].sort(),
+    );
+    expect(egress(external.get('issuer')!)).toEqual(
+      ['*:4317', 'peer:19093', 'peer:3307', 'peer:3308', 'peer:53', 'peer:53', 'peer:9093'].sort(),
+    );
+    expect(external.get('issuer')!.egress.find((r) => r.ports[0]!.port === 3307)!.to).toEqual([
+      { ipBlock: { cidr: '10.20.0.0/16' } },
+    ]);
+
+    const off = await render({ networkPolicy: { enabled: false } });
+    expect(off.some((o) => o.kind === 'NetworkPolicy')).toBe(false);
   });
 
   it('gives the operator and every gate one shard count, and the names of exactly those shards', async () => {

@@ -623,3 +623,38 @@ so a wrong release is caught by helm, not by a crash-looping pod.
       {{- end }}
 {{- end }}
 {{- end -}}
+
+{{/* --- the ports each dependency is reached on, for the NetworkPolicies (JSON arrays) --- */}}
+
+{{/* The ports of a list of "host:port" strings, each once. */}}
+{{- define "rediclaim.networkPolicy.portsOf" -}}
+{{- $ports := list }}
+{{- range $hp := . }}
+{{- $p := regexFind "[0-9]+$" (trim $hp) }}
+{{- if not $p }}{{ fail (printf "%q has no port: write host:port" $hp) }}{{ end }}
+{{- $ports = append $ports (atoi $p) }}
+{{- end }}
+{{- $ports | uniq | toJson }}
+{{- end -}}
+
+{{- define "rediclaim.networkPolicy.redisPorts" -}}
+{{- if .Values.redis.bundled -}}[6379]
+{{- else if .Values.redis.cluster.nodes -}}{{ include "rediclaim.networkPolicy.portsOf" .Values.redis.cluster.nodes }}
+{{- else -}}{{ list (int .Values.redis.port) | toJson }}
+{{- end -}}
+{{- end -}}
+
+{{- define "rediclaim.networkPolicy.kafkaPorts" -}}
+{{- if .Values.kafka.bundled -}}[9092]
+{{- else -}}{{ include "rediclaim.networkPolicy.portsOf" (splitList "," (include "rediclaim.kafka.brokers" .)) }}
+{{- end -}}
+{{- end -}}
+
+{{- define "rediclaim.networkPolicy.mysqlPorts" -}}
+{{- if .Values.mysql.bundled -}}[3306]
+{{- else -}}
+{{- $ports := list (int .Values.mysql.port) }}
+{{- range $p := include "rediclaim.networkPolicy.portsOf" (.Values.mysql.hosts | default list) | fromJsonArray }}{{ $ports = append $ports (int $p) }}{{ end }}
+{{- $ports | uniq | toJson }}
+{{- end -}}
+{{- end -}}

@@ -106,6 +106,46 @@ async function sale(options: {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+// What a TCP connection from inside a pod meets: 'open', or the error's code (kube-router
+// rejects what no NetworkPolicy admits: ECONNREFUSED). Names resolve through CoreDNS, so
+// an answer other than ENOTFOUND also shows DNS admitted.
+const connectScript = `const targets = process.argv.slice(1);
+const one = (host, port) => new Promise((done) => {
+  const s = require('net').connect({ host, port: Number(port) });
+  s.setTimeout(5000, () => { s.destroy(); done('TIMEOUT'); });
+  s.on('connect', () => { s.destroy(); done('open'); });
+  s.on('error', (e) => done(e.code));
+});
+(async () => {
+  for (let i = 0; i < targets.length; i += 2) console.log('answer', await one(targets[i], targets[i + 1]));
+})();`;
+
+type Path = [from: string, to: string, port: number, meets: 'open' | 'refused'];
+
+/** What each path meets; `from` is a component (kubectl exec into its pod) or a command to run one. */
+async function connections(from: string | string[], paths: Path[]): Promise<Path[]> {
+  const targets = paths.flatMap(([, to, port]) => [
+    `${release.fullname}-${to}.${release.namespace}.svc.cluster.local`,
+    String(port),
+  ]);
+  let command: string[];
+  if (typeof from === 'string') {
+    const pod = (await release.readyPods(from))[0]!;
+    command = ['exec', pod.metadata!.name!, '-c', pod.spec!.containers[0]!.name, '--'];
+  } else command = from;
+  const out = await release.kubectl([...command, 'node', '-e', connectScript, ...targets]);
+  const answers = out.split('\n').flatMap((l) => (l.startsWith('answer ') ? [l.slice(7)] : []));
+  return paths.map(([f, to, port], i) => {
+    const a = answers[i] ?? 'no answer';
+    return [
+      f,
+      to,
+      port,
+      a === 'open' ? 'open' : /ECONNREFUSED|TIMEOUT/.test(a) ? 'refused' : (a as 'open'),
+    ];
+  });
+}
+
 /** A TLS handshake with a server, verifying its certificate against the CA for a name. */
 function tlsPeer(host: string, port: number, servername: string, ca: string) {
   return new Promise<{ component: string; verified: boolean; name: string }>((resolve, reject) => {
@@ -271,6 +311,47 @@ describe('the chart installed with helm on a real cluster', () => {
       await expect(wrong.connect()).rejects.toThrow(/authentication failed/i);
     },
     minutes(2),
+  );
+
+  it(
+    'admits, with its NetworkPolicies enforced, only the connections each component needs, in and out',
+    async () => {
+      const policies = await release.kubectl(['get', 'networkpolicies', '-o', 'name']);
+      expect(policies.trim().split('\n').sort()).toEqual(
+        ['gate', 'issuer', 'kafka', 'mysql', 'operator', 'redis'].map(
+          (c) => `networkpolicy.networking.k8s.io/${release.fullname}-${c}`,
+        ),
+      );
+      // From the release's own pods (their egress, the others' ingress), and from a pod
+      // of another namespace that no policy restricts (the others' ingress alone).
+      const paths: Path[] = [
+        ['gate', 'redis', 6379, 'open'],
+        ['gate', 'kafka', 9092, 'open'],
+        ['gate', 'mysql', 3306, 'refused'],
+        ['gate', 'issuer-admin', 9091, 'refused'],
+        ['issuer', 'mysql', 3306, 'open'],
+        ['issuer', 'kafka', 9092, 'open'],
+        ['issuer', 'redis', 6379, 'refused'],
+        ['issuer', 'gate', 80, 'refused'],
+        ['operator', 'gate-admin', 9090, 'open'],
+        ['operator', 'kafka', 9092, 'open'],
+        ['operator', 'mysql', 3306, 'refused'],
+        ['operator', 'redis', 6379, 'refused'],
+        ['outsider', 'gate', 80, 'open'],
+        ['outsider', 'redis', 6379, 'refused'],
+        ['outsider', 'kafka', 9092, 'refused'],
+        ['outsider', 'mysql', 3306, 'refused'],
+        ['outsider', 'issuer-admin', 9091, 'open'],
+      ];
+      const image = (await release.readyPods('gate'))[0]!.spec!.containers[0]!.image!;
+      const outsider = ['run', 'outsider', '--namespace', tenant, '--rm', '-i', '--restart=Never'];
+      outsider.push(`--image=${image}`, '--image-pull-policy=Never', '--command', '--');
+      for (const from of ['gate', 'issuer', 'operator', 'outsider']) {
+        const theirs = paths.filter((p) => p[0] === from);
+        expect(await connections(from === 'outsider' ? outsider : from, theirs)).toEqual(theirs);
+      }
+    },
+    minutes(3),
   );
 
   it(
@@ -631,10 +712,12 @@ describe('hack/cluster down', () => {
       ).toBe('0');
       expect(sh(`grep -c "${clusterStateDir}" /proc/self/mountinfo || true`).trim()).toBe('0');
       expect(sh('ip netns list | grep -c "^cni-" || true').trim()).toBe('0');
+      // kube-router's ipsets (its policies' pod and namespace sets).
+      expect(sh('ipset list -n 2>/dev/null | grep -c "^KUBE-" || true').trim()).toBe('0');
       expect(
         sh(
           // (The brackets keep pgrep from finding this very command line.)
-          'pgrep -fc "[k]ubelet-v|[k]ube-proxy-v|[k]ube-apiserver-v.*203.0.113|[c]ontainerd --config .*rediclaim" || true',
+          'pgrep -fc "[k]ubelet-v|[k]ube-proxy-v|[k]ube-router-v|[k]ube-apiserver-v.*203.0.113|[c]ontainerd --config .*rediclaim" || true',
         ).trim(),
       ).toBe('0');
       // Whoever had it running before the tests gets it back.
