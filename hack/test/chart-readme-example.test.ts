@@ -31,4 +31,23 @@ describe("the chart README's production example", () => {
     expect(issuer.MYSQL_HOSTS).toBe('mysql-0.mysql.data.svc:3306,mysql-1.mysql.data.svc:3306');
     expect(objects.some((o) => o.kind === 'StatefulSet')).toBe(false);
   });
+
+  it('is what the root README asks of production: verified identities, TLS everywhere, fleet-wide limits, policies', async () => {
+    const objects = await render(productionExample());
+    const gate = envOf(find(objects, 'Deployment', 'rediclaim-gate'));
+    const issuer = envOf(find(objects, 'Deployment', 'rediclaim-issuer'));
+    expect(gate).toMatchObject({
+      IDENTITY_MODE: 'jwt',
+      JWT_PUBLIC_KEY: 'secret:shop-jwt/public.pem',
+      TRUST_PROXY: '1',
+      RATE_LIMIT_STORE: 'redis',
+      REDIS_USERNAME: 'rediclaim',
+      KAFKA_TLS: 'true',
+      KAFKA_SASL_MECHANISM: 'scram-sha-512',
+    });
+    expect(gate.REDIS_URL).toMatch(/^rediss:\/\//);
+    expect(issuer).toMatchObject({ MYSQL_TLS_MODE: 'verify-identity', KAFKA_TLS: 'true' });
+    const policies = objects.filter((o) => o.kind === 'NetworkPolicy').map((o) => o.metadata.name);
+    expect(policies.sort()).toEqual(['rediclaim-gate', 'rediclaim-issuer', 'rediclaim-operator']);
+  });
 });
