@@ -645,9 +645,7 @@ so a wrong release is caught by helm, not by a crash-looping pod.
 {{- end -}}
 
 {{- define "rediclaim.networkPolicy.kafkaPorts" -}}
-{{- if .Values.kafka.bundled -}}[9092]
-{{- else -}}{{ include "rediclaim.networkPolicy.portsOf" (splitList "," (include "rediclaim.kafka.brokers" .)) }}
-{{- end -}}
+{{ include "rediclaim.networkPolicy.portsOf" (splitList "," (include "rediclaim.kafka.brokers" .)) }}
 {{- end -}}
 
 {{- define "rediclaim.networkPolicy.mysqlPorts" -}}
